@@ -1,0 +1,13 @@
+import { startJvmBroker } from '../support/broker/jvm.ts';
+import { parseEndpointEnv } from '../support/config.ts';
+import { runPreflight } from '../support/probes.ts';
+import { readSettings } from '../support/settings.ts';
+const t0 = Date.now();
+const b = await startJvmBroker({ log: (l) => console.log(`[${Date.now()-t0}ms]`, l) });
+const cfg = parseEndpointEnv(b.env);
+const pf = await runPreflight(cfg, { settings: readSettings({}) });
+for (const s of pf.stages) console.log(s.stage, s.status, s.message, JSON.stringify(s.measured), s.diagnosis?.hint ?? '');
+const bad = await runPreflight({ ...cfg, password: cfg.password.replace(/Key=./, 'Key=X') }, { settings: readSettings({}) });
+for (const s of bad.stages) console.log(s.stage, s.status, s.message, s.diagnosis?.failureClass ?? '');
+await b.stop();
+console.log('stopped', Date.now()-t0);

@@ -1,0 +1,188 @@
+// Runs a real Apache Kafka broker (KRaft, single node) from Maven Central jars as a child JVM.
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { own } from './cleanup.js';
+import { createCa, issueServerCert, type CertificateAuthority, type KeyAndCert } from './certs.js';
+import {
+  awaitReadyAndCreateTopics,
+  brokerEnv,
+  DEFAULT_TOPICS,
+  eventHubsLikeSettings,
+  freePort,
+  localConnectionString,
+  type LocalBroker,
+  type LocalBrokerOptions,
+} from './layout.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const POM = join(here, 'pom.xml');
+const PROJECT_ROOT = resolve(here, '..', '..');
+
+export interface JvmBrokerOptions extends LocalBrokerOptions {
+  /** Serve this certificate (e.g. an expired one) instead of a fresh valid one; caPem is what clients trust. */
+  readonly tls?: { ca: CertificateAuthority; server: KeyAndCert };
+  /** Extra server.properties entries. */
+  readonly properties?: Record<string, string>;
+  readonly heapMb?: number;
+}
+
+/** Whether java and mvn answer; a reason when they don't. */
+export function jvmToolsAvailable(): { ok: boolean; reason?: string } {
+  for (const [tool, args] of [
+    ['java', ['-version']],
+    ['mvn', ['-v']],
+  ] as const) {
+    const r = spawnSync(tool, args, { stdio: 'ignore', timeout: 20000 });
+    if (r.error || r.status !== 0) return { ok: false, reason: `${tool} is not available (${r.error?.message ?? `exit ${r.status}`})` };
+  }
+  return { ok: true };
+}
+
+/** Resolves the broker's runtime classpath with Maven once, then reads it from .cache/. */
+export async function kafkaClasspath(log: (line: string) => void = () => undefined): Promise<string> {
+  const pom = readFileSync(POM);
+  const key = createHash('sha256').update(pom).digest('hex').slice(0, 12);
+  const cacheDir = join(PROJECT_ROOT, '.cache', 'kafka');
+  const file = join(cacheDir, `classpath-${key}.txt`);
+  if (existsSync(file)) {
+    const cp = readFileSync(file, 'utf8').trim();
+    if (cp.split(':').every((jar) => existsSync(jar))) return cp;
+  }
+  mkdirSync(cacheDir, { recursive: true });
+  log('resolving Apache Kafka jars with Maven (the first time downloads about 55 MB from Maven Central)...');
+  const started = Date.now();
+  try {
+    await promisify(execFile)(
+      'mvn',
+      ['-B', '-q', '-f', POM, 'dependency:build-classpath', `-Dmdep.outputFile=${file}`, '-DincludeScope=runtime'],
+      { timeout: 600000, maxBuffer: 16 * 1024 * 1024 },
+    );
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    const tail = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+    throw new Error(`Maven could not resolve the Kafka broker jars (${POM}): ${e.message}\n${tail}`);
+  }
+  log(`Kafka jars resolved in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return readFileSync(file, 'utf8').trim();
+}
+
+function propertiesFile(entries: Record<string, string>): string {
+  // Values are written as they are: Java's Properties format only needs escaping of backslashes here.
+  return Object.entries(entries)
+    .map(([k, v]) => `${k}=${v.replace(/\\/g, '\\\\')}`)
+    .join('\n');
+}
+
+export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<LocalBroker> {
+  const log = options.log ?? (() => undefined);
+  const topics = options.topics ?? DEFAULT_TOPICS;
+  const classpath = await kafkaClasspath(log);
+  const dir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-kafka-'));
+  const tracked = own({ dir });
+
+  try {
+    const ca = options.tls?.ca ?? createCa();
+    const server = options.tls?.server ?? issueServerCert(ca, { hosts: ['localhost', '127.0.0.1'] });
+    const keystore = join(dir, 'server.pem');
+    writeFileSync(keystore, `${server.keyPem}${server.certPem}`, { mode: 0o600 });
+    const caFile = join(dir, 'ca.pem');
+    writeFileSync(caFile, ca.certPem);
+    const connectionString = localConnectionString(topics[0]?.name ?? 'telemetry');
+
+    // Ports can be taken between picking and binding: retry start-up a few times on a bind failure.
+    for (let attempt = 1; ; attempt++) {
+      const [controller, plain, sasl] = [await freePort(), await freePort(), await freePort()];
+      const props = {
+        'process.roles': 'broker,controller',
+        'node.id': '1',
+        'controller.quorum.voters': `1@127.0.0.1:${controller}`,
+        listeners: `PLAINTEXT://127.0.0.1:${plain},CONTROLLER://127.0.0.1:${controller},SASL_SSL://127.0.0.1:${sasl}`,
+        'advertised.listeners': `PLAINTEXT://localhost:${plain},SASL_SSL://localhost:${sasl}`,
+        'inter.broker.listener.name': 'PLAINTEXT',
+        'controller.listener.names': 'CONTROLLER',
+        'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL',
+        'log.dirs': join(dir, `data-${attempt}`),
+        'ssl.keystore.location': keystore,
+        ...eventHubsLikeSettings(connectionString),
+        ...options.properties,
+      };
+      const propsFile = join(dir, 'server.properties');
+      writeFileSync(propsFile, propertiesFile(props), { mode: 0o600 });
+      const clusterId = randomBytes(16).toString('base64url');
+      const java = ['-cp', classpath];
+      const format = spawnSync('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], {
+        encoding: 'utf8',
+        timeout: 60000,
+      });
+      if (format.status !== 0) throw new Error(`formatting Kafka storage failed: ${(format.stderr || format.stdout || String(format.error)).trim().slice(-2000)}`);
+
+      log(`starting Kafka broker (SASL_SSL on localhost:${sasl})...`);
+      const started = Date.now();
+      const child = spawn(
+        'java',
+        [
+          `-Xms${options.heapMb ?? 384}m`,
+          `-Xmx${options.heapMb ?? 384}m`,
+          '-XX:+UseSerialGC',
+          '-XX:TieredStopAtLevel=1',
+          '-Xshare:auto',
+          '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+          ...java,
+          'kafka.Kafka',
+          propsFile,
+        ],
+        { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const output: string[] = [];
+      const keep = (chunk: Buffer) => {
+        output.push(...chunk.toString().split('\n').filter(Boolean));
+        if (output.length > 200) output.splice(0, output.length - 200);
+      };
+      child.stdout?.on('data', keep);
+      child.stderr?.on('data', keep);
+      const proc = own({ child, dir });
+      tracked.forget(); // the dir is now owned together with the process
+      const exited = new Promise<string>((resolveExit) =>
+        child.once('exit', (code, signal) => resolveExit(`exit ${code ?? signal}; last output:\n${output.slice(-20).join('\n')}`)),
+      );
+      try {
+        await awaitReadyAndCreateTopics({
+          port: sasl,
+          caPem: ca.certPem,
+          connectionString,
+          topics,
+          timeoutMs: options.startTimeoutMs ?? 60000,
+          exited,
+        });
+      } catch (error) {
+        const bindFailure = output.some((l) => /Address already in use|BindException/.test(l));
+        await proc.release(2000);
+        if (bindFailure && attempt < 3) {
+          log(`port taken, retrying start-up (attempt ${attempt + 1})`);
+          mkdirSync(dir, { recursive: true });
+          writeFileSync(keystore, `${server.keyPem}${server.certPem}`, { mode: 0o600 });
+          writeFileSync(caFile, ca.certPem);
+          continue;
+        }
+        throw error;
+      }
+      log(`Kafka broker ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return {
+        kind: 'jvm',
+        env: brokerEnv({ port: sasl, connectionString, caFile, topics }),
+        saslPort: sasl,
+        caFile,
+        connectionString,
+        stop: () => proc.release(10000),
+      };
+    }
+  } catch (error) {
+    await tracked.release(0);
+    throw error;
+  }
+}

@@ -1,0 +1,151 @@
+// What every local broker looks like, however it runs: an Eventstream-shaped SASL_SSL/PLAIN listener and its topics.
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Env } from '../settings.js';
+import { DeadlineError, withDeadline } from '../deadline.js';
+import { registerSecret } from '../redact.js';
+
+export interface LocalBroker {
+  readonly kind: 'jvm' | 'container';
+  /** FABRIC_* variables that point the suite at this broker (the password included: never print it). */
+  readonly env: Env;
+  readonly saslPort: number;
+  readonly caFile: string;
+  /** The connection string the broker accepts (a secret, like a real one). */
+  readonly connectionString: string;
+  stop(): Promise<void>;
+}
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+}
+
+export interface LocalBrokerOptions {
+  /** Topics created before the broker is handed out. Event Hubs does not auto-create, nor does this broker. */
+  readonly topics?: readonly TopicSpec[];
+  /** Progress lines for people (start-up can take a while the first time). */
+  readonly log?: (line: string) => void;
+  /** How long start-up may take, resolution of jars excluded. */
+  readonly startTimeoutMs?: number;
+}
+
+export const DEFAULT_TOPICS: readonly TopicSpec[] = [
+  { name: 'telemetry', partitions: 3 },
+  { name: 'orders', partitions: 3 },
+];
+
+/** Mirrors Event Hubs: about 1 MB per request; it closes the connection above 1,046,528 bytes. */
+export const MAX_MESSAGE_BYTES = 1_046_528;
+
+export const LOCAL_KEY_NAME = 'key_local';
+
+/** A connection string of Eventstream's shape, with a fresh random key for each broker. */
+export function localConnectionString(entityPath: string): string {
+  const key = randomBytes(32).toString('base64');
+  const value = `Endpoint=sb://localhost/;SharedAccessKeyName=${LOCAL_KEY_NAME};SharedAccessKey=${key};EntityPath=${entityPath}`;
+  registerSecret(value);
+  return value;
+}
+
+/** The JAAS line for the broker: `$` is a word character for Kafka's parser; values stay double-quoted. */
+export function plainJaas(connectionString: string): string {
+  if (connectionString.includes('"')) throw new Error('a connection string for the local broker must not contain a double quote');
+  return `org.apache.kafka.common.security.plain.PlainLoginModule required user_$ConnectionString="${connectionString}";`;
+}
+
+/** Broker settings shared by the JVM and container brokers, apart from listeners and paths. */
+export function eventHubsLikeSettings(connectionString: string): Record<string, string> {
+  return {
+    'sasl.enabled.mechanisms': 'PLAIN',
+    'listener.name.sasl_ssl.plain.sasl.jaas.config': plainJaas(connectionString),
+    'ssl.keystore.type': 'PEM',
+    'auto.create.topics.enable': 'false',
+    'message.max.bytes': String(MAX_MESSAGE_BYTES),
+    'socket.request.max.bytes': String(MAX_MESSAGE_BYTES + 1024),
+    'num.partitions': '1',
+    'offsets.topic.replication.factor': '1',
+    'offsets.topic.num.partitions': '1',
+    'transaction.state.log.replication.factor': '1',
+    'transaction.state.log.min.isr': '1',
+    'share.coordinator.state.topic.replication.factor': '1',
+    'share.coordinator.state.topic.min.isr': '1',
+    'group.initial.rebalance.delay.ms': '0',
+    // The default (128 MiB, allocated eagerly) does not fit a small heap.
+    'log.cleaner.dedupe.buffer.size': '2097152',
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export function brokerEnv(options: { port: number; connectionString: string; caFile: string; topics: readonly TopicSpec[] }): Env {
+  return {
+    FABRIC_KAFKA_BOOTSTRAP: `localhost:${options.port}`,
+    FABRIC_KAFKA_USERNAME: '$ConnectionString',
+    FABRIC_KAFKA_PASSWORD: options.connectionString,
+    FABRIC_TOPIC_TELEMETRY: options.topics[0]?.name ?? 'telemetry',
+    FABRIC_TOPIC_ORDERS: options.topics[1]?.name ?? 'orders',
+    FABRIC_KAFKA_CA_FILE: options.caFile,
+  };
+}
+
+/**
+ * Waits until a real client logs in over SASL_SSL and gets metadata, then creates the topics.
+ * `exited` rejects the wait at once if the broker process dies.
+ */
+export async function awaitReadyAndCreateTopics(options: {
+  port: number;
+  caPem: string;
+  connectionString: string;
+  topics: readonly TopicSpec[];
+  timeoutMs: number;
+  exited: Promise<string>;
+}): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'readiness-local-broker',
+    brokers: [`localhost:${options.port}`],
+    ssl: { ca: [options.caPem], rejectUnauthorized: true },
+    sasl: { mechanism: 'plain', username: '$ConnectionString', password: options.connectionString },
+    connectionTimeout: 2000,
+    requestTimeout: 5000,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  });
+  const deadline = Date.now() + options.timeoutMs;
+  let lastError = 'no attempt made';
+  let dead: string | undefined;
+  void options.exited.then((why) => (dead = why));
+  while (Date.now() < deadline) {
+    if (dead) throw new Error(`the local broker exited during start-up: ${dead}`);
+    const admin = kafka.admin();
+    try {
+      await withDeadline(admin.connect(), 4000, 'local broker login');
+      await withDeadline(admin.describeCluster(), 4000, 'local broker metadata');
+      if (options.topics.length > 0) {
+        await withDeadline(
+          admin.createTopics({ topics: options.topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })), waitForLeaders: true }),
+          15000,
+          'creating topics on the local broker',
+        );
+      }
+      await admin.disconnect();
+      return;
+    } catch (error) {
+      lastError = error instanceof DeadlineError ? error.message : (error as Error).message;
+      await admin.disconnect().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`the local broker was not ready within ${options.timeoutMs} ms (last error: ${lastError})`);
+}

@@ -1,0 +1,286 @@
+// Reads and validates the endpoint settings (FABRIC_* variables, .env files) into one typed config.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import type { Env } from './settings.js';
+import { registerSecret } from './redact.js';
+
+export const REQUIRED_VARIABLES = [
+  'FABRIC_KAFKA_BOOTSTRAP',
+  'FABRIC_KAFKA_USERNAME',
+  'FABRIC_KAFKA_PASSWORD',
+  'FABRIC_TOPIC_TELEMETRY',
+  'FABRIC_TOPIC_ORDERS',
+] as const;
+export const OPTIONAL_VARIABLES = ['FABRIC_KAFKA_PORT', 'FABRIC_KAFKA_CA_FILE'] as const;
+export type EndpointVariable = (typeof REQUIRED_VARIABLES)[number] | (typeof OPTIONAL_VARIABLES)[number];
+
+/** Variables whose values are secret: they are registered for redaction as soon as they are read. */
+export const SECRET_VARIABLES: readonly string[] = ['FABRIC_KAFKA_PASSWORD', 'FABRIC_CONSUMER_PASSWORD'];
+
+/** Points at one .env file to use instead of ./.env, e.g. .env.prod for a second Eventstream. */
+export const ENV_FILE_VARIABLE = 'EVENTSTREAM_ENV_FILE';
+
+export const DEFAULT_PORT = 9093;
+/** Event Hubs' Kafka surface expects this literal username with a connection string as password. */
+export const CONNECTION_STRING_USERNAME = '$ConnectionString';
+
+export interface BrokerAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface EndpointConfig {
+  readonly brokers: readonly BrokerAddress[];
+  readonly username: string;
+  readonly password: string;
+  readonly topics: { readonly telemetry: string; readonly orders: string };
+  /** PEM text of extra CAs to trust (TLS-intercepting proxies, the local broker's CA). */
+  readonly ca?: string;
+  readonly caFile?: string;
+  /** Non-secret parts of the connection string, when the password is one. */
+  readonly connectionString?: ConnectionStringInfo;
+}
+
+export interface ConnectionStringInfo {
+  readonly endpointHost: string;
+  readonly keyName: string;
+  readonly entityPath?: string;
+}
+
+/** One malformed or missing setting: the variable, the form expected, and what was found (never a secret). */
+export interface ConfigProblem {
+  readonly variable: string;
+  readonly expected: string;
+  readonly found: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  return `${p.variable}: expected ${p.expected}; found ${p.found}`;
+}
+
+export interface LoadedEnvironment {
+  readonly env: Env;
+  /** The .env file that was read, if any. */
+  readonly file?: string;
+}
+
+/**
+ * Merges the process environment with one .env file: EVENTSTREAM_ENV_FILE if set, else ./.env if present.
+ * Real environment variables win over the file, as with dotenv's defaults.
+ */
+export function loadEnvironment(options: { cwd: string; env: Env }): LoadedEnvironment {
+  const chosen = options.env[ENV_FILE_VARIABLE]?.trim();
+  const path = chosen ? resolve(options.cwd, chosen) : resolve(options.cwd, '.env');
+  if (chosen && !existsSync(path)) {
+    throw new ConfigError([{ variable: ENV_FILE_VARIABLE, expected: 'the path of a readable .env file', found: `no file at ${path}` }]);
+  }
+  const fromFile = existsSync(path) ? parseDotenv(readFileSync(path)) : {};
+  const env: Env = { ...fromFile };
+  for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
+  for (const name of SECRET_VARIABLES) registerSecret(env[name]);
+  return { env, file: existsSync(path) ? path : undefined };
+}
+
+/** Picks the FABRIC_* variables out of an environment, so only those travel to test workers. */
+export function pickEndpointEnv(env: Env): Env {
+  const out: Env = {};
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('FABRIC_') && v !== undefined) out[k] = v;
+  return out;
+}
+
+const HOST = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const IPV6 = /^[0-9A-Fa-f:.]+$/;
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+const BOOTSTRAP_FORM = 'host, host:port, or a comma-separated list of them (e.g. myns.servicebus.windows.net:9093)';
+
+export function parsePort(raw: string | undefined, variable: string): { port?: number; problem?: ConfigProblem } {
+  if (raw === undefined || raw.trim() === '') return { port: DEFAULT_PORT };
+  const text = raw.trim();
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65535) {
+    return { problem: { variable, expected: 'a TCP port from 1 to 65535', found: JSON.stringify(text) } };
+  }
+  return { port };
+}
+
+/** Parses a bootstrap list; `defaultPort` applies to entries without a port. */
+export function parseBootstrap(raw: string | undefined, defaultPort: number): { brokers: BrokerAddress[]; problems: ConfigProblem[] } {
+  const variable = 'FABRIC_KAFKA_BOOTSTRAP';
+  if (raw === undefined || raw.trim() === '') {
+    return { brokers: [], problems: [{ variable, expected: BOOTSTRAP_FORM, found: 'it is missing or empty' }] };
+  }
+  const brokers: BrokerAddress[] = [];
+  const problems: ConfigProblem[] = [];
+  for (const part of raw.split(',')) {
+    const entry = part.trim();
+    const bad = (why: string) => problems.push({ variable, expected: BOOTSTRAP_FORM, found: `${JSON.stringify(entry)} (${why})` });
+    if (entry === '') {
+      bad('an empty entry in the list');
+      continue;
+    }
+    if (/^[a-z][a-z0-9+._-]*:\/\//i.test(entry)) {
+      bad('a URL scheme; give the host name only, as shown on the Eventstream Kafka tab');
+      continue;
+    }
+    let host: string;
+    let portText: string | undefined;
+    const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(entry);
+    if (v6) {
+      host = v6[1] ?? '';
+      portText = v6[2];
+      if (!IPV6.test(host)) {
+        bad('not an IPv6 address in brackets');
+        continue;
+      }
+    } else {
+      const pieces = entry.split(':');
+      if (pieces.length > 2) {
+        bad('more than one colon; write IPv6 addresses in brackets');
+        continue;
+      }
+      host = pieces[0] ?? '';
+      portText = pieces[1];
+      if (!HOST.test(host)) {
+        bad('not a valid host name');
+        continue;
+      }
+    }
+    if (portText === undefined) {
+      brokers.push({ host, port: defaultPort });
+      continue;
+    }
+    const { port } = parsePort(portText === '' ? '-' : portText, variable);
+    if (port === undefined) {
+      bad('the port is not a number from 1 to 65535');
+      continue;
+    }
+    brokers.push({ host, port });
+  }
+  return { brokers, problems };
+}
+
+const CONNECTION_STRING_FORM =
+  'an Eventstream connection string: Endpoint=sb://<namespace>.servicebus.windows.net/;SharedAccessKeyName=<name>;SharedAccessKey=<key>[;EntityPath=<name>]';
+
+/** Checks the shape of a connection string; reports which parts are missing, never their values. */
+export function parseConnectionString(raw: string): { info?: ConnectionStringInfo; problem?: ConfigProblem } {
+  const parts = new Map<string, string>();
+  for (const segment of raw.trim().split(';')) {
+    if (segment.trim() === '') continue;
+    const eq = segment.indexOf('=');
+    if (eq <= 0) continue;
+    parts.set(segment.slice(0, eq).trim().toLowerCase(), segment.slice(eq + 1).trim());
+  }
+  const missing = ['Endpoint', 'SharedAccessKeyName', 'SharedAccessKey'].filter((name) => !parts.get(name.toLowerCase()));
+  const endpoint = parts.get('endpoint') ?? '';
+  const endpointMatch = /^sb:\/\/([^/;]+)\/?$/i.exec(endpoint);
+  const problem = (why: string): { problem: ConfigProblem } => ({
+    problem: { variable: 'FABRIC_KAFKA_PASSWORD', expected: CONNECTION_STRING_FORM, found: `a value ${why} (value not shown)` },
+  });
+  if (missing.length > 0) return problem(`without ${missing.join(', ')}`);
+  if (!endpointMatch) return problem('whose Endpoint is not of the form sb://<host>/');
+  return {
+    info: {
+      endpointHost: endpointMatch[1] ?? '',
+      keyName: parts.get('sharedaccesskeyname') ?? '',
+      entityPath: parts.get('entitypath') || undefined,
+    },
+  };
+}
+
+function checkTopic(env: Env, variable: 'FABRIC_TOPIC_TELEMETRY' | 'FABRIC_TOPIC_ORDERS'): ConfigProblem | undefined {
+  const raw = env[variable]?.trim();
+  const expected = 'a Kafka topic name: 1-249 characters of letters, digits, ".", "_" or "-" (the Eventstream topic or EntityPath)';
+  if (!raw) return { variable, expected, found: 'it is missing or empty' };
+  if (!TOPIC.test(raw)) return { variable, expected, found: JSON.stringify(raw) };
+  return undefined;
+}
+
+function checkUsername(env: Env): ConfigProblem | undefined {
+  const raw = env.FABRIC_KAFKA_USERNAME;
+  const variable = 'FABRIC_KAFKA_USERNAME';
+  const expected = `the literal ${CONNECTION_STRING_USERNAME} for Eventstream (or another SASL/PLAIN user name)`;
+  if (raw === undefined || raw.trim() === '') {
+    return { variable, expected, found: 'it is missing or empty (a shell expands "$ConnectionString" in double quotes to nothing: use single quotes)' };
+  }
+  if (raw.trim() === 'ConnectionString') {
+    return { variable, expected, found: '"ConnectionString" without the leading $ (quote the value with single quotes so the shell keeps the $)' };
+  }
+  return undefined;
+}
+
+function checkPassword(env: Env): { problem?: ConfigProblem; info?: ConnectionStringInfo } {
+  const raw = env.FABRIC_KAFKA_PASSWORD;
+  if (raw === undefined || raw.trim() === '') {
+    return {
+      problem: { variable: 'FABRIC_KAFKA_PASSWORD', expected: 'the connection string (primary or secondary key) from the Eventstream Kafka tab', found: 'it is missing or empty' },
+    };
+  }
+  if (env.FABRIC_KAFKA_USERNAME?.trim() === CONNECTION_STRING_USERNAME) return parseConnectionString(raw);
+  return {};
+}
+
+function readCa(env: Env, cwd: string): { ca?: string; caFile?: string; problem?: ConfigProblem } {
+  const raw = env.FABRIC_KAFKA_CA_FILE?.trim();
+  if (!raw) return {};
+  const variable = 'FABRIC_KAFKA_CA_FILE';
+  const expected = 'the path of a PEM file with one or more CA certificates (-----BEGIN CERTIFICATE-----)';
+  const caFile = resolve(cwd, raw);
+  if (!existsSync(caFile)) return { problem: { variable, expected, found: `no file at ${caFile}` } };
+  const ca = readFileSync(caFile, 'utf8');
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) return { problem: { variable, expected, found: `${caFile}, which holds no PEM certificate` } };
+  return { ca, caFile };
+}
+
+/** Every problem with the endpoint variables, one entry per variable and fault, in a stable order. */
+export function checkEndpointEnv(env: Env, cwd = process.cwd()): { config?: EndpointConfig; problems: ConfigProblem[] } {
+  for (const name of SECRET_VARIABLES) registerSecret(env[name]);
+  const problems: ConfigProblem[] = [];
+  const port = parsePort(env.FABRIC_KAFKA_PORT, 'FABRIC_KAFKA_PORT');
+  if (port.problem) problems.push(port.problem);
+  const bootstrap = parseBootstrap(env.FABRIC_KAFKA_BOOTSTRAP, port.port ?? DEFAULT_PORT);
+  problems.push(...bootstrap.problems);
+  const username = checkUsername(env);
+  if (username) problems.push(username);
+  const password = checkPassword(env);
+  if (password.problem) problems.push(password.problem);
+  for (const topic of ['FABRIC_TOPIC_TELEMETRY', 'FABRIC_TOPIC_ORDERS'] as const) {
+    const p = checkTopic(env, topic);
+    if (p) problems.push(p);
+  }
+  const ca = readCa(env, cwd);
+  if (ca.problem) problems.push(ca.problem);
+  if (problems.length > 0) return { problems };
+  return {
+    problems,
+    config: {
+      brokers: bootstrap.brokers,
+      username: (env.FABRIC_KAFKA_USERNAME ?? '').trim(),
+      password: (env.FABRIC_KAFKA_PASSWORD ?? '').trim(),
+      topics: { telemetry: (env.FABRIC_TOPIC_TELEMETRY ?? '').trim(), orders: (env.FABRIC_TOPIC_ORDERS ?? '').trim() },
+      ca: ca.ca,
+      caFile: ca.caFile,
+      connectionString: password.info,
+    },
+  };
+}
+
+/** Like checkEndpointEnv, but throws a ConfigError listing every problem. */
+export function parseEndpointEnv(env: Env, cwd = process.cwd()): EndpointConfig {
+  const { config, problems } = checkEndpointEnv(env, cwd);
+  if (!config) throw new ConfigError(problems);
+  return config;
+}
+
+/** host:port list for messages; carries no secret. */
+export function describeEndpoint(config: Pick<EndpointConfig, 'brokers'>): string {
+  return config.brokers.map((b) => `${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`).join(',');
+}

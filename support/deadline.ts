@@ -1,0 +1,37 @@
+// Bounds every network wait: a gate that hangs is worse than one that fails.
+
+export class DeadlineError extends Error {
+  constructor(
+    readonly what: string,
+    readonly ms: number,
+  ) {
+    super(`${what} did not finish within ${ms} ms`);
+    this.name = 'DeadlineError';
+  }
+}
+
+/** Resolves like `work`, or rejects with DeadlineError after `ms`; `onTimeout` may release resources. */
+export async function withDeadline<T>(
+  work: Promise<T>,
+  ms: number,
+  what: string,
+  onTimeout?: () => void,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout?.();
+      reject(new DeadlineError(what, ms));
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Milliseconds since `start` (from performance.now()), rounded to 0.1 ms. */
+export function elapsedMs(start: number): number {
+  return Math.round((performance.now() - start) * 10) / 10;
+}
