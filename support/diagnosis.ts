@@ -119,7 +119,7 @@ const RULES: ReadonlyArray<{ test: (text: string, codes: string[]) => boolean; f
     hint: 'set FABRIC_TOPIC_* to the topic (EntityPath) shown on the Eventstream Kafka tab; Event Hubs does not create topics on demand',
   },
   {
-    test: (t) => /MESSAGE_TOO_LARGE|too large|RECORD_LIST_TOO_LARGE|exceeds the maximum/i.test(t),
+    test: (t) => /MESSAGE_TOO_LARGE|too large|RECORD_LIST_TOO_LARGE|exceeds the maximum|larger than the max message size/i.test(t),
     failureClass: 'too-large',
     cause: 'the event is larger than the endpoint accepts',
     hint: 'Event Hubs accepts at most 1 MB per event or batch and closes connections on requests over 1,046,528 bytes: split or shrink events',

@@ -12,9 +12,9 @@ import {
   awaitReadyAndCreateTopics,
   brokerEnv,
   DEFAULT_TOPICS,
-  eventHubsLikeSettings,
   freePort,
   localConnectionString,
+  serverProperties,
   type LocalBroker,
   type LocalBrokerOptions,
 } from './layout.js';
@@ -71,13 +71,6 @@ export async function kafkaClasspath(log: (line: string) => void = () => undefin
   return readFileSync(file, 'utf8').trim();
 }
 
-function propertiesFile(entries: Record<string, string>): string {
-  // Values are written as they are: Java's Properties format only needs escaping of backslashes here.
-  return Object.entries(entries)
-    .map(([k, v]) => `${k}=${v.replace(/\\/g, '\\\\')}`)
-    .join('\n');
-}
-
 export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<LocalBroker> {
   const log = options.log ?? (() => undefined);
   const topics = options.topics ?? DEFAULT_TOPICS;
@@ -97,22 +90,24 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
     // Ports can be taken between picking and binding: retry start-up a few times on a bind failure.
     for (let attempt = 1; ; attempt++) {
       const [controller, plain, sasl] = [await freePort(), await freePort(), await freePort()];
-      const props = {
-        'process.roles': 'broker,controller',
-        'node.id': '1',
-        'controller.quorum.voters': `1@127.0.0.1:${controller}`,
-        listeners: `PLAINTEXT://127.0.0.1:${plain},CONTROLLER://127.0.0.1:${controller},SASL_SSL://127.0.0.1:${sasl}`,
-        'advertised.listeners': `PLAINTEXT://localhost:${plain},SASL_SSL://localhost:${sasl}`,
-        'inter.broker.listener.name': 'PLAINTEXT',
-        'controller.listener.names': 'CONTROLLER',
-        'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL',
-        'log.dirs': join(dir, `data-${attempt}`),
-        'ssl.keystore.location': keystore,
-        ...eventHubsLikeSettings(connectionString),
-        ...options.properties,
-      };
       const propsFile = join(dir, 'server.properties');
-      writeFileSync(propsFile, propertiesFile(props), { mode: 0o600 });
+      writeFileSync(
+        propsFile,
+        serverProperties(
+          {
+            bindHost: '127.0.0.1',
+            controllerPort: controller,
+            plainPort: plain,
+            saslPort: sasl,
+            advertisedSaslPort: sasl,
+            dataDir: join(dir, `data-${attempt}`),
+            keystore,
+            connectionString,
+          },
+          options.properties,
+        ),
+        { mode: 0o600 },
+      );
       const clusterId = randomBytes(16).toString('base64url');
       const java = ['-cp', classpath];
       const format = spawnSync('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], {

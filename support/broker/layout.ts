@@ -77,6 +77,41 @@ export function eventHubsLikeSettings(connectionString: string): Record<string, 
   };
 }
 
+export interface ListenerPlan {
+  /** Address the listeners bind to: 127.0.0.1 for a local JVM, 0.0.0.0 inside a container. */
+  readonly bindHost: string;
+  readonly controllerPort: number;
+  readonly plainPort: number;
+  readonly saslPort: number;
+  /** The SASL_SSL port clients reach (the mapped host port for a container). */
+  readonly advertisedSaslPort: number;
+  readonly dataDir: string;
+  readonly keystore: string;
+  readonly connectionString: string;
+}
+
+/** A combined-mode KRaft server.properties with an internal PLAINTEXT listener and the Eventstream-shaped SASL_SSL one. */
+export function serverProperties(plan: ListenerPlan, extra: Record<string, string> = {}): string {
+  const entries: Record<string, string> = {
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    'controller.quorum.voters': `1@127.0.0.1:${plan.controllerPort}`,
+    listeners: `PLAINTEXT://${plan.bindHost}:${plan.plainPort},CONTROLLER://127.0.0.1:${plan.controllerPort},SASL_SSL://${plan.bindHost}:${plan.saslPort}`,
+    'advertised.listeners': `PLAINTEXT://localhost:${plan.plainPort},SASL_SSL://localhost:${plan.advertisedSaslPort}`,
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'controller.listener.names': 'CONTROLLER',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL',
+    'log.dirs': plan.dataDir,
+    'ssl.keystore.location': plan.keystore,
+    ...eventHubsLikeSettings(plan.connectionString),
+    ...extra,
+  };
+  // Java's Properties format: only backslashes need escaping in these values.
+  return `${Object.entries(entries)
+    .map(([k, v]) => `${k}=${v.replace(/\\/g, '\\\\')}`)
+    .join('\n')}\n`;
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();

@@ -1,0 +1,31 @@
+// Picks how the local broker runs (LOCAL_BROKER=auto|jvm|container) and starts it.
+import { dockerAvailable, startContainerBroker } from './container.js';
+import { jvmToolsAvailable, startJvmBroker } from './jvm.js';
+import type { LocalBroker, LocalBrokerOptions } from './layout.js';
+
+export type { LocalBroker, LocalBrokerOptions } from './layout.js';
+export const BROKER_MODES = ['auto', 'jvm', 'container'] as const;
+export type BrokerMode = (typeof BROKER_MODES)[number];
+
+export function brokerMode(raw: string | undefined): BrokerMode {
+  const value = (raw ?? '').trim() || 'auto';
+  if ((BROKER_MODES as readonly string[]).includes(value)) return value as BrokerMode;
+  throw new Error(`LOCAL_BROKER: expected one of ${BROKER_MODES.join(', ')}, got ${JSON.stringify(value)}`);
+}
+
+/** auto: a container when Docker answers, else the JVM broker when java and mvn are there, else a clear failure. */
+export async function startLocalBroker(mode: BrokerMode, options: LocalBrokerOptions = {}): Promise<LocalBroker> {
+  if (mode === 'jvm') return startJvmBroker(options);
+  if (mode === 'container') return startContainerBroker(options);
+  const docker = await dockerAvailable();
+  if (docker.ok) return startContainerBroker(options);
+  const jvm = jvmToolsAvailable();
+  if (jvm.ok) {
+    options.log?.(`no Docker runtime, using the JVM broker (${docker.reason})`);
+    return startJvmBroker(options);
+  }
+  throw new Error(
+    `No way to run a local Kafka broker: ${docker.reason}; ${jvm.reason}. ` +
+      'Either start Docker (LOCAL_BROKER=container) or install Java 17+ and Maven (LOCAL_BROKER=jvm).',
+  );
+}

@@ -1,0 +1,85 @@
+// Helpers the check files stand on: record what was measured on the testcase, fail with cause and hint, skip with a reason.
+import { inject, type TestContext } from 'vitest';
+import { STAGE_TITLES, type Measured, type StageName, type StageResult } from './probes.js';
+import { redact } from './redact.js';
+import type { CheckRecord } from './setup/context.js';
+
+function formatMeasured(m: Measured): string {
+  return Object.entries(m)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+}
+
+/** Stores the check's record on the task (for reporters) and its values as JUnit properties. */
+export async function record(ctx: TestContext, check: CheckRecord): Promise<void> {
+  ctx.task.meta.check = check;
+  for (const [k, v] of Object.entries(check.measured)) await ctx.annotate(redact(String(v)), `measured: ${k}`);
+  for (const [k, v] of Object.entries(check.thresholds)) await ctx.annotate(redact(String(v)), `threshold: ${k}`);
+  for (const w of check.warnings) await ctx.annotate(redact(w), 'warning');
+  if (check.reason) await ctx.annotate(redact(check.reason), check.status === 'not-run' ? 'not run' : 'reason');
+  if (check.diagnosis) await ctx.annotate(redact(`${check.diagnosis.cause}. Next: ${check.diagnosis.hint}`), 'diagnosis');
+}
+
+/** Records a check that could not run, and marks the test skipped with that reason. */
+export async function notRun(ctx: TestContext, id: string, reason: string): Promise<never> {
+  await record(ctx, { id, status: 'not-run', measured: {}, thresholds: {}, warnings: [], reason });
+  return ctx.skip(redact(reason));
+}
+
+/** An Error whose message says what failed, what was measured, the threshold and the likely cause; secrets redacted. */
+export function checkFailure(parts: { what: string; measured?: Measured; thresholds?: Measured; cause?: string; hint?: string }): Error {
+  const lines = [parts.what];
+  if (parts.measured && Object.keys(parts.measured).length) lines.push(`Measured: ${formatMeasured(parts.measured)}`);
+  if (parts.thresholds && Object.keys(parts.thresholds).length) lines.push(`Threshold: ${formatMeasured(parts.thresholds)}`);
+  if (parts.cause) lines.push(`Likely cause: ${parts.cause}`);
+  if (parts.hint) lines.push(`Next: ${parts.hint}`);
+  const error = new Error(redact(lines.join('\n')));
+  error.name = 'ReadinessCheckFailed';
+  // The stack would only point into this helper; the message says everything.
+  error.stack = `${error.name}: ${error.message}`;
+  return error;
+}
+
+/** The preflight, or a not-run skip when the configuration kept it from running. */
+export async function requirePreflight(ctx: TestContext, id: string) {
+  const preflight = inject('preflight');
+  if (!preflight) return notRun(ctx, id, `not run: ${inject('preflightSkipped') || 'no preflight result'}`);
+  return preflight;
+}
+
+/** Asserts one connectivity stage from the run's preflight, with its measurements attached. */
+export async function expectStage(ctx: TestContext, stage: StageName): Promise<StageResult> {
+  const id = `connectivity.${stage}`;
+  const preflight = await requirePreflight(ctx, id);
+  const result = preflight.stages.find((s) => s.stage === stage);
+  if (!result) throw checkFailure({ what: `${STAGE_TITLES[stage]}: no result recorded` });
+  if (result.status === 'not-run') return notRun(ctx, id, result.message);
+  const d = result.diagnosis;
+  await record(ctx, {
+    id,
+    status: result.status,
+    measured: { ...result.measured, 'duration ms': result.durationMs },
+    thresholds: result.thresholds,
+    warnings: result.warnings,
+    diagnosis: d ? { failureClass: d.failureClass, cause: d.cause, hint: d.hint } : undefined,
+  });
+  if (result.status === 'fail') {
+    throw checkFailure({
+      what: `${STAGE_TITLES[stage]}: FAILED against ${preflight.endpoint}: ${result.message}`,
+      measured: result.measured,
+      thresholds: result.thresholds,
+      cause: d ? `${d.cause} (${d.failureClass})` : undefined,
+      hint: d?.hint,
+    });
+  }
+  return result;
+}
+
+/** Skips a delivery check with the reason when connectivity failed: its failure would only repeat that one. */
+export async function requireConnectivity(ctx: TestContext, id: string): Promise<void> {
+  const preflight = await requirePreflight(ctx, id);
+  if (!preflight.ok) {
+    const failed = preflight.failedStage ? STAGE_TITLES[preflight.failedStage].split(':')[0] : 'a stage';
+    await notRun(ctx, id, `not run: connectivity failed at ${failed} (see the Connectivity checks)`);
+  }
+}

@@ -1,0 +1,84 @@
+// Runs the suite as a user or a pipeline does (`vitest run --project X` in a child process), bounded, for the self tests.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseJUnit, type JUnitCase } from '../junit.js';
+
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const VITEST = join(PROJECT_ROOT, 'node_modules', 'vitest', 'vitest.mjs');
+
+export interface SuiteRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly junitXml: string;
+  readonly cases: JUnitCase[];
+  readonly durationMs: number;
+  /** Everything the run wrote, for secret scans. */
+  readonly allOutput: string;
+}
+
+export interface RunSuiteOptions {
+  readonly project: 'fabric' | 'local';
+  /** Endpoint variables; written to an env file passed with EVENTSTREAM_ENV_FILE, so a developer's .env never leaks in. */
+  readonly envFile?: Record<string, string>;
+  /** Other environment variables for the child (READINESS_*, LOCAL_BROKER ...). */
+  readonly env?: Record<string, string>;
+  /** Hard bound: the child's process group is killed after this. */
+  readonly timeoutMs: number;
+  readonly extraArgs?: readonly string[];
+}
+
+/** Environment of the parent without FABRIC_ or READINESS_ variables, so runs are reproducible. */
+function cleanEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !/^(FABRIC_|READINESS_|EVENTSTREAM_ENV_FILE|VITEST|NODE_ENV|TEST$)/.test(k)) out[k] = v;
+  }
+  return out;
+}
+
+export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-run-'));
+  try {
+    const junitFile = join(dir, 'junit.xml');
+    const envFile = join(dir, 'endpoint.env');
+    const lines = Object.entries(options.envFile ?? {}).map(([k, v]) => `${k}='${v}'`);
+    writeFileSync(envFile, `${lines.join('\n')}\n`);
+    const args = [VITEST, 'run', '--project', options.project, `--outputFile.junit=${junitFile}`, '--reporter=default', '--reporter=junit', ...(options.extraArgs ?? [])];
+    const start = performance.now();
+    const child = spawn(process.execPath, args, {
+      cwd: PROJECT_ROOT,
+      env: { ...cleanEnv(), EVENTSTREAM_ENV_FILE: envFile, READINESS_REPORTS_DIR: join(dir, 'reports'), FORCE_COLOR: '0', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-(child.pid ?? 0), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, options.timeoutMs);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('close', (c, s) => r([c, s])));
+    clearTimeout(timer);
+    const durationMs = performance.now() - start;
+    const junitXml = existsSync(junitFile) ? readFileSync(junitFile, 'utf8') : '';
+    const reports = join(dir, 'reports');
+    const reportText = ['readiness.json', 'readiness.md']
+      .map((f) => join(reports, f))
+      .filter(existsSync)
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+    return { code, signal, stdout, stderr, junitXml, cases: parseJUnit(junitXml), durationMs, allOutput: [stdout, stderr, junitXml, reportText].join('\n') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,33 @@
+// What a project's globalSetup hands to the checks (via provide/inject): serializable, typed here once.
+import type { Preflight } from '../probes.js';
+import type {} from 'vitest';
+
+export type Profile = 'fabric' | 'local';
+
+export interface CheckRecord {
+  /** Stable id, e.g. "connectivity.tls". */
+  readonly id: string;
+  readonly status: 'pass' | 'fail' | 'not-run';
+  readonly measured: Record<string, string | number | boolean>;
+  readonly thresholds: Record<string, string | number | boolean>;
+  readonly warnings: readonly string[];
+  readonly reason?: string;
+  readonly diagnosis?: { failureClass: string; cause: string; hint: string };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    profile: Profile;
+    /** FABRIC_* and READINESS_* variables of this run, from the environment and the .env file. */
+    runEnv: Record<string, string>;
+    /** The .env file that was read, if any. */
+    envFile: string;
+    /** Staged connectivity results, or null when the configuration was not usable. */
+    preflight: Preflight | null;
+    /** Why the preflight did not run. */
+    preflightSkipped: string;
+  }
+  export interface TaskMeta {
+    check?: CheckRecord;
+  }
+}

@@ -1,0 +1,18 @@
+// globalSetup of the `local` project: starts a throwaway Eventstream-shaped broker and points the checks at it.
+import type { TestProject } from 'vitest/node';
+import { brokerMode, startLocalBroker } from '../broker/index.js';
+import { provideEndpoint } from './provide.js';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const broker = await startLocalBroker(brokerMode(process.env.LOCAL_BROKER), {
+    log: (line) => process.stderr.write(`[local broker] ${line}\n`),
+  });
+  try {
+    // READINESS_* tuning from the environment still applies; the endpoint is the broker's.
+    await provideEndpoint(project, 'local', { ...process.env, ...broker.env });
+  } catch (error) {
+    await broker.stop();
+    throw error;
+  }
+  return () => broker.stop();
+}
