@@ -1,6 +1,7 @@
 // Helpers the check files stand on: record what was measured on the testcase, fail with cause and hint, skip with a reason.
 import { inject, type TestContext } from 'vitest';
 import { STAGE_TITLES, type Measured, type StageName, type StageResult } from './probes.js';
+import { diagnose } from './diagnosis.js';
 import { redact } from './redact.js';
 import type { CheckRecord } from './setup/context.js';
 
@@ -10,8 +11,19 @@ function formatMeasured(m: Measured): string {
     .join(', ');
 }
 
+/** What the helpers need of a test context (fixtures get the same three). */
+export type CheckContext = Pick<TestContext, 'task' | 'skip' | 'annotate'>;
+
+/** A stable id from the test's name, e.g. "Smoke > publishes ..." -> "smoke.publishes-...". */
+export function checkId(ctx: CheckContext): string {
+  const parts = ctx.task.name.split(' > ');
+  const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  return parts.length > 1 ? `${slug(parts[0] ?? '')}.${slug(parts.slice(1).join(' '))}` : slug(parts[0] ?? '');
+}
+
 /** Stores the check's record on the task (for reporters) and its values as JUnit properties. */
-export async function record(ctx: TestContext, check: CheckRecord): Promise<void> {
+export async function record(ctx: CheckContext, input: Omit<CheckRecord, 'id'> & { id?: string }): Promise<void> {
+  const check: CheckRecord = { ...input, id: input.id ?? checkId(ctx) };
   ctx.task.meta.check = check;
   for (const [k, v] of Object.entries(check.measured)) await ctx.annotate(redact(String(v)), `measured: ${k}`);
   for (const [k, v] of Object.entries(check.thresholds)) await ctx.annotate(redact(String(v)), `threshold: ${k}`);
@@ -21,7 +33,7 @@ export async function record(ctx: TestContext, check: CheckRecord): Promise<void
 }
 
 /** Records a check that could not run, and marks the test skipped with that reason. */
-export async function notRun(ctx: TestContext, id: string, reason: string): Promise<never> {
+export async function notRun(ctx: CheckContext, id: string | undefined, reason: string): Promise<never> {
   await record(ctx, { id, status: 'not-run', measured: {}, thresholds: {}, warnings: [], reason });
   return ctx.skip(redact(reason));
 }
@@ -41,14 +53,14 @@ export function checkFailure(parts: { what: string; measured?: Measured; thresho
 }
 
 /** The preflight, or a not-run skip when the configuration kept it from running. */
-export async function requirePreflight(ctx: TestContext, id: string) {
+export async function requirePreflight(ctx: CheckContext, id?: string) {
   const preflight = inject('preflight');
   if (!preflight) return notRun(ctx, id, `not run: ${inject('preflightSkipped') || 'no preflight result'}`);
   return preflight;
 }
 
 /** Asserts one connectivity stage from the run's preflight, with its measurements attached. */
-export async function expectStage(ctx: TestContext, stage: StageName): Promise<StageResult> {
+export async function expectStage(ctx: CheckContext, stage: StageName): Promise<StageResult> {
   const id = `connectivity.${stage}`;
   const preflight = await requirePreflight(ctx, id);
   const result = preflight.stages.find((s) => s.stage === stage);
@@ -76,10 +88,37 @@ export async function expectStage(ctx: TestContext, stage: StageName): Promise<S
 }
 
 /** Skips a delivery check with the reason when connectivity failed: its failure would only repeat that one. */
-export async function requireConnectivity(ctx: TestContext, id: string): Promise<void> {
+export async function requireConnectivity(ctx: CheckContext, id?: string): Promise<void> {
   const preflight = await requirePreflight(ctx, id);
   if (!preflight.ok) {
     const failed = preflight.failedStage ? STAGE_TITLES[preflight.failedStage].split(':')[0] : 'a stage';
     await notRun(ctx, id, `not run: connectivity failed at ${failed} (see the Connectivity checks)`);
   }
+}
+
+/** A check failure built from a caught error: what was being done, plus the diagnosis of the error. */
+export function failureFrom(what: string, error: unknown, extra: { measured?: Measured; thresholds?: Measured } = {}): Error {
+  const d = diagnose(error);
+  return checkFailure({ what: `${what}: ${d.detail}`, ...extra, cause: `${d.cause} (${d.failureClass})`, hint: d.hint });
+}
+
+/** Fails the check when a measured value breaks its threshold; the message carries both and the likely cause. */
+export function expectWithin(
+  what: string,
+  measured: Measured,
+  limits: ReadonlyArray<{ name: string; value: number; limit: number; kind: 'max' | 'min' }>,
+  cause: string,
+  hint: string,
+): void {
+  const broken = limits.filter((l) => (l.kind === 'max' ? l.value > l.limit : l.value < l.limit));
+  if (broken.length === 0) return;
+  const thresholds: Measured = {};
+  for (const l of limits) thresholds[`${l.kind} ${l.name}`] = l.limit;
+  throw checkFailure({
+    what: `${what}: ${broken.map((l) => `${l.name} ${l.value} ${l.kind === 'max' ? '>' : '<'} ${l.kind} ${l.limit}`).join(', ')}`,
+    measured,
+    thresholds,
+    cause,
+    hint,
+  });
 }

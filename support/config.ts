@@ -280,6 +280,49 @@ export function parseEndpointEnv(env: Env, cwd = process.cwd()): EndpointConfig 
   return config;
 }
 
+/** Where the round trip reads events back: an Eventstream custom endpoint *destination* (optional). */
+export interface ConsumerConfig {
+  readonly brokers: readonly BrokerAddress[];
+  readonly username: string;
+  readonly password: string;
+  readonly topic: string;
+  readonly groupId: string;
+  readonly ca?: string;
+}
+
+export const CONSUMER_VARIABLES = ['FABRIC_CONSUMER_BOOTSTRAP', 'FABRIC_CONSUMER_PASSWORD', 'FABRIC_CONSUMER_TOPIC', 'FABRIC_CONSUMER_GROUP'] as const;
+
+/**
+ * Reads FABRIC_CONSUMER_*; `configured` is false when none is set (the round trip then does not run).
+ * FABRIC_CONSUMER_USERNAME defaults to $ConnectionString; the CA file is shared with the producer side.
+ */
+export function checkConsumerEnv(env: Env, cwd = process.cwd()): { configured: boolean; config?: ConsumerConfig; problems: ConfigProblem[] } {
+  const configured = CONSUMER_VARIABLES.some((v) => env[v]?.trim());
+  if (!configured) return { configured, problems: [] };
+  const problems: ConfigProblem[] = [];
+  for (const v of CONSUMER_VARIABLES) {
+    if (!env[v]?.trim()) problems.push({ variable: v, expected: 'a value from the Eventstream custom endpoint destination (Kafka tab)', found: 'it is missing or empty while other FABRIC_CONSUMER_* are set' });
+  }
+  const bootstrap = parseBootstrap(env.FABRIC_CONSUMER_BOOTSTRAP, parsePort(env.FABRIC_KAFKA_PORT, 'FABRIC_KAFKA_PORT').port ?? DEFAULT_PORT);
+  if (env.FABRIC_CONSUMER_BOOTSTRAP?.trim()) problems.push(...bootstrap.problems.map((p) => ({ ...p, variable: 'FABRIC_CONSUMER_BOOTSTRAP' })));
+  const topic = env.FABRIC_CONSUMER_TOPIC?.trim() ?? '';
+  if (topic && !TOPIC.test(topic)) problems.push({ variable: 'FABRIC_CONSUMER_TOPIC', expected: 'a Kafka topic name', found: JSON.stringify(topic) });
+  const username = env.FABRIC_CONSUMER_USERNAME?.trim() || CONNECTION_STRING_USERNAME;
+  const password = env.FABRIC_CONSUMER_PASSWORD?.trim() ?? '';
+  registerSecret(password);
+  if (password && username === CONNECTION_STRING_USERNAME) {
+    const cs = parseConnectionString(password);
+    if (cs.problem) problems.push({ ...cs.problem, variable: 'FABRIC_CONSUMER_PASSWORD' });
+  }
+  const ca = readCa(env, cwd);
+  if (problems.length > 0) return { configured, problems };
+  return {
+    configured,
+    problems,
+    config: { brokers: bootstrap.brokers, username, password, topic, groupId: env.FABRIC_CONSUMER_GROUP?.trim() ?? '', ca: ca.ca },
+  };
+}
+
 /** host:port list for messages; carries no secret. */
 export function describeEndpoint(config: Pick<EndpointConfig, 'brokers'>): string {
   return config.brokers.map((b) => `${b.host.includes(':') ? `[${b.host}]` : b.host}:${b.port}`).join(',');

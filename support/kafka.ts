@@ -11,6 +11,8 @@ export interface ClientOptions {
   readonly clientId: string;
   /** Overrides the configured password, e.g. to prove a wrong one is refused. */
   readonly password?: string;
+  /** Called with each client-side throttle time the broker asks for (produce/fetch throttle_time_ms). */
+  readonly onThrottle?: (ms: number) => void;
 }
 
 const recentLogs: string[] = [];
@@ -20,10 +22,18 @@ export function recentClientLogs(limit = 5): string[] {
   return recentLogs.slice(-limit);
 }
 
-function logCreator() {
+const THROTTLE = /^Client side throttling in effect for (\d+)ms/;
+
+function logCreator(onThrottle?: (ms: number) => void) {
   const echo = process.env.READINESS_KAFKA_LOG === 'debug';
-  return ({ namespace, label, log }: LogEntry) => {
+  return () => ({ namespace, level, label, log }: LogEntry) => {
     const { message, ...extra } = log;
+    if (onThrottle) {
+      // kafkajs reports throttling only in a debug line; debug is on just to catch it.
+      const m = THROTTLE.exec(message);
+      if (m) onThrottle(Number(m[1]));
+      if (level > logLevel.WARN && !echo) return;
+    }
     const line = redact(`[kafkajs ${label} ${namespace}] ${message} ${JSON.stringify(extra)}`);
     recentLogs.push(line);
     if (recentLogs.length > 50) recentLogs.shift();
@@ -40,7 +50,7 @@ export function uniqueId(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-export function createKafka(config: EndpointConfig, settings: Settings, options: ClientOptions): Kafka {
+export function createKafka(config: Pick<EndpointConfig, 'brokers' | 'username' | 'password' | 'ca'>, settings: Settings, options: ClientOptions): Kafka {
   const password = options.password ?? config.password;
   registerSecret(password);
   const sasl: SASLOptions = { mechanism: 'plain', username: config.username, password };
@@ -55,8 +65,8 @@ export function createKafka(config: EndpointConfig, settings: Settings, options:
     enforceRequestTimeout: true,
     // kafkajs swaps in 15 fast retries under NODE_ENV=test (Vitest sets it): always say what we want.
     retry: { retries: settings.KAFKA_RETRIES, initialRetryTime: 200, maxRetryTime: 2000, factor: 0.2, multiplier: 2 },
-    logLevel: process.env.READINESS_KAFKA_LOG === 'debug' ? logLevel.DEBUG : logLevel.WARN,
-    logCreator,
+    logLevel: process.env.READINESS_KAFKA_LOG === 'debug' || options.onThrottle ? logLevel.DEBUG : logLevel.WARN,
+    logCreator: logCreator(options.onThrottle),
   };
   return new Kafka(kafkaConfig);
 }

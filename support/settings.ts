@@ -39,15 +39,44 @@ export const NUMBER_SETTINGS = spec({
   TLS_CERT_FAIL_DAYS: { default: 7, min: 0, max: 3650, integer: true, help: 'fail when the certificate expires in fewer days' },
   TLS_CERT_WARN_DAYS: { default: 30, min: 0, max: 3650, integer: true, help: 'warn when the certificate expires in fewer days' },
   TCP_MAX_CONNECT_MS: { default: 3000, min: 1, max: 120000, integer: true, help: 'fail when TCP connect takes longer' },
+  SEND_TIMEOUT_MS: { default: 15000, min: 1000, max: 120000, integer: true, help: 'deadline for one acknowledged send' },
+  SMOKE_EVENTS: { default: 3, min: 1, max: 10000, integer: true, help: 'telemetry events in the smoke check' },
+  KEYED_SENDS: { default: 5, min: 2, max: 10000, integer: true, help: 'sends of one key in the keyed check' },
+  PACED_EVENTS: { default: 10, min: 1, max: 10000, integer: true, help: 'orders in the paced burst' },
+  PACED_MIN_GAP_MS: { default: 50, min: 0, max: 60000, integer: true, help: 'shortest gap between paced orders' },
+  PACED_MAX_GAP_MS: { default: 300, min: 0, max: 60000, integer: true, help: 'longest gap between paced orders' },
+  BURST_EVENTS: { default: 5000, min: 1, max: 10_000_000, integer: true, help: 'events in the max-rate burst' },
+  BURST_EVENT_BYTES: { default: 1024, min: 64, max: 1_000_000, integer: true, help: 'size of each burst event' },
+  BURST_BATCH_SIZE: { default: 100, min: 1, max: 100000, integer: true, help: 'events per produce request in the burst' },
+  BURST_IN_FLIGHT: { default: 4, min: 1, max: 64, integer: true, help: 'produce requests in flight at once' },
+  BURST_MIN_EVENTS_PER_SEC: { default: 300, min: 0, max: 10_000_000, help: 'fail the burst under this rate' },
+  BURST_MAX_P99_MS: { default: 5000, min: 1, max: 600000, help: 'fail the burst when ack p99 exceeds this' },
+  BURST_MAX_THROTTLE_MS: { default: 10000, min: 0, max: 600000, help: 'fail the burst when broker throttling adds up to more' },
+  ROUND_TRIP_EVENTS: { default: 50, min: 1, max: 1_000_000, integer: true, help: 'events in the round trip' },
+  ROUND_TRIP_KEYS: { default: 5, min: 1, max: 10000, integer: true, help: 'distinct keys in the round trip' },
+  ROUND_TRIP_TIMEOUT_MS: { default: 20000, min: 1000, max: 600000, integer: true, help: 'how long to wait for all events to come back' },
+  ROUND_TRIP_MAX_P99_MS: { default: 5000, min: 1, max: 600000, help: 'fail when end-to-end p99 exceeds this' },
+  SIZE_ACCEPTED_BYTES: { default: 1_000_000, min: 1, max: 100_000_000, integer: true, help: 'an event this size must be accepted' },
+  SIZE_REFUSED_BYTES: { default: 1_100_000, min: 1, max: 100_000_000, integer: true, help: 'an event this size must be refused (over the 1 MB Event Hubs limit)' },
 });
 
 export type NumberSettingKey = keyof typeof NUMBER_SETTINGS;
-export type Settings = { readonly [K in NumberSettingKey]: number };
+
+/** Settings that take one word of a fixed set. */
+export const CHOICE_SETTINGS = {
+  // at-least-once delivery allows re-deliveries (they are counted and reported); forbid makes any duplicate fail.
+  DUPLICATE_POLICY: { default: 'allow', choices: ['allow', 'forbid'], help: 'what the round trip does with duplicates' },
+} as const;
+export type ChoiceSettingKey = keyof typeof CHOICE_SETTINGS;
+
+export type Settings = { readonly [K in NumberSettingKey]: number } & {
+  readonly [K in ChoiceSettingKey]: (typeof CHOICE_SETTINGS)[K]['choices'][number];
+};
 
 export function readSettings(env: Env): Settings {
   const out: Partial<Record<NumberSettingKey, number>> = {};
   for (const key of Object.keys(NUMBER_SETTINGS) as NumberSettingKey[]) {
-    const s = NUMBER_SETTINGS[key];
+    const s: NumberSpec = NUMBER_SETTINGS[key];
     const variable = `READINESS_${key}`;
     const raw = env[variable]?.trim();
     if (raw === undefined || raw === '') {
@@ -61,5 +90,18 @@ export function readSettings(env: Env): Settings {
     }
     out[key] = value;
   }
-  return out as Settings;
+  const choices: Record<string, string> = {};
+  for (const key of Object.keys(CHOICE_SETTINGS) as ChoiceSettingKey[]) {
+    const c = CHOICE_SETTINGS[key];
+    const variable = `READINESS_${key}`;
+    const raw = env[variable]?.trim();
+    if (raw === undefined || raw === '') choices[key] = c.default;
+    else if ((c.choices as readonly string[]).includes(raw)) choices[key] = raw;
+    else throw new SettingError(variable, `one of ${c.choices.join(', ')} (${c.help})`, JSON.stringify(raw));
+  }
+  const numbers = out as { [K in NumberSettingKey]: number };
+  if (numbers.PACED_MIN_GAP_MS > numbers.PACED_MAX_GAP_MS) {
+    throw new SettingError('READINESS_PACED_MIN_GAP_MS', `at most READINESS_PACED_MAX_GAP_MS (${numbers.PACED_MAX_GAP_MS})`, String(numbers.PACED_MIN_GAP_MS));
+  }
+  return { ...numbers, ...choices } as Settings;
 }

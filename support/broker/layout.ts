@@ -132,6 +132,11 @@ export function brokerEnv(options: { port: number; connectionString: string; caF
     FABRIC_TOPIC_TELEMETRY: options.topics[0]?.name ?? 'telemetry',
     FABRIC_TOPIC_ORDERS: options.topics[1]?.name ?? 'orders',
     FABRIC_KAFKA_CA_FILE: options.caFile,
+    // The round trip reads back from the same broker, as from an Eventstream custom endpoint destination.
+    FABRIC_CONSUMER_BOOTSTRAP: `localhost:${options.port}`,
+    FABRIC_CONSUMER_PASSWORD: options.connectionString,
+    FABRIC_CONSUMER_TOPIC: options.topics[0]?.name ?? 'telemetry',
+    FABRIC_CONSUMER_GROUP: `readiness-${randomBytes(8).toString('hex')}`,
   };
 }
 

@@ -74,9 +74,9 @@ describe('an unreachable endpoint is judged, failing, in under 30 s', () => {
   const endpoint = (bootstrap: string) => ({ ...(broker.env as Record<string, string>), FABRIC_KAFKA_BOOTSTRAP: bootstrap });
 
   test.each([
-    ['an unresolvable host', async () => 'nothing-here.invalid:9093', 'DNS:', /\(dns\)/],
-    ['a refused port', async () => `127.0.0.1:${await freePort()}`, 'TCP:', /\(tcp-refused\)/],
-    ['a listener that accepts TCP and never answers', async () => `localhost:${silentPort}`, 'TLS:', /\(tls-timeout\)/],
+    ['an unresolvable host', async (): Promise<string> => 'nothing-here.invalid:9093', 'DNS:', /\(dns\)/],
+    ['a refused port', async (): Promise<string> => `127.0.0.1:${await freePort()}`, 'TCP:', /\(tcp-refused\)/],
+    ['a listener that accepts TCP and never answers', async (): Promise<string> => `localhost:${silentPort}`, 'TLS:', /\(tls-timeout\)/],
   ] as const)('%s', async (_name, bootstrap, stage, pattern) => {
     const run = await runSuite({ project: 'fabric', envFile: endpoint(await bootstrap()), timeoutMs: 45000 });
     expectFailedAt(run, stage, pattern);

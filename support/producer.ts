@@ -1,0 +1,127 @@
+// Sends events the way the checks need: acknowledged (acks=all), bounded by deadlines, failures counted, never retried forever.
+import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import { elapsedMs, withDeadline } from './deadline.js';
+import { diagnose, type Diagnosis } from './diagnosis.js';
+import { EVENT_HUBS_METADATA_MAX_AGE_MS } from './kafka.js';
+import type { Settings } from './settings.js';
+import { rate, summarize, type LatencySummary } from './stats.js';
+
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    allowAutoTopicCreation: false,
+    // Java's murmur2 partitioner, so keys land where producers in other languages put them.
+    createPartitioner: Partitioners.DefaultPartitioner,
+    metadataMaxAge: EVENT_HUBS_METADATA_MAX_AGE_MS,
+  });
+}
+
+export interface Ack {
+  readonly partition: number;
+  readonly offset: string;
+  readonly ms: number;
+}
+
+/** One acknowledged send of one JSON event; resolves to its partition, offset and ack time. */
+export async function sendEvent(producer: Producer, settings: Settings, topic: string, event: { key?: string; value: unknown }): Promise<Ack> {
+  const start = performance.now();
+  const metadata = await withDeadline(
+    producer.send({ topic, messages: [{ key: event.key ?? null, value: JSON.stringify(event.value) }], acks: -1, timeout: settings.KAFKA_REQUEST_TIMEOUT_MS }),
+    settings.SEND_TIMEOUT_MS,
+    `send to ${topic}`,
+  );
+  const m = metadata[0];
+  if (!m || m.errorCode !== 0) throw new Error(`send to ${topic} was answered with error code ${m?.errorCode ?? 'none (no metadata)'}`);
+  return { partition: m.partition, offset: m.baseOffset ?? m.offset ?? '-1', ms: elapsedMs(start) };
+}
+
+export interface BurstOptions {
+  readonly topic: string;
+  readonly events: number;
+  /** Builds event i (already serialized), and its key. */
+  readonly make: (i: number) => { key?: string; value: string };
+  readonly batchSize: number;
+  readonly inFlight: number;
+  readonly settings: Settings;
+  /** Optional pause before event i, for paced bursts (sends one event at a time when given). */
+  readonly gapMs?: (i: number) => number;
+}
+
+export interface BurstResult {
+  readonly attempted: number;
+  readonly acknowledged: number;
+  readonly failed: number;
+  readonly durationMs: number;
+  readonly eventsPerSec: number;
+  readonly mbPerSec: number;
+  readonly bytes: number;
+  /** Ack latency per event (an event's latency is its produce request's). */
+  readonly ackLatency: LatencySummary;
+  /** Distinct failure classes seen, with counts and one diagnosis each. */
+  readonly failures: ReadonlyArray<{ failureClass: string; count: number; diagnosis: Diagnosis }>;
+}
+
+/**
+ * Sends `events` events, `batchSize` per request, with up to `inFlight` requests outstanding.
+ * Every event ends either acknowledged or failed, exactly once: a failed request counts all its events as
+ * failed (kafkajs' own bounded retries happen inside the request), so nothing is dropped or counted twice.
+ */
+export async function runBurst(producer: Producer, options: BurstOptions): Promise<BurstResult> {
+  const { settings } = options;
+  const latencies: number[] = [];
+  const failures = new Map<string, { count: number; diagnosis: Diagnosis }>();
+  let next = 0;
+  let acknowledged = 0;
+  let failed = 0;
+  let bytes = 0;
+  const start = performance.now();
+  const paced = options.gapMs !== undefined;
+  const batchSize = paced ? 1 : options.batchSize;
+  const inFlight = paced ? 1 : options.inFlight;
+
+  const worker = async () => {
+    while (next < options.events) {
+      const first = next;
+      const count = Math.min(batchSize, options.events - first);
+      next += count;
+      if (options.gapMs) await new Promise((r) => setTimeout(r, options.gapMs?.(first)));
+      const messages: Message[] = [];
+      for (let i = first; i < first + count; i++) {
+        const { key, value } = options.make(i);
+        bytes += Buffer.byteLength(value);
+        messages.push({ key: key ?? null, value });
+      }
+      const sent = performance.now();
+      try {
+        const metadata = await withDeadline(
+          producer.send({ topic: options.topic, messages, acks: -1, timeout: settings.KAFKA_REQUEST_TIMEOUT_MS }),
+          settings.SEND_TIMEOUT_MS,
+          `burst send of ${count} event(s)`,
+        );
+        const bad = metadata.filter((m) => m.errorCode !== 0);
+        if (bad.length > 0) throw new Error(`produce answered error code ${bad[0]?.errorCode}`);
+        const ms = elapsedMs(sent);
+        for (let i = 0; i < count; i++) latencies.push(ms);
+        acknowledged += count;
+      } catch (error) {
+        failed += count;
+        const d = diagnose(error);
+        const entry = failures.get(d.failureClass) ?? { count: 0, diagnosis: d };
+        entry.count += count;
+        failures.set(d.failureClass, entry);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const durationMs = elapsedMs(start);
+  return {
+    attempted: options.events,
+    acknowledged,
+    failed,
+    durationMs,
+    eventsPerSec: rate(acknowledged, durationMs),
+    mbPerSec: Math.round((bytes / 1e6 / (durationMs / 1000)) * 100) / 100,
+    bytes,
+    ackLatency: summarize(latencies),
+    failures: [...failures.entries()].map(([failureClass, v]) => ({ failureClass, ...v })),
+  };
+}

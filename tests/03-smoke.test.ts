@@ -1,0 +1,37 @@
+// Smoke: a few well-formed telemetry events reach the endpoint, each acknowledged with partition and offset.
+import { describe } from 'vitest';
+import { failureFrom } from '../support/checks.js';
+import { check } from '../support/fixtures.js';
+import { sendEvent, type Ack } from '../support/producer.js';
+import { telemetryEvent } from '../support/payloads.js';
+import { summarize } from '../support/stats.js';
+
+describe('Smoke', () => {
+  check('publishes telemetry events as JSON, each acknowledged with a partition and offset', async ({ producer, endpoint, settings, runId, recordCheck }) => {
+    const topic = endpoint.topics.telemetry;
+    const acks: Ack[] = [];
+    for (let i = 0; i < settings.SMOKE_EVENTS; i++) {
+      const event = telemetryEvent(i, runId);
+      try {
+        acks.push(await sendEvent(producer, settings, topic, { value: event }));
+      } catch (error) {
+        throw failureFrom(`telemetry event ${i + 1} of ${settings.SMOKE_EVENTS} to "${topic}" was not acknowledged (${acks.length} were)`, error, {
+          measured: { acknowledged: acks.length },
+          thresholds: { 'events to acknowledge': settings.SMOKE_EVENTS },
+        });
+      }
+    }
+    await recordCheck({
+      status: 'pass',
+      measured: {
+        topic,
+        acknowledged: acks.length,
+        deliveries: acks.map((a) => `p${a.partition}@${a.offset}`).join(' '),
+        'ack p50 ms': summarize(acks.map((a) => a.ms)).p50,
+        'ack max ms': summarize(acks.map((a) => a.ms)).max,
+      },
+      thresholds: { 'events to acknowledge': settings.SMOKE_EVENTS },
+      warnings: [],
+    });
+  });
+});

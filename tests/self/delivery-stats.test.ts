@@ -1,0 +1,76 @@
+import { describe, expect, test } from 'vitest';
+import { accountDeliveries, expectedPartition, offsetsStrictlyIncrease } from '../../support/delivery.js';
+import { percentile, rate, summarize } from '../../support/stats.js';
+
+describe('percentile (nearest rank)', () => {
+  const values = Array.from({ length: 100 }, (_, i) => i + 1); // 1..100
+  test.each([
+    [50, 50],
+    [95, 95],
+    [99, 99],
+    [100, 100],
+    [0, 1],
+  ])('p%d of 1..100 is %d', (p, expected) => expect(percentile(values, p)).toBe(expected));
+  test('a small sample rounds the rank up', () => {
+    expect(percentile([10, 20, 30], 50)).toBe(20);
+    expect(percentile([10, 20, 30, 40], 99)).toBe(40);
+    expect(percentile([5], 99)).toBe(5);
+  });
+  test('summarize sorts, and reports max and mean', () => {
+    expect(summarize([3, 1, 2, 10])).toEqual({ count: 4, p50: 2, p95: 10, p99: 10, max: 10, mean: 4 });
+  });
+  test('rate is events per second', () => {
+    expect(rate(500, 250)).toBe(2000);
+    expect(rate(10, 0)).toBe(0);
+  });
+});
+
+describe('accountDeliveries', () => {
+  const sent = [
+    { id: 'a0', key: 'a', seq: 0 },
+    { id: 'a1', key: 'a', seq: 1 },
+    { id: 'a2', key: 'a', seq: 2 },
+    { id: 'b0', key: 'b', seq: 0 },
+  ];
+  const r = (id: string, partition = 0) => ({ id, key: id[0] as string, seq: Number(id.slice(1)), partition });
+  test('all delivered once in order: nothing missing, no duplicates, no violations', () => {
+    expect(accountDeliveries(sent, [r('a0'), r('b0'), r('a1'), r('a2')])).toMatchObject({ unique: 4, missing: [], duplicates: 0, orderViolations: 0 });
+  });
+  test('a lost event is listed as missing', () => {
+    expect(accountDeliveries(sent, [r('a0'), r('a2'), r('b0')]).missing).toEqual(['a1']);
+  });
+  test('a re-delivery counts as a duplicate, not as an order violation', () => {
+    expect(accountDeliveries(sent, [r('a0'), r('a1'), r('a0'), r('a2'), r('b0')])).toMatchObject({ duplicates: 1, orderViolations: 0, unique: 4 });
+  });
+  test('a key arriving out of order is a violation; other keys interleaving is not', () => {
+    expect(accountDeliveries(sent, [r('a1'), r('b0'), r('a0'), r('a2')]).orderViolations).toBe(1);
+  });
+  test('events from other runs are counted apart', () => {
+    expect(accountDeliveries(sent, [r('z9'), r('a0')]).unexpected).toBe(1);
+  });
+});
+
+describe('expectedPartition', () => {
+  // Reference values from Kafka 4.1.1's Java client: Utils.toPositive(Utils.murmur2(key UTF-8)) % n, run with jshell.
+  test.each([
+    ['sensor-42', 3, 1],
+    ['sensor-42', 32, 29],
+    ['sensor-0', 32, 6],
+    ['order-1001', 3, 0],
+    ['a', 32, 28],
+    ['key-with-ünïcode', 32, 20],
+    ['sensor-42', 1, 0],
+  ])('%s over %d partitions goes to %d, as in Java', (key, n, expected) => {
+    expect(expectedPartition(key, n)).toBe(expected);
+  });
+});
+
+describe('offsetsStrictlyIncrease', () => {
+  test('accepts increasing offsets, even past 2^53', () => {
+    expect(offsetsStrictlyIncrease(['1', '2', '9007199254740993'])).toBe(true);
+  });
+  test('rejects repeats and decreases', () => {
+    expect(offsetsStrictlyIncrease(['1', '1'])).toBe(false);
+    expect(offsetsStrictlyIncrease(['5', '4'])).toBe(false);
+  });
+});
