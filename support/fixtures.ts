@@ -13,6 +13,8 @@ export interface CheckFixtures {
   /** Present only when connectivity passed: otherwise the check is skipped with the reason. */
   endpoint: EndpointConfig;
   kafka: Kafka;
+  /** Throttling the broker asked of this test's clients (throttle_time_ms), added up. */
+  throttle: { totalMs: number; responses: number };
   producer: Producer;
   /** Unique per test, carried in every event so a check only counts its own. */
   runId: string;
@@ -28,8 +30,15 @@ export const check = base.extend<CheckFixtures>({
     await requireConnectivity({ task, skip, annotate });
     await use(parseEndpointEnv(inject('runEnv')));
   },
-  kafka: async ({ endpoint, settings }, use) => {
-    await use(createKafka(endpoint, settings, { clientId: 'readiness-check' }));
+  throttle: async ({}, use) => {
+    await use({ totalMs: 0, responses: 0 });
+  },
+  kafka: async ({ endpoint, settings, throttle }, use) => {
+    const onThrottle = (ms: number) => {
+      throttle.totalMs += ms;
+      throttle.responses += 1;
+    };
+    await use(createKafka(endpoint, settings, { clientId: 'readiness-check', onThrottle }));
   },
   producer: async ({ kafka, settings }, use) => {
     const producer = createProducer(kafka);

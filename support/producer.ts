@@ -119,7 +119,7 @@ export async function runBurst(producer: Producer, options: BurstOptions): Promi
     failed,
     durationMs,
     eventsPerSec: rate(acknowledged, durationMs),
-    mbPerSec: Math.round((bytes / 1e6 / (durationMs / 1000)) * 100) / 100,
+    mbPerSec: Math.round((bytes / 1e6 / (durationMs / 1000)) * 1000) / 1000,
     bytes,
     ackLatency: summarize(latencies),
     failures: [...failures.entries()].map(([failureClass, v]) => ({ failureClass, ...v })),

@@ -1,0 +1,97 @@
+// Round trip: subscribe first, produce events with unique ids, read them back; counts loss, duplicates, order, latency.
+import type { Kafka, Producer } from 'kafkajs';
+import type { ConsumerConfig } from './config.js';
+import { withDeadline } from './deadline.js';
+import { accountDeliveries, type DeliveryAccount, type ReceivedEvent, type SentEvent } from './delivery.js';
+import { deviceStatus } from './payloads.js';
+import { sendEvent } from './producer.js';
+import type { Settings } from './settings.js';
+import { summarize, type LatencySummary } from './stats.js';
+
+export interface RoundTripResult {
+  readonly account: DeliveryAccount;
+  readonly latency: LatencySummary;
+  readonly joinMs: number;
+  readonly waitedMs: number;
+  readonly partitionsAssigned: number;
+}
+
+export interface RoundTripOptions {
+  readonly producer: Producer;
+  readonly produceTopic: string;
+  readonly consumerKafka: Kafka;
+  readonly consumer: ConsumerConfig;
+  readonly settings: Settings;
+  readonly runId: string;
+}
+
+export async function roundTrip(options: RoundTripOptions): Promise<RoundTripResult> {
+  const { settings, runId, consumer: cfg } = options;
+  const admin = options.consumerKafka.admin();
+  const consumer = options.consumerKafka.consumer({
+    groupId: cfg.groupId,
+    // Microsoft's recommendations for Event Hubs consumers.
+    sessionTimeout: 30000,
+    heartbeatInterval: 3000,
+    maxWaitTimeInMs: 100,
+    allowAutoTopicCreation: false,
+  });
+  const received: ReceivedEvent[] = [];
+  const firstSeenAt = new Map<string, number>();
+  const sentAt = new Map<string, number>();
+  let allArrived: () => void = () => undefined;
+  const arrived = new Promise<void>((r) => (allArrived = r));
+  const sent: SentEvent[] = [];
+  try {
+    await withDeadline(admin.connect(), settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'consumer-side admin connect');
+    // Kafka consumers start at the end of the stream: note where it ends now, and read from there.
+    const start = await withDeadline(admin.fetchTopicOffsets(cfg.topic), settings.KAFKA_REQUEST_TIMEOUT_MS, `end offsets of ${cfg.topic}`);
+    await withDeadline(consumer.connect(), settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'consumer connect');
+    await withDeadline(consumer.subscribe({ topics: [cfg.topic], fromBeginning: false }), settings.KAFKA_REQUEST_TIMEOUT_MS, 'subscribe');
+    const joinStart = performance.now();
+    const joined = new Promise<number[]>((resolveJoin, reject) => {
+      consumer.on(consumer.events.GROUP_JOIN, (e) => resolveJoin(e.payload.memberAssignment[cfg.topic] ?? []));
+      consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        let value: { runId?: string; seq?: number; id?: string } | undefined;
+        try {
+          value = JSON.parse(message.value?.toString() ?? 'null') as typeof value;
+        } catch {
+          return; // not one of ours
+        }
+        if (!value || value.runId !== runId || typeof value.id !== 'string') return;
+        const now = performance.now();
+        received.push({ id: value.id, key: message.key?.toString() ?? '', seq: value.seq ?? -1, partition });
+        if (!firstSeenAt.has(value.id)) firstSeenAt.set(value.id, now);
+        if (firstSeenAt.size >= sent.length && sent.length === settings.ROUND_TRIP_EVENTS) allArrived();
+      },
+    });
+    const assigned = await withDeadline(joined, settings.KAFKA_REQUEST_TIMEOUT_MS * 2, 'consumer group join');
+    const joinMs = Math.round(performance.now() - joinStart);
+    for (const p of assigned) {
+      const offset = start.find((s) => s.partition === p)?.offset ?? '0';
+      consumer.seek({ topic: cfg.topic, partition: p, offset });
+    }
+
+    for (let i = 0; i < settings.ROUND_TRIP_EVENTS; i++) {
+      const key = `rt-key-${i % settings.ROUND_TRIP_KEYS}`;
+      const seq = Math.floor(i / settings.ROUND_TRIP_KEYS);
+      const id = `${runId}-${i}`;
+      sent.push({ id, key, seq });
+      sentAt.set(id, performance.now());
+      await sendEvent(options.producer, settings, options.produceTopic, { key, value: { ...deviceStatus(seq, runId), id } });
+    }
+    if (firstSeenAt.size >= sent.length) allArrived();
+    const waitStart = performance.now();
+    await withDeadline(arrived, settings.ROUND_TRIP_TIMEOUT_MS, 'waiting for the events to come back').catch(() => undefined);
+    const waitedMs = Math.round(performance.now() - waitStart);
+    const latencies = [...firstSeenAt.entries()].map(([id, at]) => at - (sentAt.get(id) ?? at));
+    return { account: accountDeliveries(sent, received), latency: summarize(latencies), joinMs, waitedMs, partitionsAssigned: assigned.length };
+  } finally {
+    await withDeadline(consumer.disconnect(), 5000, 'consumer disconnect').catch(() => undefined);
+    await withDeadline(admin.disconnect(), 3000, 'admin disconnect').catch(() => undefined);
+  }
+}

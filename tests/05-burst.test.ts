@@ -1,0 +1,88 @@
+// Burst: orders at the notebook's random 50-300 ms pace, then at full speed; every event acknowledged, rate and latency judged.
+import { describe } from 'vitest';
+import { checkFailure, expectWithin } from '../support/checks.js';
+import { check } from '../support/fixtures.js';
+import { orderEvent } from '../support/payloads.js';
+import { runBurst, type BurstResult } from '../support/producer.js';
+
+function measuredOf(r: BurstResult, throttle: { totalMs: number; responses: number }) {
+  return {
+    attempted: r.attempted,
+    acknowledged: r.acknowledged,
+    failed: r.failed,
+    'duration ms': r.durationMs,
+    'events/s': r.eventsPerSec,
+    'MB/s': r.mbPerSec,
+    'ack p50 ms': r.ackLatency.p50,
+    'ack p95 ms': r.ackLatency.p95,
+    'ack p99 ms': r.ackLatency.p99,
+    'ack max ms': r.ackLatency.max,
+    'throttle total ms': throttle.totalMs,
+    'throttled responses': throttle.responses,
+  };
+}
+
+/** Every attempted event must be acknowledged; failed sends are failures, never dropped from the count. */
+function expectAllAcknowledged(what: string, r: BurstResult, measured: Record<string, string | number>): void {
+  if (r.failed === 0 && r.acknowledged === r.attempted) return;
+  const first = r.failures[0]?.diagnosis;
+  throw checkFailure({
+    what: `${what}: ${r.failed} of ${r.attempted} events failed (${r.failures.map((f) => `${f.count} ${f.failureClass}`).join(', ')}): ${first?.detail ?? ''}`,
+    measured,
+    thresholds: { 'failed events': 0 },
+    cause: first ? `${first.cause} (${first.failureClass})` : undefined,
+    hint: first?.hint,
+  });
+}
+
+describe('Burst', () => {
+  check('acknowledges every order sent with random 50-300 ms gaps', async ({ producer, endpoint, settings, runId, throttle, recordCheck }) => {
+    const { PACED_MIN_GAP_MS: min, PACED_MAX_GAP_MS: max } = settings;
+    const r = await runBurst(producer, {
+      topic: endpoint.topics.orders,
+      events: settings.PACED_EVENTS,
+      make: (i) => ({ value: JSON.stringify(orderEvent(i, runId)) }),
+      batchSize: 1,
+      inFlight: 1,
+      settings,
+      gapMs: () => min + Math.random() * (max - min),
+    });
+    const measured = measuredOf(r, throttle);
+    await recordCheck({ status: 'pass', measured, thresholds: { 'failed events': 0, 'gap ms': `${min}-${max}` }, warnings: [] });
+    expectAllAcknowledged('paced burst', r, measured);
+  });
+
+  check('absorbs a max-rate burst: every event acknowledged, throughput, ack p99 and throttling within limits', async ({ producer, endpoint, settings, runId, throttle, recordCheck }) => {
+    const r = await runBurst(producer, {
+      topic: endpoint.topics.orders,
+      events: settings.BURST_EVENTS,
+      make: (i) => ({ key: `order-${i % 64}`, value: JSON.stringify(orderEvent(i, runId, settings.BURST_EVENT_BYTES)) }),
+      batchSize: settings.BURST_BATCH_SIZE,
+      inFlight: settings.BURST_IN_FLIGHT,
+      settings,
+    });
+    const measured = { ...measuredOf(r, throttle), 'event bytes': settings.BURST_EVENT_BYTES, 'batch size': settings.BURST_BATCH_SIZE, 'in flight': settings.BURST_IN_FLIGHT };
+    const thresholds = {
+      'failed events': 0,
+      'min events/s': settings.BURST_MIN_EVENTS_PER_SEC,
+      'max ack p99 ms': settings.BURST_MAX_P99_MS,
+      'max throttle total ms': settings.BURST_MAX_THROTTLE_MS,
+    };
+    const warnings = throttle.totalMs > 0 ? [`the broker throttled ${throttle.responses} response(s), ${throttle.totalMs} ms in all`] : [];
+    await recordCheck({ status: 'pass', measured, thresholds, warnings });
+    expectAllAcknowledged('max-rate burst', r, measured);
+    expectWithin(
+      'max-rate burst',
+      measured,
+      [
+        { name: 'events/s', value: r.eventsPerSec, limit: settings.BURST_MIN_EVENTS_PER_SEC, kind: 'min' },
+        { name: 'ack p99 ms', value: r.ackLatency.p99, limit: settings.BURST_MAX_P99_MS, kind: 'max' },
+        { name: 'throttle total ms', value: throttle.totalMs, limit: settings.BURST_MAX_THROTTLE_MS, kind: 'max' },
+      ],
+      throttle.totalMs > 0 ? 'the endpoint throttled the producer (throughput units or quota reached)' : 'the path to the endpoint is slower than the thresholds allow',
+      throttle.totalMs > 0
+        ? 'raise the Eventstream throughput level / Event Hubs TUs, or spread the burst; thresholds are READINESS_BURST_*'
+        : 'compare with the TCP/TLS timings; on a slow link lower READINESS_BURST_MIN_EVENTS_PER_SEC or raise READINESS_BURST_MAX_P99_MS deliberately',
+    );
+  });
+});

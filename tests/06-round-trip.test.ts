@@ -1,0 +1,68 @@
+// Round trip: events produced are read back from the destination: no loss, per-key order, duplicates judged, latency measured.
+import { inject, describe } from 'vitest';
+import { checkConsumerEnv, formatProblem } from '../support/config.js';
+import { checkFailure, expectWithin, failureFrom, notRun } from '../support/checks.js';
+import { check } from '../support/fixtures.js';
+import { createKafka } from '../support/kafka.js';
+import { roundTrip, type RoundTripResult } from '../support/roundtrip.js';
+
+describe('Round trip', () => {
+  check('reads back every event: no loss, per-key order kept, duplicates within policy, end-to-end p99 within limit', async ({ producer, endpoint, settings, runId, recordCheck, task, skip, annotate }) => {
+    const consumerEnv = checkConsumerEnv(inject('runEnv'));
+    if (!consumerEnv.configured) {
+      return notRun(
+        { task, skip, annotate },
+        undefined,
+        'not run: no FABRIC_CONSUMER_* settings. Reading back needs an Eventstream custom endpoint destination (bootstrap, topic, consumer group, connection string): see .env.example',
+      );
+    }
+    if (!consumerEnv.config) {
+      throw checkFailure({ what: consumerEnv.problems.map(formatProblem).join('\n'), cause: 'the round-trip consumer settings are incomplete', hint: 'set every FABRIC_CONSUMER_* variable, or none to skip the round trip' });
+    }
+    const consumerKafka = createKafka(consumerEnv.config, settings, { clientId: 'readiness-roundtrip' });
+    let r: RoundTripResult;
+    try {
+      r = await roundTrip({ producer, produceTopic: endpoint.topics.telemetry, consumerKafka, consumer: consumerEnv.config, settings, runId });
+    } catch (error) {
+      throw failureFrom(`round trip via "${consumerEnv.config.topic}" (group ${consumerEnv.config.groupId}) could not run`, error);
+    }
+    const { account, latency } = r;
+    const measured = {
+      sent: account.expected,
+      'received unique': account.unique,
+      lost: account.missing.length,
+      duplicates: account.duplicates,
+      'order violations': account.orderViolations,
+      'e2e p50 ms': latency.p50,
+      'e2e p95 ms': latency.p95,
+      'e2e p99 ms': latency.p99,
+      'e2e max ms': latency.max,
+      'group join ms': r.joinMs,
+      'partitions assigned': r.partitionsAssigned,
+      'duplicate policy': settings.DUPLICATE_POLICY,
+    };
+    const thresholds = { lost: 0, 'order violations': 0, 'max duplicates': settings.DUPLICATE_POLICY === 'forbid' ? 0 : 'allowed (at-least-once)', 'max e2e p99 ms': settings.ROUND_TRIP_MAX_P99_MS };
+    const warnings = account.duplicates > 0 && settings.DUPLICATE_POLICY === 'allow' ? [`${account.duplicates} duplicate(s), allowed by READINESS_DUPLICATE_POLICY=allow`] : [];
+    await recordCheck({ status: 'pass', measured, thresholds, warnings });
+    if (account.missing.length > 0) {
+      throw checkFailure({
+        what: `${account.unique} of ${account.expected} events came back within ${settings.ROUND_TRIP_TIMEOUT_MS} ms; lost ${account.missing.length} (first: ${account.missing.slice(0, 3).join(', ')})`,
+        measured,
+        thresholds,
+        cause: 'events were lost between the source and the destination, or the destination lags by more than the wait',
+        hint: 'check the Eventstream topology (source -> destination, no filter dropping them) and raise READINESS_ROUND_TRIP_TIMEOUT_MS if the stream is slow',
+      });
+    }
+    expectWithin(
+      'round trip',
+      measured,
+      [
+        { name: 'order violations', value: account.orderViolations, limit: 0, kind: 'max' },
+        { name: 'duplicates', value: account.duplicates, limit: settings.DUPLICATE_POLICY === 'forbid' ? 0 : Number.MAX_SAFE_INTEGER, kind: 'max' },
+        { name: 'e2e p99 ms', value: latency.p99, limit: settings.ROUND_TRIP_MAX_P99_MS, kind: 'max' },
+      ],
+      account.orderViolations > 0 ? 'events of one key arrived out of order (repartitioning or retries without idempotence)' : 'delivery is slower or less exact than the thresholds allow',
+      'see the measured values; thresholds are READINESS_ROUND_TRIP_* and READINESS_DUPLICATE_POLICY',
+    );
+  });
+});

@@ -1,0 +1,54 @@
+// Size limits: an event just under the limit is accepted; one over Event Hubs' 1 MB limit is refused, promptly, naming the limit.
+import { describe } from 'vitest';
+import { checkFailure, failureFrom } from '../support/checks.js';
+import { diagnose } from '../support/diagnosis.js';
+import { check } from '../support/fixtures.js';
+import { MAX_MESSAGE_BYTES } from '../support/broker/layout.js';
+import { orderEvent } from '../support/payloads.js';
+import { sendEvent } from '../support/producer.js';
+
+describe('Size limits', () => {
+  check('accepts an event just under the 1 MB limit', async ({ producer, endpoint, settings, runId, recordCheck }) => {
+    const bytes = settings.SIZE_ACCEPTED_BYTES;
+    try {
+      const ack = await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(0, runId, bytes) });
+      await recordCheck({ status: 'pass', measured: { 'event bytes': bytes, partition: ack.partition, offset: ack.offset, 'ack ms': ack.ms }, thresholds: { 'must accept bytes': bytes }, warnings: [] });
+    } catch (error) {
+      throw failureFrom(`an event of ${bytes} bytes was refused (Event Hubs accepts up to 1 MB per event or batch)`, error, { measured: { 'event bytes': bytes } });
+    }
+  });
+
+  check(`refuses an event over the limit (${MAX_MESSAGE_BYTES} bytes) without hanging or retrying forever`, async ({ producer, endpoint, settings, runId, recordCheck }) => {
+    const bytes = settings.SIZE_REFUSED_BYTES;
+    const start = performance.now();
+    let refusal: unknown;
+    try {
+      await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(0, runId, bytes) });
+    } catch (error) {
+      refusal = error;
+    }
+    const ms = Math.round(performance.now() - start);
+    const measured = { 'event bytes': bytes, 'ms to verdict': ms };
+    const thresholds = { 'endpoint limit bytes': MAX_MESSAGE_BYTES, 'must refuse bytes': bytes, 'max ms to verdict': settings.SEND_TIMEOUT_MS };
+    if (refusal === undefined) {
+      throw checkFailure({
+        what: `an event of ${bytes} bytes was accepted; Event Hubs refuses anything over ${MAX_MESSAGE_BYTES} bytes`,
+        measured,
+        thresholds,
+        cause: 'the endpoint is not enforcing the 1 MB limit (not an Event Hubs-backed endpoint?)',
+        hint: 'producers tuned here may fail against Eventstream: keep events under 1 MB',
+      });
+    }
+    const d = diagnose(refusal);
+    await recordCheck({ status: 'pass', measured: { ...measured, 'refused as': d.failureClass }, thresholds, warnings: [] });
+    if (d.failureClass !== 'too-large' && d.failureClass !== 'connection-lost') {
+      throw checkFailure({
+        what: `an event of ${bytes} bytes (limit ${MAX_MESSAGE_BYTES}) failed, but not as too large: ${d.detail}`,
+        measured,
+        thresholds,
+        cause: `${d.cause} (${d.failureClass})`,
+        hint: 'a refusal by size is answered at once (MESSAGE_TOO_LARGE) or by closing the connection; anything else points elsewhere',
+      });
+    }
+  });
+});

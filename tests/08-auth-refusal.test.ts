@@ -1,0 +1,50 @@
+// Auth refusal: a client with a wrong password is refused, proving the endpoint enforces authentication.
+import { randomBytes } from 'node:crypto';
+import { describe } from 'vitest';
+import { checkFailure } from '../support/checks.js';
+import { withDeadline } from '../support/deadline.js';
+import { diagnose } from '../support/diagnosis.js';
+import { check } from '../support/fixtures.js';
+import { createKafka } from '../support/kafka.js';
+import { createProducer } from '../support/producer.js';
+
+/** A password of the same shape that cannot be right: the connection string with a fresh random key. */
+function wrongPassword(password: string): string {
+  const swapped = password.replace(/(SharedAccessKey=)[^;]+/i, (_m, p: string) => `${p}${randomBytes(32).toString('base64')}`);
+  return swapped !== password ? swapped : randomBytes(24).toString('base64');
+}
+
+describe('Auth refusal', () => {
+  check('refuses a producer with a wrong password, as an authentication error', async ({ endpoint, settings, recordCheck }) => {
+    const producer = createProducer(createKafka(endpoint, settings, { clientId: 'readiness-wrong-password', password: wrongPassword(endpoint.password) }));
+    const start = performance.now();
+    let refusal: unknown;
+    try {
+      await withDeadline(producer.connect(), settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'connect with a wrong password');
+    } catch (error) {
+      refusal = error;
+    } finally {
+      await withDeadline(producer.disconnect(), 3000, 'disconnect').catch(() => undefined);
+    }
+    const ms = Math.round(performance.now() - start);
+    if (refusal === undefined) {
+      throw checkFailure({
+        what: 'a producer with a wrong password connected',
+        measured: { 'ms to verdict': ms },
+        cause: 'the endpoint does not enforce authentication',
+        hint: 'anyone who can reach it can publish: check the endpoint is the Eventstream one and SAS auth is on',
+      });
+    }
+    const d = diagnose(refusal);
+    await recordCheck({ status: 'pass', measured: { 'refused as': d.failureClass, 'ms to verdict': ms }, thresholds: { 'expected class': 'auth' }, warnings: [] });
+    if (d.failureClass !== 'auth') {
+      throw checkFailure({
+        what: `the wrong password was refused, but not as an authentication error: ${d.detail}`,
+        measured: { 'refused as': d.failureClass, 'ms to verdict': ms },
+        thresholds: { 'expected class': 'auth' },
+        cause: `${d.cause} (${d.failureClass})`,
+        hint: d.hint,
+      });
+    }
+  });
+});
