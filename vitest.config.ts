@@ -11,6 +11,7 @@ class ByFileName extends BaseSequencer {
 // The same check files serve both profiles; only where the endpoint comes from differs.
 const checks = {
   include: ['tests/*.test.ts'],
+  setupFiles: ['support/setup/journal-hook.ts'],
   // One check at a time: bursts must not compete, and connectivity is judged before delivery.
   fileParallelism: false,
   testTimeout: 30000, // catch hanging checks; each network wait has a shorter deadline of its own
@@ -19,7 +20,7 @@ const checks = {
 
 export default defineConfig({
   test: {
-    reporters: ['default', 'junit'],
+    reporters: ['default', 'junit', './support/report/reporter.ts'],
     outputFile: { junit: 'reports/junit.xml' },
     sequence: { sequencer: ByFileName },
     teardownTimeout: 30000,

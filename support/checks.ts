@@ -1,7 +1,9 @@
 // Helpers the check files stand on: record what was measured on the testcase, fail with cause and hint, skip with a reason.
 import { inject, type TestContext } from 'vitest';
 import { STAGE_TITLES, type Measured, type StageName, type StageResult } from './probes.js';
+import { relative } from 'node:path';
 import { diagnose } from './diagnosis.js';
+import { appendJournal } from './report/journal.js';
 import { redact } from './redact.js';
 import type { CheckRecord } from './setup/context.js';
 
@@ -35,6 +37,10 @@ export async function record(ctx: CheckContext, input: Omit<CheckRecord, 'id'> &
 /** Records a check that could not run, and marks the test skipped with that reason. */
 export async function notRun(ctx: CheckContext, id: string | undefined, reason: string): Promise<never> {
   await record(ctx, { id, status: 'not-run', measured: {}, thresholds: {}, warnings: [], reason });
+  const journal = inject('journalFile');
+  if (journal) {
+    appendJournal(journal, { id: id ?? checkId(ctx), name: ctx.task.name, file: relative(process.cwd(), ctx.task.file.filepath), state: 'skip', check: ctx.task.meta.check, message: redact(reason) });
+  }
   return ctx.skip(redact(reason));
 }
 

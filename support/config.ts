@@ -70,6 +70,8 @@ export interface LoadedEnvironment {
   readonly env: Env;
   /** The .env file that was read, if any. */
   readonly file?: string;
+  /** Variables whose value came from that file (the real environment did not set them). */
+  readonly fromFile: ReadonlySet<string>;
 }
 
 /**
@@ -86,7 +88,8 @@ export function loadEnvironment(options: { cwd: string; env: Env }): LoadedEnvir
   const env: Env = { ...fromFile };
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;
   for (const name of SECRET_VARIABLES) registerSecret(env[name]);
-  return { env, file: existsSync(path) ? path : undefined };
+  const taken = new Set(Object.keys(fromFile).filter((k) => options.env[k] === undefined));
+  return { env, file: existsSync(path) ? path : undefined, fromFile: taken };
 }
 
 /** Picks the FABRIC_* variables out of an environment, so only those travel to test workers. */

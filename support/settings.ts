@@ -57,6 +57,9 @@ export const NUMBER_SETTINGS = spec({
   ROUND_TRIP_TIMEOUT_MS: { default: 20000, min: 1000, max: 600000, integer: true, help: 'how long to wait for all events to come back' },
   ROUND_TRIP_MAX_P99_MS: { default: 5000, min: 1, max: 600000, help: 'fail when end-to-end p99 exceeds this' },
   SIZE_ACCEPTED_BYTES: { default: 1_000_000, min: 1, max: 100_000_000, integer: true, help: 'an event this size must be accepted' },
+  REGRESSION_THROUGHPUT_DROP_PCT: { default: 30, min: 0, max: 100, help: 'flag a throughput drop against the baseline beyond this %' },
+  REGRESSION_LATENCY_RISE_PCT: { default: 50, min: 0, max: 100000, help: 'flag a latency rise against the baseline beyond this %' },
+  REGRESSION_LATENCY_MIN_MS: { default: 20, min: 0, max: 600000, help: 'ignore latency rises smaller than this many ms' },
   SIZE_REFUSED_BYTES: { default: 1_100_000, min: 1, max: 100_000_000, integer: true, help: 'an event this size must be refused (over the 1 MB Event Hubs limit)' },
 });
 
@@ -66,6 +69,8 @@ export type NumberSettingKey = keyof typeof NUMBER_SETTINGS;
 export const CHOICE_SETTINGS = {
   // at-least-once delivery allows re-deliveries (they are counted and reported); forbid makes any duplicate fail.
   DUPLICATE_POLICY: { default: 'allow', choices: ['allow', 'forbid'], help: 'what the round trip does with duplicates' },
+  // fail: throughput/latency worse than the baseline beyond tolerance fails the gate; warn: only reported.
+  PERF_REGRESSION: { default: 'fail', choices: ['fail', 'warn'], help: 'what a performance regression against the baseline does' },
 } as const;
 export type ChoiceSettingKey = keyof typeof CHOICE_SETTINGS;
 

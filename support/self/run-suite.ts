@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseJUnit, type JUnitCase } from '../junit.js';
+import type { ReadinessReport } from '../report/model.js';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const VITEST = join(PROJECT_ROOT, 'node_modules', 'vitest', 'vitest.mjs');
@@ -17,6 +18,9 @@ export interface SuiteRun {
   readonly junitXml: string;
   readonly cases: JUnitCase[];
   readonly durationMs: number;
+  /** reports/readiness.json of the run, parsed, if it was written. */
+  readonly readiness?: ReadinessReport;
+  readonly readinessMd: string;
   /** Everything the run wrote, for secret scans. */
   readonly allOutput: string;
 }
@@ -47,8 +51,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
     const junitFile = join(dir, 'junit.xml');
     const envFile = join(dir, 'endpoint.env');
     const lines = Object.entries(options.envFile ?? {}).map(([k, v]) => `${k}='${v}'`);
-    writeFileSync(envFile, `${lines.join('\n')}\n`);
-    const args = [VITEST, 'run', '--project', options.project, `--outputFile.junit=${junitFile}`, '--reporter=default', '--reporter=junit', ...(options.extraArgs ?? [])];
+    writeFileSync(envFile, `${lines.join('\n')}\n`, { mode: 0o600 });
+    const args = [VITEST, 'run', '--project', options.project, `--outputFile.junit=${junitFile}`, ...(options.extraArgs ?? [])];
     const start = performance.now();
     const child = spawn(process.execPath, args, {
       cwd: PROJECT_ROOT,
@@ -71,13 +75,21 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
     clearTimeout(timer);
     const durationMs = performance.now() - start;
     const junitXml = existsSync(junitFile) ? readFileSync(junitFile, 'utf8') : '';
-    const reports = join(dir, 'reports');
-    const reportText = ['readiness.json', 'readiness.md']
-      .map((f) => join(reports, f))
-      .filter(existsSync)
-      .map((f) => readFileSync(f, 'utf8'))
-      .join('\n');
-    return { code, signal, stdout, stderr, junitXml, cases: parseJUnit(junitXml), durationMs, allOutput: [stdout, stderr, junitXml, reportText].join('\n') };
+    const read = (f: string) => (existsSync(join(dir, 'reports', f)) ? readFileSync(join(dir, 'reports', f), 'utf8') : '');
+    const json = read('readiness.json');
+    const readinessMd = read('readiness.md');
+    return {
+      code,
+      signal,
+      stdout,
+      stderr,
+      junitXml,
+      cases: parseJUnit(junitXml),
+      durationMs,
+      readiness: json ? (JSON.parse(json) as ReadinessReport) : undefined,
+      readinessMd,
+      allOutput: [stdout, stderr, junitXml, json, readinessMd].join('\n'),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -26,6 +26,10 @@ declare module 'vitest' {
     preflight: Preflight | null;
     /** Why the preflight did not run. */
     preflightSkipped: string;
+    /** Where the connection string came from, judged for the SecretsStored row. */
+    secrets: { status: 'Pass' | 'Action Required' | 'Not Run'; evidence: string };
+    /** The run journal (JSON lines), written by each finished check. */
+    journalFile: string;
   }
   export interface TaskMeta {
     check?: CheckRecord;

@@ -1,9 +1,10 @@
 // globalSetup of the `fabric` project: the endpoint comes from the environment and an optional .env file.
 import type { TestProject } from 'vitest/node';
 import { ConfigError, loadEnvironment } from '../config.js';
+import type { SecretSource } from '../secrets.js';
 import { provideEndpoint } from './provide.js';
 
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let loaded;
   try {
     loaded = loadEnvironment({ cwd: project.config.root, env: process.env });
@@ -11,5 +12,10 @@ export default async function setup(project: TestProject): Promise<void> {
     if (error instanceof ConfigError) throw new Error(error.message);
     throw error;
   }
-  await provideEndpoint(project, 'fabric', loaded.env, loaded.file ?? '');
+  const secretSource: SecretSource = !loaded.env.FABRIC_KAFKA_PASSWORD
+    ? { kind: 'missing' }
+    : loaded.file && loaded.fromFile.has('FABRIC_KAFKA_PASSWORD')
+      ? { kind: 'file', file: loaded.file }
+      : { kind: 'environment' };
+  return provideEndpoint(project, 'fabric', loaded.env, { envFile: loaded.file, secretSource });
 }

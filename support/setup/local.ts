@@ -9,10 +9,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   try {
     // READINESS_* tuning from the environment still applies; the endpoint is the broker's.
-    await provideEndpoint(project, 'local', { ...process.env, ...broker.env });
+    const removeJournal = await provideEndpoint(project, 'local', { ...process.env, ...broker.env }, { secretSource: { kind: 'generated' } });
+    return async () => {
+      await removeJournal();
+      await broker.stop();
+    };
   } catch (error) {
     await broker.stop();
     throw error;
   }
-  return () => broker.stop();
 }

@@ -1,5 +1,10 @@
 // Shared by both profiles' globalSetup: validate the endpoint settings, run the staged preflight once, provide results.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { own } from '../broker/cleanup.js';
+import { judgeSecretStorage, type SecretSource } from '../secrets.js';
 import { checkEndpointEnv, formatProblem } from '../config.js';
 import { runPreflight, type Preflight } from '../probes.js';
 import { redact } from '../redact.js';
@@ -13,11 +18,25 @@ export function runEnvOf(env: Env): Record<string, string> {
   return out;
 }
 
-export async function provideEndpoint(project: TestProject, profile: Profile, env: Env, envFile = ''): Promise<Preflight | null> {
+export interface ProvideOptions {
+  /** The .env file that was read, if any. */
+  readonly envFile?: string;
+  readonly secretSource: SecretSource;
+}
+
+/**
+ * Provides the endpoint, the preflight and the run journal to the checks; returns the teardown
+ * that removes the journal.
+ */
+export async function provideEndpoint(project: TestProject, profile: Profile, env: Env, options: ProvideOptions): Promise<() => Promise<void>> {
   const runEnv = runEnvOf(env);
   project.provide('profile', profile);
   project.provide('runEnv', runEnv);
-  project.provide('envFile', envFile);
+  project.provide('envFile', options.envFile ?? '');
+  project.provide('secrets', judgeSecretStorage(options.secretSource));
+  const journalDir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-journal-'));
+  const journal = own({ dir: journalDir });
+  project.provide('journalFile', join(journalDir, 'journal.jsonl'));
   let preflight: Preflight | null = null;
   let skipped = '';
   const { config, problems } = checkEndpointEnv(runEnv, project.config.root);
@@ -37,5 +56,5 @@ export async function provideEndpoint(project: TestProject, profile: Profile, en
   }
   project.provide('preflight', preflight);
   project.provide('preflightSkipped', redact(skipped));
-  return preflight;
+  return () => journal.release(0);
 }

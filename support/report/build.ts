@@ -1,0 +1,136 @@
+// Assembles the readiness report from what the checks recorded; shared by the readiness checks and the reporter.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { checkEndpointEnv, parsePort, parseBootstrap, DEFAULT_PORT } from '../config.js';
+import type { Preflight } from '../probes.js';
+import { redact } from '../redact.js';
+import type { Profile } from '../setup/context.js';
+import { readSettings, type Env } from '../settings.js';
+import { assess, parseWorkloadProfile, type Assessment } from './assessment.js';
+import {
+  compareWithBaseline,
+  comparisonFails,
+  endpointSummary,
+  parseBaseline,
+  readinessRows,
+  REPORT_SCHEMA,
+  REPORT_SCHEMA_VERSION,
+  toReportCheck,
+  type CheckEntry,
+  type Comparison,
+  type ReadinessReport,
+  type RowStatus,
+} from './model.js';
+
+export interface ReportInputs {
+  readonly profile: Profile;
+  readonly runEnv: Env;
+  readonly preflight: Preflight | null;
+  readonly preflightSkipped: string;
+  readonly secrets: { status: RowStatus; evidence: string };
+  readonly entries: readonly CheckEntry[];
+  readonly cwd: string;
+  readonly now?: Date;
+}
+
+export interface LoadedBaseline {
+  readonly used: boolean;
+  readonly note: string;
+  readonly report?: ReadinessReport;
+  readonly file?: string;
+  /** Set when READINESS_BASELINE points at a file that is not a usable report. */
+  readonly error?: string;
+}
+
+/** READINESS_BASELINE: the previous run's readiness.json. Missing file = no baseline (said so), bad file = error. */
+export function loadBaseline(env: Env, cwd: string): LoadedBaseline {
+  const raw = env.READINESS_BASELINE?.trim();
+  if (!raw) return { used: false, note: 'no baseline: READINESS_BASELINE is not set, so the run is judged on thresholds alone' };
+  const file = resolve(cwd, raw);
+  if (!existsSync(file)) return { used: false, file, note: `no baseline at ${file} (first run?): judged on thresholds alone` };
+  try {
+    const report = parseBaseline(readFileSync(file, 'utf8'), file);
+    return { used: true, file, report, note: `compared with ${file} from ${report.generatedAt} (${report.profile} profile)` };
+  } catch (error) {
+    return { used: false, file, note: (error as Error).message, error: (error as Error).message };
+  }
+}
+
+export interface LoadedAssessment {
+  readonly assessment?: Assessment;
+  readonly note: string;
+  readonly error?: string;
+}
+
+/** READINESS_WORKLOAD_FILE: the team's answers (see fixtures/workload-profile.example.yaml). */
+export function loadAssessment(env: Env, cwd: string, burstFact?: string): LoadedAssessment {
+  const raw = env.READINESS_WORKLOAD_FILE?.trim();
+  if (!raw) return { note: 'no workload profile: set READINESS_WORKLOAD_FILE (start from fixtures/workload-profile.example.yaml)' };
+  const file = resolve(cwd, raw);
+  if (!existsSync(file)) return { note: `READINESS_WORKLOAD_FILE: no file at ${file}`, error: `READINESS_WORKLOAD_FILE: expected a readable YAML or JSON file; no file at ${file}` };
+  try {
+    const assessment = assess(parseWorkloadProfile(readFileSync(file, 'utf8'), file), file, { burst: burstFact });
+    return { assessment, note: `from ${file}` };
+  } catch (error) {
+    return { note: (error as Error).message, error: (error as Error).message };
+  }
+}
+
+/** "all 5000 acknowledged at 11130 events/s, ack p99 90 ms, throttled 0 ms" from the max-rate burst check. */
+export function burstFact(entries: readonly CheckEntry[]): string | undefined {
+  const burst = entries.find((e) => e.check?.id === 'burst.max-rate');
+  if (!burst?.check || burst.state === 'skip') return undefined;
+  const m = burst.check.measured;
+  const verdict = burst.state === 'pass' ? 'absorbed' : 'NOT absorbed';
+  return `measured: burst ${verdict}: ${m.acknowledged}/${m.attempted} events acknowledged at ${m['events/s']} events/s, ack p99 ${m['ack p99 ms']} ms, broker throttling ${m['throttle total ms']} ms`;
+}
+
+export function buildReport(inputs: ReportInputs): ReadinessReport {
+  const { runEnv, cwd } = inputs;
+  const settings = (() => {
+    try {
+      return readSettings(runEnv);
+    } catch {
+      return readSettings({});
+    }
+  })();
+  const checks = inputs.entries.map(toReportCheck);
+  const baseline = loadBaseline(runEnv, cwd);
+  let comparison: Comparison | undefined;
+  if (baseline.report && baseline.file) {
+    comparison = compareWithBaseline(checks, baseline.report, baseline.file, {
+      throughputDropPct: settings.REGRESSION_THROUGHPUT_DROP_PCT,
+      latencyRisePct: settings.REGRESSION_LATENCY_RISE_PCT,
+      latencyMinMs: settings.REGRESSION_LATENCY_MIN_MS,
+      perfPolicy: settings.PERF_REGRESSION,
+    });
+  }
+  const port = parseBootstrap(runEnv.FABRIC_KAFKA_BOOTSTRAP, parsePort(runEnv.FABRIC_KAFKA_PORT, 'FABRIC_KAFKA_PORT').port ?? DEFAULT_PORT).brokers[0]?.port ?? DEFAULT_PORT;
+  const readiness = readinessRows({
+    preflight: inputs.preflight,
+    preflightSkipped: inputs.preflightSkipped,
+    port,
+    secrets: inputs.secrets,
+    topics: { telemetry: runEnv.FABRIC_TOPIC_TELEMETRY, orders: runEnv.FABRIC_TOPIC_ORDERS },
+    baseline: { used: baseline.used, note: baseline.note },
+  });
+  const assessment = loadAssessment(runEnv, cwd, burstFact(inputs.entries));
+  const actionRequired = checks.filter((c) => c.status === 'Action Required').length;
+  const report: ReadinessReport = {
+    schema: REPORT_SCHEMA,
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    generatedAt: (inputs.now ?? new Date()).toISOString(),
+    profile: inputs.profile,
+    endpoint: endpointSummary(runEnv, (env) => checkEndpointEnv(env, cwd)),
+    verdict: actionRequired === 0 && !comparisonFails(comparison) ? 'pass' : 'fail',
+    summary: { passed: checks.filter((c) => c.status === 'Pass').length, actionRequired, notRun: checks.filter((c) => c.status === 'Not Run').length },
+    readiness,
+    checks,
+    baseline: { used: baseline.used, note: baseline.note },
+    comparison,
+    assessment: assessment.assessment,
+    assessmentNote: assessment.note,
+  };
+  // One last pass over everything that leaves the process: no secret survives, whatever a check recorded.
+  return JSON.parse(redact(JSON.stringify(report))) as ReadinessReport;
+}

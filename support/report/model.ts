@@ -1,0 +1,241 @@
+// The readiness report: its versioned schema, the notebook's readiness rows, and the comparison with a baseline run.
+import type { Preflight } from '../probes.js';
+import type { CheckRecord, Profile } from '../setup/context.js';
+import type { Env } from '../settings.js';
+import type { Assessment } from './assessment.js';
+
+export const REPORT_SCHEMA = 'eventstream-readiness/report';
+export const REPORT_SCHEMA_VERSION = 1;
+
+export type RowStatus = 'Pass' | 'Action Required' | 'Not Run';
+
+/** One finished check, as the journal or the reporter saw it. */
+export interface CheckEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly file: string;
+  readonly state: 'pass' | 'fail' | 'skip';
+  readonly check?: CheckRecord;
+  /** The failure message (already redacted), or the not-run reason. */
+  readonly message?: string;
+  readonly durationMs?: number;
+}
+
+export interface ReportCheck {
+  readonly id: string;
+  readonly name: string;
+  readonly file: string;
+  readonly status: RowStatus;
+  readonly measured: Record<string, string | number | boolean>;
+  readonly thresholds: Record<string, string | number | boolean>;
+  readonly warnings: readonly string[];
+  readonly reason?: string;
+  readonly diagnosis?: { failureClass: string; cause: string; hint: string };
+  readonly failure?: string;
+  readonly durationMs?: number;
+}
+
+export interface ReadinessRow {
+  /** The notebook's name (Tcp9093Open is named for the actual port). */
+  readonly name: string;
+  readonly status: RowStatus;
+  /** What the row means, so a reader knows what Pass promises. */
+  readonly meaning: string;
+  readonly evidence: string;
+}
+
+export interface MetricComparison {
+  readonly checkId: string;
+  readonly metric: string;
+  readonly baseline: number;
+  readonly now: number;
+  readonly changePct: number;
+  readonly tolerancePct: number;
+  readonly regressed: boolean;
+}
+
+export interface Comparison {
+  readonly baselineFile: string;
+  readonly baselineGeneratedAt: string;
+  /** Checks that passed in the baseline and fail now: reachability regressed. */
+  readonly newlyFailing: readonly string[];
+  /** Checks that failed in the baseline and pass now. */
+  readonly recovered: readonly string[];
+  readonly metrics: readonly MetricComparison[];
+  readonly perfPolicy: 'fail' | 'warn';
+}
+
+export interface EndpointSummary {
+  readonly bootstrap: string;
+  readonly username: string;
+  readonly keyName?: string;
+  readonly entityPath?: string;
+  readonly topics: { readonly telemetry: string; readonly orders: string };
+}
+
+export interface ReadinessReport {
+  readonly schema: typeof REPORT_SCHEMA;
+  readonly schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  readonly generatedAt: string;
+  readonly profile: Profile;
+  readonly endpoint: EndpointSummary;
+  /** pass: every check passed and nothing regressed. */
+  readonly verdict: 'pass' | 'fail';
+  readonly summary: { readonly passed: number; readonly actionRequired: number; readonly notRun: number };
+  readonly readiness: readonly ReadinessRow[];
+  readonly checks: readonly ReportCheck[];
+  readonly baseline: { readonly used: boolean; readonly note: string };
+  readonly comparison?: Comparison;
+  readonly assessment?: Assessment;
+  readonly assessmentNote: string;
+}
+
+export function toReportCheck(e: CheckEntry): ReportCheck {
+  const status: RowStatus = e.state === 'pass' ? 'Pass' : e.state === 'fail' ? 'Action Required' : 'Not Run';
+  return {
+    id: e.check?.id ?? e.id,
+    name: e.name,
+    file: e.file,
+    status,
+    measured: e.check?.measured ?? {},
+    thresholds: e.check?.thresholds ?? {},
+    warnings: e.check?.warnings ?? [],
+    reason: e.state === 'skip' ? (e.check?.reason ?? e.message ?? 'not run') : undefined,
+    diagnosis: e.state === 'fail' ? e.check?.diagnosis : undefined,
+    failure: e.state === 'fail' ? e.message : undefined,
+    durationMs: e.durationMs,
+  };
+}
+
+/** The non-secret description of the endpoint: host:port list, user kind, key name, topics. */
+export function endpointSummary(env: Env, parse: (env: Env) => { config?: { brokers: readonly { host: string; port: number }[]; connectionString?: { keyName: string; entityPath?: string } } }): EndpointSummary {
+  const { config } = parse(env);
+  return {
+    bootstrap: config ? config.brokers.map((b) => `${b.host}:${b.port}`).join(',') : (env.FABRIC_KAFKA_BOOTSTRAP ?? '(not set)'),
+    username: env.FABRIC_KAFKA_USERNAME === '$ConnectionString' ? '$ConnectionString' : env.FABRIC_KAFKA_USERNAME ? '(custom user)' : '(not set)',
+    keyName: config?.connectionString?.keyName,
+    entityPath: config?.connectionString?.entityPath,
+    topics: { telemetry: env.FABRIC_TOPIC_TELEMETRY ?? '(not set)', orders: env.FABRIC_TOPIC_ORDERS ?? '(not set)' },
+  };
+}
+
+export interface RowInputs {
+  readonly preflight: Preflight | null;
+  readonly preflightSkipped: string;
+  readonly port: number;
+  readonly secrets: { readonly status: RowStatus; readonly evidence: string };
+  readonly topics: { readonly telemetry?: string; readonly orders?: string };
+  readonly baseline: { readonly used: boolean; readonly note: string };
+}
+
+function stageRow(name: string, meaning: string, inputs: RowInputs, stage: 'dns' | 'tcp'): ReadinessRow {
+  const result = inputs.preflight?.stages.find((s) => s.stage === stage);
+  if (!result || result.status === 'not-run') {
+    return { name, meaning, status: 'Not Run', evidence: result?.message ?? `not run: ${inputs.preflightSkipped || 'no preflight'}` };
+  }
+  const measured = Object.entries(result.measured)
+    .map(([k, v]) => `${k} ${v}`)
+    .join('; ');
+  return { name, meaning, status: result.status === 'pass' ? 'Pass' : 'Action Required', evidence: result.status === 'pass' ? measured : result.message };
+}
+
+/** The notebook's rows, each with a meaning that can fail. */
+export function readinessRows(inputs: RowInputs): ReadinessRow[] {
+  const topicsStage = inputs.preflight?.stages.find((s) => s.stage === 'topics');
+  const planned = Boolean(inputs.topics.telemetry && inputs.topics.orders);
+  let topicRow: ReadinessRow;
+  const topicMeaning = 'both topics are configured and exist on the endpoint with at least one partition';
+  if (!planned) topicRow = { name: 'TopicPlanned', meaning: topicMeaning, status: 'Action Required', evidence: 'FABRIC_TOPIC_TELEMETRY and FABRIC_TOPIC_ORDERS must both be set' };
+  else if (!topicsStage || topicsStage.status === 'not-run') topicRow = { name: 'TopicPlanned', meaning: topicMeaning, status: 'Not Run', evidence: topicsStage?.message ?? 'connectivity was not checked' };
+  else if (topicsStage.status === 'fail') topicRow = { name: 'TopicPlanned', meaning: topicMeaning, status: 'Action Required', evidence: topicsStage.message };
+  else {
+    topicRow = {
+      name: 'TopicPlanned',
+      meaning: topicMeaning,
+      status: 'Pass',
+      evidence: `telemetry "${inputs.topics.telemetry}" ${topicsStage.measured['telemetry partitions']} partition(s), orders "${inputs.topics.orders}" ${topicsStage.measured['orders partitions']} partition(s)`,
+    };
+  }
+  return [
+    stageRow('DnsResolved', 'every bootstrap host name resolves from this runner', inputs, 'dns'),
+    stageRow(`Tcp${inputs.port}Open`, `a TCP connection to port ${inputs.port} of every bootstrap host opens within the limit`, inputs, 'tcp'),
+    {
+      name: 'SecretsStored',
+      meaning: 'the connection string comes from the environment (a CI secret or secret store) or an untracked, owner-only .env file; never from a file in git',
+      ...inputs.secrets,
+    },
+    topicRow,
+    {
+      name: 'MonitoringDefined',
+      meaning: 'this run is compared with a previous run (READINESS_BASELINE), so a regression fails the gate instead of going unnoticed',
+      status: inputs.baseline.used ? 'Pass' : 'Action Required',
+      evidence: inputs.baseline.note,
+    },
+  ];
+}
+
+/** The measurements the regression gate compares with the baseline. */
+export const TRACKED_METRICS: ReadonlyArray<{ checkId: string; metric: string; better: 'higher' | 'lower'; kind: 'throughput' | 'latency' }> = [
+  { checkId: 'burst.max-rate', metric: 'events/s', better: 'higher', kind: 'throughput' },
+  { checkId: 'burst.max-rate', metric: 'MB/s', better: 'higher', kind: 'throughput' },
+  { checkId: 'burst.max-rate', metric: 'ack p99 ms', better: 'lower', kind: 'latency' },
+  { checkId: 'round-trip', metric: 'e2e p50 ms', better: 'lower', kind: 'latency' },
+  { checkId: 'round-trip', metric: 'e2e p99 ms', better: 'lower', kind: 'latency' },
+];
+
+export interface Tolerances {
+  readonly throughputDropPct: number;
+  readonly latencyRisePct: number;
+  /** Latency rises smaller than this many ms never count, so tiny local numbers do not flap. */
+  readonly latencyMinMs: number;
+  readonly perfPolicy: 'fail' | 'warn';
+}
+
+/** Reads and sanity-checks a previous readiness.json; throws naming the file and what is wrong. */
+export function parseBaseline(text: string, file: string): ReadinessReport {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`READINESS_BASELINE: ${file} is not JSON (${(error as Error).message})`);
+  }
+  const r = data as Partial<ReadinessReport>;
+  if (r.schema !== REPORT_SCHEMA || !Array.isArray(r.checks)) {
+    throw new Error(`READINESS_BASELINE: ${file} is not a readiness report (expected "schema": "${REPORT_SCHEMA}" and a "checks" list)`);
+  }
+  if (r.schemaVersion !== REPORT_SCHEMA_VERSION) {
+    throw new Error(`READINESS_BASELINE: ${file} has schemaVersion ${String(r.schemaVersion)}, this version reads ${REPORT_SCHEMA_VERSION}`);
+  }
+  return r as ReadinessReport;
+}
+
+export function compareWithBaseline(now: readonly ReportCheck[], baseline: ReadinessReport, baselineFile: string, tol: Tolerances): Comparison {
+  const before = new Map(baseline.checks.map((c) => [c.id, c]));
+  const newlyFailing: string[] = [];
+  const recovered: string[] = [];
+  for (const c of now) {
+    const b = before.get(c.id);
+    if (!b) continue;
+    if (b.status === 'Pass' && c.status === 'Action Required') newlyFailing.push(c.id);
+    if (b.status === 'Action Required' && c.status === 'Pass') recovered.push(c.id);
+  }
+  const metrics: MetricComparison[] = [];
+  for (const t of TRACKED_METRICS) {
+    const b = before.get(t.checkId);
+    const c = now.find((x) => x.id === t.checkId);
+    const bv = Number(b?.measured[t.metric]);
+    const nv = Number(c?.measured[t.metric]);
+    if (b?.status !== 'Pass' || c?.status !== 'Pass' || !Number.isFinite(bv) || !Number.isFinite(nv) || bv <= 0) continue;
+    const changePct = Math.round(((nv - bv) / bv) * 1000) / 10;
+    const tolerancePct = t.kind === 'throughput' ? tol.throughputDropPct : tol.latencyRisePct;
+    const regressed = t.better === 'higher' ? changePct < -tolerancePct : changePct > tolerancePct && nv - bv > tol.latencyMinMs;
+    metrics.push({ checkId: t.checkId, metric: t.metric, baseline: bv, now: nv, changePct, tolerancePct, regressed });
+  }
+  return { baselineFile, baselineGeneratedAt: baseline.generatedAt, newlyFailing, recovered, metrics, perfPolicy: tol.perfPolicy };
+}
+
+/** Whether the comparison alone fails the gate. */
+export function comparisonFails(c: Comparison | undefined): boolean {
+  if (!c) return false;
+  return c.newlyFailing.length > 0 || (c.perfPolicy === 'fail' && c.metrics.some((m) => m.regressed));
+}

@@ -1,0 +1,68 @@
+// Renders the readiness report as Markdown for people (and GitHub's job summary).
+import type { ReadinessReport, ReportCheck } from './model.js';
+
+const ICON: Record<string, string> = { Pass: '✅ Pass', 'Action Required': '❌ Action Required', 'Not Run': '⏭️ Not Run' };
+
+function cell(text: string | number | boolean | undefined): string {
+  return String(text ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+
+function kv(record: Record<string, string | number | boolean>, limit = 8): string {
+  const entries = Object.entries(record);
+  const shown = entries.slice(0, limit).map(([k, v]) => `${k}: ${v}`);
+  if (entries.length > limit) shown.push(`(+${entries.length - limit} more in readiness.json)`);
+  return shown.join('<br>');
+}
+
+function note(c: ReportCheck): string {
+  if (c.status === 'Not Run') return c.reason ?? '';
+  if (c.status === 'Action Required') {
+    const d = c.diagnosis ? `<br>**Likely cause:** ${c.diagnosis.cause}<br>**Next:** ${c.diagnosis.hint}` : '';
+    return `${(c.failure ?? '').split('\n')[0]}${d}`;
+  }
+  return c.warnings.length ? `⚠️ ${c.warnings.join('<br>⚠️ ')}` : '';
+}
+
+export function renderMarkdown(r: ReadinessReport): string {
+  const out: string[] = [];
+  out.push(`# Eventstream readiness: ${r.verdict === 'pass' ? '✅ PASS' : '❌ ACTION REQUIRED'}`);
+  out.push('');
+  out.push(
+    `Profile **${r.profile}** · endpoint \`${r.endpoint.bootstrap}\` · user \`${r.endpoint.username}\`` +
+      `${r.endpoint.keyName ? ` · key \`${r.endpoint.keyName}\`` : ''} · topics \`${r.endpoint.topics.telemetry}\`, \`${r.endpoint.topics.orders}\` · ${r.generatedAt}`,
+  );
+  out.push('');
+  out.push(`${r.summary.passed} passed, ${r.summary.actionRequired} need action, ${r.summary.notRun} not run.`);
+  out.push('', '## Readiness', '', '| Check | Status | Evidence | Meaning |', '|---|---|---|---|');
+  for (const row of r.readiness) out.push(`| ${row.name} | ${ICON[row.status]} | ${cell(row.evidence)} | ${cell(row.meaning)} |`);
+  out.push('', '## Checks', '', '| Check | Status | Measured | Threshold | Notes |', '|---|---|---|---|---|');
+  for (const c of r.checks) out.push(`| ${cell(c.name)} | ${ICON[c.status]} | ${cell(kv(c.measured))} | ${cell(kv(c.thresholds))} | ${cell(note(c))} |`);
+  out.push('', '## Compared with the previous run', '');
+  if (!r.comparison) out.push(r.baseline.note);
+  else {
+    const c = r.comparison;
+    out.push(`Baseline: \`${c.baselineFile}\` from ${c.baselineGeneratedAt}.`, '');
+    out.push(c.newlyFailing.length ? `❌ **Regressed** (passed before, fail now): ${c.newlyFailing.join(', ')}` : '✅ No check that passed before fails now.');
+    if (c.recovered.length) out.push('', `Recovered: ${c.recovered.join(', ')}`);
+    if (c.metrics.length) {
+      out.push('', '| Check | Metric | Baseline | Now | Change | Tolerance | Verdict |', '|---|---|---|---|---|---|---|');
+      for (const m of c.metrics) {
+        const verdict = m.regressed ? (c.perfPolicy === 'fail' ? '❌ regressed' : '⚠️ regressed (warn only)') : '✅ within tolerance';
+        out.push(`| ${m.checkId} | ${m.metric} | ${m.baseline} | ${m.now} | ${m.changePct > 0 ? '+' : ''}${m.changePct}% | ${m.tolerancePct}% | ${verdict} |`);
+      }
+    }
+  }
+  out.push('', '## Is Eventstream enough?', '');
+  const a = r.assessment;
+  if (!a) out.push(r.assessmentNote);
+  else {
+    out.push(`**${a.verdictText}** (${a.for} criteria for, ${a.against} against; from \`${a.file}\`). This section informs; it never fails the gate.`, '');
+    out.push('| Criterion | Argues | Answer |', '|---|---|---|');
+    for (const c of a.criteria) out.push(`| ${c.text} | ${c.supports ? 'for Eventstream' : 'against'} | ${c.answer === null ? '_unanswered_' : c.answer ? 'yes' : 'no'} |`);
+    out.push('', '| Trade-off | Answer |', '|---|---|');
+    for (const t of a.tradeoffs) out.push(`| ${cell(t.question)} | ${t.answer ? cell(t.answer) : '_unanswered_'} |`);
+    if (a.unanswered.length) out.push('', `Still open: ${a.unanswered.length} question(s).`);
+  }
+  out.push('');
+  return out.join('\n');
+}

@@ -1,0 +1,90 @@
+// Readiness: the notebook's rollout rows, the regression gate against the previous run, and the "is Eventstream enough?" aid.
+import { describe, inject, test } from 'vitest';
+import { checkFailure, notRun, record } from '../support/checks.js';
+import { buildReport, loadAssessment, loadBaseline, burstFact } from '../support/report/build.js';
+import { readJournal } from '../support/report/journal.js';
+import { comparisonFails } from '../support/report/model.js';
+
+// Runs last (files run in name order): the journal holds every check finished before it.
+function currentReport() {
+  return buildReport({
+    profile: inject('profile'),
+    runEnv: inject('runEnv'),
+    preflight: inject('preflight'),
+    preflightSkipped: inject('preflightSkipped'),
+    secrets: inject('secrets'),
+    entries: readJournal(inject('journalFile')).filter((e) => !e.file.includes('09-readiness')),
+    cwd: process.cwd(),
+  });
+}
+
+describe('Readiness', () => {
+  test('SecretsStored: the connection string is kept out of git and away from other users', async (ctx) => {
+    const row = currentReport().readiness.find((r) => r.name === 'SecretsStored');
+    await record(ctx, { id: 'readiness.secrets-stored', status: row?.status === 'Pass' ? 'pass' : 'fail', measured: { evidence: row?.evidence ?? '' }, thresholds: {}, warnings: [] });
+    if (row?.status !== 'Pass') {
+      throw checkFailure({ what: `SecretsStored: ${row?.evidence}`, cause: 'the connection string is stored where others can read it', hint: 'keep it in a CI secret or an untracked .env with mode 600, and rotate a key that was ever committed' });
+    }
+  });
+
+  test('MonitoringDefined: this run is compared with the previous run (READINESS_BASELINE)', async (ctx) => {
+    const baseline = loadBaseline(inject('runEnv'), process.cwd());
+    if (!baseline.used && !baseline.error) return notRun(ctx, 'readiness.monitoring-defined', `not run: ${baseline.note}`);
+    await record(ctx, { id: 'readiness.monitoring-defined', status: baseline.used ? 'pass' : 'fail', measured: { baseline: baseline.note }, thresholds: {}, warnings: [] });
+    if (baseline.error) throw checkFailure({ what: baseline.error, cause: 'the baseline file is not a readiness report this version can read', hint: 'point READINESS_BASELINE at the previous run\'s reports/readiness.json, or unset it' });
+  });
+
+  test('Regression: no check that passed in the previous run fails now', async (ctx) => {
+    const report = currentReport();
+    if (!report.comparison) return notRun(ctx, 'readiness.regression-checks', `not run: ${report.baseline.note}`);
+    const c = report.comparison;
+    await record(ctx, {
+      id: 'readiness.regression-checks',
+      status: c.newlyFailing.length ? 'fail' : 'pass',
+      measured: { 'newly failing': c.newlyFailing.join(', ') || 'none', recovered: c.recovered.join(', ') || 'none', baseline: `${c.baselineFile} (${c.baselineGeneratedAt})` },
+      thresholds: { 'newly failing': 0 },
+      warnings: [],
+    });
+    if (c.newlyFailing.length > 0) {
+      throw checkFailure({
+        what: `${c.newlyFailing.length} check(s) passed in the previous run and fail now: ${c.newlyFailing.join(', ')}`,
+        measured: { 'newly failing': c.newlyFailing.length },
+        thresholds: { 'newly failing': 0 },
+        cause: 'the endpoint or the path to it regressed since the baseline run',
+        hint: 'see those checks\' own failures for the diagnosis',
+      });
+    }
+  });
+
+  test('Regression: throughput and latency within tolerance of the previous run', async (ctx) => {
+    const report = currentReport();
+    if (!report.comparison) return notRun(ctx, 'readiness.regression-performance', `not run: ${report.baseline.note}`);
+    const c = report.comparison;
+    const regressed = c.metrics.filter((m) => m.regressed);
+    const measured = Object.fromEntries(c.metrics.map((m) => [`${m.checkId} ${m.metric}`, `${m.baseline} -> ${m.now} (${m.changePct > 0 ? '+' : ''}${m.changePct}%)`]));
+    const thresholds = Object.fromEntries(c.metrics.map((m) => [`${m.checkId} ${m.metric} tolerance %`, m.tolerancePct]));
+    const warnings = regressed.length && c.perfPolicy === 'warn' ? [`regressed beyond tolerance (READINESS_PERF_REGRESSION=warn): ${regressed.map((m) => `${m.checkId} ${m.metric}`).join(', ')}`] : [];
+    await record(ctx, { id: 'readiness.regression-performance', status: comparisonFails({ ...c, newlyFailing: [] }) ? 'fail' : 'pass', measured, thresholds, warnings });
+    if (regressed.length > 0 && c.perfPolicy === 'fail') {
+      throw checkFailure({
+        what: `worse than the previous run beyond tolerance: ${regressed.map((m) => `${m.checkId} ${m.metric} ${m.baseline} -> ${m.now} (${m.changePct > 0 ? '+' : ''}${m.changePct}%, tolerance ${m.tolerancePct}%)`).join('; ')}`,
+        cause: 'the endpoint got slower or is throttling more (throughput level, competing load, network path)',
+        hint: 'compare the burst and round-trip measurements; tolerances are READINESS_REGRESSION_*; READINESS_PERF_REGRESSION=warn reports without failing',
+      });
+    }
+  });
+
+  test('Assessment: is Eventstream enough for this workload? (informs, never fails)', async (ctx) => {
+    const journal = readJournal(inject('journalFile'));
+    const loaded = loadAssessment(inject('runEnv'), process.cwd(), burstFact(journal));
+    if (!loaded.assessment) return notRun(ctx, 'readiness.assessment', `not run: ${loaded.note}`);
+    const a = loaded.assessment;
+    await record(ctx, {
+      id: 'readiness.assessment',
+      status: 'pass',
+      measured: { verdict: a.verdictText, 'criteria for': a.for, 'criteria against': a.against, unanswered: a.unanswered.length },
+      thresholds: {},
+      warnings: a.unanswered.map((q) => `unanswered: ${q}`),
+    });
+  });
+});
