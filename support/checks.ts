@@ -4,6 +4,7 @@ import { STAGE_TITLES, type Measured, type StageName, type StageResult } from '.
 import { relative } from 'node:path';
 import { diagnose } from './diagnosis.js';
 import { appendJournal } from './report/journal.js';
+import { idFromName } from './report/model.js';
 import { redact } from './redact.js';
 import type { CheckRecord } from './setup/context.js';
 
@@ -16,12 +17,16 @@ function formatMeasured(m: Measured): string {
 /** What the helpers need of a test context (fixtures get the same three). */
 export type CheckContext = Pick<TestContext, 'task' | 'skip' | 'annotate'>;
 
-/** A stable id from the test's name, e.g. "Smoke > publishes ..." -> "smoke.publishes-...". */
-export function checkId(ctx: CheckContext): string {
-  const parts = ctx.task.name.split(' > ');
-  const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
-  return parts.length > 1 ? `${slug(parts[0] ?? '')}.${slug(parts.slice(1).join(' '))}` : slug(parts[0] ?? '');
+/** The test's name with its suites ("Smoke > publishes ..."), as reports show it. */
+export function fullTestName(ctx: Pick<CheckContext, 'task'>): string {
+  return ctx.task.fullTestName ?? ctx.task.name;
 }
+
+/** A stable id for a check without an explicit one: "Smoke > publishes ..." -> "smoke.publishes-...". */
+export function checkId(ctx: Pick<CheckContext, 'task'>): string {
+  return idFromName(fullTestName(ctx));
+}
+
 
 /** Stores the check's record on the task (for reporters) and its values as JUnit properties. */
 export async function record(ctx: CheckContext, input: Omit<CheckRecord, 'id'> & { id?: string }): Promise<void> {
@@ -39,7 +44,7 @@ export async function notRun(ctx: CheckContext, id: string | undefined, reason: 
   await record(ctx, { id, status: 'not-run', measured: {}, thresholds: {}, warnings: [], reason });
   const journal = inject('journalFile');
   if (journal) {
-    appendJournal(journal, { id: id ?? checkId(ctx), name: ctx.task.name, file: relative(process.cwd(), ctx.task.file.filepath), state: 'skip', check: ctx.task.meta.check, message: redact(reason) });
+    appendJournal(journal, { id: id ?? checkId(ctx), name: fullTestName(ctx), file: relative(process.cwd(), ctx.task.file.filepath), state: 'skip', check: ctx.task.meta.check, message: redact(reason) });
   }
   return ctx.skip(redact(reason));
 }

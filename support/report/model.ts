@@ -90,6 +90,13 @@ export interface ReadinessReport {
   readonly assessmentNote: string;
 }
 
+/** A stable id for a check without an explicit one: "Smoke > publishes ..." -> "smoke.publishes-...". */
+export function idFromName(name: string): string {
+  const parts = name.split(' > ');
+  const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  return parts.length > 1 ? `${slug(parts[0] ?? '')}.${slug(parts.slice(1).join(' '))}` : slug(parts[0] ?? '');
+}
+
 export function toReportCheck(e: CheckEntry): ReportCheck {
   const status: RowStatus = e.state === 'pass' ? 'Pass' : e.state === 'fail' ? 'Action Required' : 'Not Run';
   return {

@@ -5,7 +5,7 @@ import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import { redact } from '../redact.js';
 import '../setup/context.js';
 import { buildReport } from './build.js';
-import type { CheckEntry } from './model.js';
+import { idFromName, type CheckEntry } from './model.js';
 import { renderMarkdown } from './render.js';
 
 const CHECK_PROJECTS = new Set(['fabric', 'local']);
@@ -37,7 +37,7 @@ export default class ReadinessReporter implements Reporter {
           const state = result.state === 'passed' ? 'pass' : result.state === 'failed' ? 'fail' : 'skip';
           const message = result.state === 'failed' ? result.errors?.[0]?.message : result.state === 'skipped' ? result.note : undefined;
           entries.push({
-            id: meta.check?.id ?? test.fullName,
+            id: meta.check?.id ?? idFromName(test.fullName),
             name: test.fullName,
             file: relative(this.root, m.moduleId),
             state,

@@ -1,0 +1,57 @@
+// The CI files users copy are parsed and their key steps asserted, so a broken edit shows up here.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { parse } from 'yaml';
+import { PROJECT_ROOT } from '../../support/self/run-suite.js';
+
+type Step = { name?: string; uses?: string; run?: string; script?: string; if?: string; env?: Record<string, string>; with?: Record<string, unknown>; task?: string; inputs?: Record<string, unknown>; condition?: string };
+const load = (path: string) => parse(readFileSync(join(PROJECT_ROOT, path), 'utf8')) as Record<string, any>;
+const stepsOf = (wf: Record<string, any>): Step[] => Object.values(wf.jobs as Record<string, { steps: Step[] }>).flatMap((j) => j.steps);
+
+describe('.github/workflows/ci.yml', () => {
+  const wf = load('.github/workflows/ci.yml');
+  const steps = stepsOf(wf);
+  test('runs on push and pull request, on Node 22 and 24', () => {
+    expect(Object.keys(wf.on)).toEqual(expect.arrayContaining(['push', 'pull_request']));
+    expect(wf.jobs.test.strategy.matrix.node).toEqual([22, 24]);
+  });
+  test('type-checks, then runs self and local with the container broker, and publishes JUnit always', () => {
+    expect(steps.some((s) => s.run === 'npm run typecheck')).toBe(true);
+    const checks = steps.find((s) => s.run?.includes('--project self --project local'));
+    expect(checks?.env?.LOCAL_BROKER).toBe('container');
+    const publish = steps.find((s) => s.uses?.startsWith('mikepenz/action-junit-report'));
+    expect(publish).toMatchObject({ if: 'always()', with: { report_paths: 'reports/junit.xml' } });
+  });
+});
+
+describe('.github/workflows/nightly.yml', () => {
+  const wf = load('.github/workflows/nightly.yml');
+  const steps = stepsOf(wf);
+  test('runs on a schedule and on demand', () => {
+    expect(wf.on.schedule[0].cron).toMatch(/^\S+ \S+ \* \* \*$/);
+    expect(wf.on).toHaveProperty('workflow_dispatch');
+  });
+  test('gates with --project fabric, endpoint from secrets, the previous report as baseline', () => {
+    const gate = steps.find((s) => s.run === 'npx vitest run --project fabric');
+    expect(gate?.env?.FABRIC_KAFKA_PASSWORD).toBe('${{ secrets.FABRIC_KAFKA_PASSWORD }}');
+    expect(gate?.env?.FABRIC_KAFKA_BOOTSTRAP).toContain('secrets.');
+    expect(gate?.env?.FABRIC_KAFKA_USERNAME).toBe('$ConnectionString');
+    expect(gate?.env?.READINESS_BASELINE).toBe('baseline/readiness.json');
+    const fetch = steps.find((s) => s.uses?.startsWith('dawidd6/action-download-artifact'));
+    expect(fetch?.with).toMatchObject({ name: 'readiness-report', path: 'baseline', workflow_conclusion: 'success' });
+  });
+  test('uploads the report (tomorrow\'s baseline) and publishes JUnit even when the gate fails', () => {
+    const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact'));
+    expect(upload?.if).toBe('always()');
+    expect(upload?.with?.name).toBe('readiness-report');
+    expect(String(upload?.with?.path)).toContain('reports/readiness.json');
+    expect(steps.find((s) => s.uses?.startsWith('mikepenz/action-junit-report'))?.if).toBe('always()');
+  });
+});
+
+test('fixtures/ci/azure-pipelines.yml publishes JUnit through PublishTestResults and runs the fabric gate', () => {
+  const steps = load('fixtures/ci/azure-pipelines.yml').steps as Step[];
+  expect(steps.find((s) => s.task === 'PublishTestResults@2')).toMatchObject({ condition: 'always()', inputs: { testResultsFormat: 'JUnit', testResultsFiles: 'reports/junit.xml' } });
+  expect(steps.some((s) => s.script === 'npx vitest run --project fabric')).toBe(true);
+});
