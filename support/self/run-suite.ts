@@ -1,6 +1,6 @@
 // Runs the suite as a user or a pipeline does (`vitest run --project X` in a child process), bounded, for the self tests.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,25 @@ export interface SuiteRun {
   readonly readinessMd: string;
   /** Everything the run wrote, for secret scans. */
   readonly allOutput: string;
+  /** Entries left in the run's own TMPDIR after it ended (broker dirs, journals): should be none. */
+  readonly leftoverFiles: string[];
+  /** Processes still running whose command line mentions the run's TMPDIR (a broker left behind). */
+  readonly leftoverProcesses: string[];
+}
+
+/** Command lines of live processes that mention `needle` (Linux /proc; empty elsewhere). */
+export function processesMentioning(needle: string): string[] {
+  if (!existsSync('/proc')) return [];
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(needle)) found.push(`${pid}: ${cmd.slice(0, 200)}`);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return found;
 }
 
 export interface RunSuiteOptions {
@@ -34,6 +53,8 @@ export interface RunSuiteOptions {
   /** Hard bound: the child's process group is killed after this. */
   readonly timeoutMs: number;
   readonly extraArgs?: readonly string[];
+  /** Called once the child runs, e.g. to interrupt it. */
+  readonly onStart?: (child: ChildProcess) => void;
 }
 
 /** Environment of the parent without FABRIC_ or READINESS_ variables, so runs are reproducible. */
@@ -54,9 +75,12 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
     writeFileSync(envFile, `${lines.join('\n')}\n`, { mode: 0o600 });
     const args = [VITEST, 'run', '--project', options.project, `--outputFile.junit=${junitFile}`, ...(options.extraArgs ?? [])];
     const start = performance.now();
+    // A TMPDIR of its own, so whatever the run leaves behind can be seen.
+    const runTmp = join(dir, 'tmp');
+    mkdirSync(runTmp);
     const child = spawn(process.execPath, args, {
       cwd: PROJECT_ROOT,
-      env: { ...cleanEnv(), EVENTSTREAM_ENV_FILE: envFile, READINESS_REPORTS_DIR: join(dir, 'reports'), FORCE_COLOR: '0', ...options.env },
+      env: { ...cleanEnv(), EVENTSTREAM_ENV_FILE: envFile, READINESS_REPORTS_DIR: join(dir, 'reports'), TMPDIR: runTmp, FORCE_COLOR: '0', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -64,6 +88,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    options.onStart?.(child);
     const timer = setTimeout(() => {
       try {
         process.kill(-(child.pid ?? 0), 'SIGKILL');
@@ -74,6 +99,13 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('close', (c, s) => r([c, s])));
     clearTimeout(timer);
     const durationMs = performance.now() - start;
+    // The watchdog of a killed run needs a moment to act; a clean run leaves nothing to wait for.
+    let leftoverProcesses = processesMentioning(runTmp);
+    for (let i = 0; i < 20 && leftoverProcesses.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      leftoverProcesses = processesMentioning(runTmp);
+    }
+    const leftoverFiles = readdirSync(runTmp);
     const junitXml = existsSync(junitFile) ? readFileSync(junitFile, 'utf8') : '';
     const read = (f: string) => (existsSync(join(dir, 'reports', f)) ? readFileSync(join(dir, 'reports', f), 'utf8') : '');
     const json = read('readiness.json');
@@ -89,6 +121,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
       readiness: json ? (JSON.parse(json) as ReadinessReport) : undefined,
       readinessMd,
       allOutput: [stdout, stderr, junitXml, json, readinessMd].join('\n'),
+      leftoverFiles,
+      leftoverProcesses,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
