@@ -29,7 +29,13 @@ export default defineConfig({
       { extends: true, test: { name: 'local', ...checks, globalSetup: ['support/setup/local.ts'] } },
       {
         extends: true,
-        test: { name: 'self', include: ['tests/self/**/*.test.ts'], testTimeout: 120000, hookTimeout: 120000 },
+        test: {
+          name: 'self',
+          include: ['tests/self/**/*.test.ts'],
+          globalSetup: ['support/setup/self.ts'],
+          testTimeout: 120000,
+          hookTimeout: 120000,
+        },
       },
     ],
   },

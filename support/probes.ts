@@ -141,17 +141,19 @@ export function probeTlsFacts(address: BrokerAddress, config: Pick<EndpointConfi
 
 /** Judges TLS facts against the thresholds; throws a coded error for the first property that fails. */
 export function judgeTls(facts: TlsFacts, host: string, settings: Settings): { warnings: string[] } {
-  const expiring = `${facts.daysToExpiry} days to expiry (fails under ${settings.TLS_CERT_FAIL_DAYS})`;
+  const hostnameError = facts.authorizationError === 'ERR_TLS_CERT_ALTNAME_INVALID' || !facts.hostnameMatches;
   if (facts.authorizationError === 'CERT_HAS_EXPIRED' || facts.daysToExpiry < 0) {
     throw codedError(`certificate for ${host} expired on ${facts.validTo}`, 'CERT_HAS_EXPIRED');
   }
-  if (!facts.authorized) {
+  if (!facts.authorized && !hostnameError) {
     throw codedError(`certificate for ${host} (issuer "${facts.issuer}") is not trusted: ${facts.authorizationError}`, facts.authorizationError ?? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
   }
-  if (!facts.hostnameMatches) throw codedError(`certificate does not match ${host}: ${facts.hostnameError}`, 'ERR_TLS_CERT_ALTNAME_INVALID');
+  if (hostnameError) {
+    throw codedError(`certificate (subject "${facts.subject}") is not valid for ${host}: ${facts.hostnameError ?? facts.authorizationError}`, 'ERR_TLS_CERT_ALTNAME_INVALID');
+  }
   if (!/^TLSv1\.[23]$/.test(facts.protocol)) throw codedError(`negotiated ${facts.protocol}, expected TLS 1.2 or newer`, 'ERR_SSL_UNSUPPORTED_PROTOCOL');
   if (facts.daysToExpiry < settings.TLS_CERT_FAIL_DAYS) {
-    throw codedError(`certificate for ${host} has ${expiring}`, 'CERT_HAS_EXPIRED');
+    throw codedError(`certificate for ${host} has ${facts.daysToExpiry} days to expiry (fails under ${settings.TLS_CERT_FAIL_DAYS})`, 'CERT_HAS_EXPIRED');
   }
   const warnings =
     facts.daysToExpiry < settings.TLS_CERT_WARN_DAYS

@@ -47,7 +47,10 @@ export interface BurstOptions {
 }
 
 export interface BurstResult {
+  /** Events handed to the producer (the burst stops issuing new sends after the first failure). */
   readonly attempted: number;
+  /** Events never sent because an earlier send had failed. */
+  readonly notSent: number;
   readonly acknowledged: number;
   readonly failed: number;
   readonly durationMs: number;
@@ -64,6 +67,8 @@ export interface BurstResult {
  * Sends `events` events, `batchSize` per request, with up to `inFlight` requests outstanding.
  * Every event ends either acknowledged or failed, exactly once: a failed request counts all its events as
  * failed (kafkajs' own bounded retries happen inside the request), so nothing is dropped or counted twice.
+ * After the first failure no new request is issued: the verdict is already "not absorbed", and a dead
+ * endpoint would otherwise take a timeout per remaining request.
  */
 export async function runBurst(producer: Producer, options: BurstOptions): Promise<BurstResult> {
   const { settings } = options;
@@ -78,8 +83,9 @@ export async function runBurst(producer: Producer, options: BurstOptions): Promi
   const batchSize = paced ? 1 : options.batchSize;
   const inFlight = paced ? 1 : options.inFlight;
 
+  let stop = false;
   const worker = async () => {
-    while (next < options.events) {
+    while (next < options.events && !stop) {
       const first = next;
       const count = Math.min(batchSize, options.events - first);
       next += count;
@@ -103,6 +109,7 @@ export async function runBurst(producer: Producer, options: BurstOptions): Promi
         for (let i = 0; i < count; i++) latencies.push(ms);
         acknowledged += count;
       } catch (error) {
+        stop = true;
         failed += count;
         const d = diagnose(error);
         const entry = failures.get(d.failureClass) ?? { count: 0, diagnosis: d };
@@ -114,7 +121,8 @@ export async function runBurst(producer: Producer, options: BurstOptions): Promi
   await Promise.all(Array.from({ length: inFlight }, worker));
   const durationMs = elapsedMs(start);
   return {
-    attempted: options.events,
+    attempted: next,
+    notSent: options.events - next,
     acknowledged,
     failed,
     durationMs,

@@ -10,6 +10,7 @@ function measuredOf(r: BurstResult, throttle: { totalMs: number; responses: numb
     attempted: r.attempted,
     acknowledged: r.acknowledged,
     failed: r.failed,
+    'not sent': r.notSent,
     'duration ms': r.durationMs,
     'events/s': r.eventsPerSec,
     'MB/s': r.mbPerSec,
@@ -24,10 +25,10 @@ function measuredOf(r: BurstResult, throttle: { totalMs: number; responses: numb
 
 /** Every attempted event must be acknowledged; failed sends are failures, never dropped from the count. */
 function expectAllAcknowledged(what: string, r: BurstResult, measured: Record<string, string | number>): void {
-  if (r.failed === 0 && r.acknowledged === r.attempted) return;
+  if (r.failed === 0 && r.notSent === 0 && r.acknowledged === r.attempted) return;
   const first = r.failures[0]?.diagnosis;
   throw checkFailure({
-    what: `${what}: ${r.failed} of ${r.attempted} events failed (${r.failures.map((f) => `${f.count} ${f.failureClass}`).join(', ')}): ${first?.detail ?? ''}`,
+    what: `${what}: ${r.failed} of ${r.attempted} events sent failed (${r.failures.map((f) => `${f.count} ${f.failureClass}`).join(', ')}), ${r.notSent} not sent after that: ${first?.detail ?? ''}`,
     measured,
     thresholds: { 'failed events': 0 },
     cause: first ? `${first.cause} (${first.failureClass})` : undefined,

@@ -70,7 +70,7 @@ export async function startContainerBroker(options: LocalBrokerOptions = {}): Pr
       .start();
     const exited = new Promise<string>(() => undefined);
     try {
-      await awaitReadyAndCreateTopics({ port: hostPort, caPem: ca.certPem, connectionString, topics, timeoutMs: options.startTimeoutMs ?? 60000, exited });
+      await awaitReadyAndCreateTopics({ via: { kind: 'sasl_ssl', port: hostPort, caPem: ca.certPem, connectionString }, topics, timeoutMs: options.startTimeoutMs ?? 60000, exited });
     } catch (error) {
       await container.stop({ timeout: 5000 }).catch(() => undefined);
       throw error;

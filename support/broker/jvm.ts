@@ -147,9 +147,7 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
       );
       try {
         await awaitReadyAndCreateTopics({
-          port: sasl,
-          caPem: ca.certPem,
-          connectionString,
+          via: options.tls ? { kind: 'plaintext', port: plain } : { kind: 'sasl_ssl', port: sasl, caPem: ca.certPem, connectionString },
           topics,
           timeoutMs: options.startTimeoutMs ?? 60000,
           exited,
@@ -173,6 +171,8 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
         saslPort: sasl,
         caFile,
         connectionString,
+        adminBootstrap: `localhost:${plain}`,
+        pid: child.pid,
         stop: () => proc.release(10000),
       };
     }
@@ -180,4 +180,26 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
     await tracked.release(0);
     throw error;
   }
+}
+
+/** Runs one of Kafka's own command-line tools (same jars as the broker), bounded; returns its output. */
+export async function runKafkaTool(mainClass: string, args: readonly string[], timeoutMs = 60000): Promise<string> {
+  const classpath = await kafkaClasspath();
+  try {
+    const { stdout, stderr } = await promisify(execFile)('java', ['-Xmx256m', '-cp', classpath, mainClass, ...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+    return `${stdout}${stderr}`;
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${mainClass} failed: ${e.message}\n${(e.stderr ?? '').slice(-2000)}`);
+  }
+}
+
+/** Sets a default client quota on the broker (e.g. producer_byte_rate) with Kafka's ConfigCommand. */
+export async function setDefaultClientQuota(broker: LocalBroker, quota: { producerByteRate: number }): Promise<void> {
+  if (!broker.adminBootstrap) throw new Error('quotas can be set on the JVM broker only');
+  await runKafkaTool('kafka.admin.ConfigCommand', [
+    '--bootstrap-server', broker.adminBootstrap,
+    '--alter', '--add-config', `producer_byte_rate=${quota.producerByteRate}`,
+    '--entity-type', 'clients', '--entity-default',
+  ]);
 }

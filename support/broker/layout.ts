@@ -14,6 +14,10 @@ export interface LocalBroker {
   readonly caFile: string;
   /** The connection string the broker accepts (a secret, like a real one). */
   readonly connectionString: string;
+  /** The internal PLAINTEXT listener, for Kafka's admin tools (JVM broker only). */
+  readonly adminBootstrap?: string;
+  /** The broker process id (JVM broker only), e.g. to kill it in a fault test. */
+  readonly pid?: number;
   stop(): Promise<void>;
 }
 
@@ -145,18 +149,22 @@ export function brokerEnv(options: { port: number; connectionString: string; caF
  * `exited` rejects the wait at once if the broker process dies.
  */
 export async function awaitReadyAndCreateTopics(options: {
-  port: number;
-  caPem: string;
-  connectionString: string;
+  /** How to reach the broker: the SASL_SSL listener as clients do, or (for brokers given a faulty certificate on purpose) the internal PLAINTEXT one. */
+  via: { kind: 'sasl_ssl'; port: number; caPem: string; connectionString: string } | { kind: 'plaintext'; port: number };
   topics: readonly TopicSpec[];
   timeoutMs: number;
   exited: Promise<string>;
 }): Promise<void> {
+  const via = options.via;
   const kafka = new Kafka({
     clientId: 'readiness-local-broker',
-    brokers: [`localhost:${options.port}`],
-    ssl: { ca: [options.caPem], rejectUnauthorized: true },
-    sasl: { mechanism: 'plain', username: '$ConnectionString', password: options.connectionString },
+    brokers: [`localhost:${via.port}`],
+    ...(via.kind === 'sasl_ssl'
+      ? {
+          ssl: { ca: [via.caPem], rejectUnauthorized: true },
+          sasl: { mechanism: 'plain' as const, username: '$ConnectionString', password: via.connectionString },
+        }
+      : {}),
     connectionTimeout: 2000,
     requestTimeout: 5000,
     retry: { retries: 0 },

@@ -23,7 +23,7 @@ export interface SuiteRun {
   readonly readinessMd: string;
   /** Everything the run wrote, for secret scans. */
   readonly allOutput: string;
-  /** Entries left in the run's own TMPDIR after it ended (broker dirs, journals): should be none. */
+  /** Our entries (eventstream-readiness-*) left in the run's own TMPDIR after it ended: should be none. */
   readonly leftoverFiles: string[];
   /** Processes still running whose command line mentions the run's TMPDIR (a broker left behind). */
   readonly leftoverProcesses: string[];
@@ -105,7 +105,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
       await new Promise((r) => setTimeout(r, 250));
       leftoverProcesses = processesMentioning(runTmp);
     }
-    const leftoverFiles = readdirSync(runTmp);
+    // Vitest keeps a module cache of its own in TMPDIR (and leaves it on Ctrl-C): only our dirs are judged.
+    const leftoverFiles = readdirSync(runTmp).filter((f) => f.startsWith('eventstream-readiness-'));
     const junitXml = existsSync(junitFile) ? readFileSync(junitFile, 'utf8') : '';
     const read = (f: string) => (existsSync(join(dir, 'reports', f)) ? readFileSync(join(dir, 'reports', f), 'utf8') : '');
     const json = read('readiness.json');

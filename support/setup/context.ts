@@ -30,6 +30,8 @@ declare module 'vitest' {
     secrets: { status: 'Pass' | 'Action Required' | 'Not Run'; evidence: string };
     /** The run journal (JSON lines), written by each finished check. */
     journalFile: string;
+    /** The self project's shared broker: its FABRIC_* variables (secrets included), port and connection string. */
+    selfBroker: { env: Record<string, string>; saslPort: number; connectionString: string };
   }
   export interface TaskMeta {
     check?: CheckRecord;

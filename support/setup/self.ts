@@ -1,0 +1,13 @@
+// globalSetup of the `self` project: one shared Eventstream-shaped broker for every end-to-end self test.
+import type { TestProject } from 'vitest/node';
+import { brokerMode, startLocalBroker } from '../broker/index.js';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const broker = await startLocalBroker(brokerMode(process.env.LOCAL_BROKER), {
+    log: (line) => process.stderr.write(`[self broker] ${line}\n`),
+  });
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(broker.env)) if (v !== undefined) env[k] = v;
+  project.provide('selfBroker', { env, saslPort: broker.saslPort, connectionString: broker.connectionString });
+  return () => broker.stop();
+}

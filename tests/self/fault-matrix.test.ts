@@ -1,0 +1,235 @@
+// The gate's fault matrix: `vitest run --project fabric` as a pipeline runs it, one real fault at a time.
+// Each row proves the run fails, at the right check, with the right diagnosis, in time, leaking nothing, leaving nothing.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { createCa, issueServerCert } from '../../support/broker/certs.js';
+import { setDefaultClientQuota, startJvmBroker } from '../../support/broker/jvm.js';
+import { freePort, type LocalBroker } from '../../support/broker/layout.js';
+import { runSuite, type SuiteRun } from '../../support/self/run-suite.js';
+
+const shared = inject('selfBroker');
+const QUICK = { READINESS_BURST_EVENTS: '500', READINESS_PACED_EVENTS: '2', READINESS_ROUND_TRIP_EVENTS: '20' };
+const CONNECTIVITY_BOUND_MS = 30000;
+
+interface Expectation {
+  /** The first failing testcase's name contains this. */
+  readonly first: string;
+  /** Its failure message matches this (the diagnosis). */
+  readonly message: RegExp;
+  /** From this test file on (readiness summary excepted), no check after the first failure may pass. */
+  readonly dependentsFrom?: string;
+  readonly boundMs: number;
+  /** Values that must appear nowhere in stdout, stderr, JUnit or the reports. */
+  readonly secrets: readonly string[];
+}
+
+function secretParts(connectionString: string): string[] {
+  const key = /SharedAccessKey=([^;]+)/.exec(connectionString)?.[1];
+  return key ? [connectionString, key] : [connectionString];
+}
+
+/** What every fault must show: non-zero exit, the right first failure, dependents not passing, bounded, no leak, no leftovers. */
+function expectFault(run: SuiteRun, e: Expectation): void {
+  const summary = JSON.stringify(run.cases.map((c) => [c.name.slice(0, 60), c.status]));
+  expect(run.code, `exit code; cases: ${summary}\n${run.stderr.slice(-1500)}`).not.toBe(0);
+  const firstIndex = run.cases.findIndex((c) => c.status === 'fail');
+  const first = run.cases[firstIndex];
+  expect(first?.name, summary).toContain(e.first);
+  expect(first?.failureMessage).toMatch(e.message);
+  expect(first?.failureMessage).toMatch(/Likely cause/);
+  if (e.dependentsFrom) {
+    const from = e.dependentsFrom;
+    const passedAfter = run.cases.slice(firstIndex + 1).filter((c) => c.suite >= from && !c.suite.includes('09-readiness') && c.status === 'pass');
+    expect(passedAfter.map((c) => c.name)).toEqual([]);
+    const skippedWithoutReason = run.cases.filter((c) => c.status === 'skip' && !c.properties.some((p) => p.name === 'not run'));
+    expect(skippedWithoutReason.map((c) => c.name)).toEqual([]);
+  }
+  expect(run.durationMs).toBeLessThan(e.boundMs);
+  for (const secret of e.secrets) expect(run.allOutput.includes(secret), 'a secret was printed or reported').toBe(false);
+  expect(run.leftoverProcesses).toEqual([]);
+  expect(run.leftoverFiles).toEqual([]);
+}
+
+describe('fault matrix on the shared broker', () => {
+  let dir: string;
+  let silent: Server;
+  const held: Socket[] = [];
+  let silentPort = 0;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'readiness-faults-'));
+    // Accepts TCP and never says a word: what a black-holing proxy looks like.
+    silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    silentPort = (silent.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    held.forEach((s) => s.destroy());
+    await new Promise((r) => silent.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const secrets = secretParts(shared.connectionString);
+  const run = (envFile: Record<string, string>, env: Record<string, string> = {}) =>
+    runSuite({ project: 'fabric', envFile, env: { ...QUICK, ...env }, timeoutMs: 90000 });
+  const without = (name: string) => Object.fromEntries(Object.entries(shared.env).filter(([k]) => k !== name));
+
+  test('a required variable missing fails the environment check naming it', async () => {
+    const r = await run(without('FABRIC_TOPIC_ORDERS'));
+    expectFault(r, { first: 'FABRIC_TOPIC_ORDERS', message: /FABRIC_TOPIC_ORDERS: expected a Kafka topic name/, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets });
+  });
+
+  test('a malformed bootstrap fails naming FABRIC_KAFKA_BOOTSTRAP and the form expected', async () => {
+    const r = await run({ ...shared.env, FABRIC_KAFKA_BOOTSTRAP: `sb://localhost:${shared.saslPort}` });
+    expectFault(r, { first: 'FABRIC_KAFKA_BOOTSTRAP', message: /FABRIC_KAFKA_BOOTSTRAP: expected host, host:port.*URL scheme/s, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets });
+  });
+
+  test('a malformed connection string fails naming the missing part, never its value', async () => {
+    const broken = shared.connectionString.replace(/SharedAccessKeyName=[^;]+;/, '');
+    const r = await run({ ...shared.env, FABRIC_KAFKA_PASSWORD: broken });
+    expectFault(r, { first: 'FABRIC_KAFKA_PASSWORD', message: /without SharedAccessKeyName \(value not shown\)/, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets: [...secrets, broken] });
+  });
+
+  test('an unresolvable host fails at DNS', async () => {
+    const r = await run({ ...shared.env, FABRIC_KAFKA_BOOTSTRAP: 'nothing-here.invalid:9093' });
+    expectFault(r, { first: 'DNS:', message: /\(dns\)/, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets });
+  });
+
+  test('a refused port fails at TCP', async () => {
+    const r = await run({ ...shared.env, FABRIC_KAFKA_BOOTSTRAP: `127.0.0.1:${await freePort()}` });
+    expectFault(r, { first: 'TCP:', message: /\(tcp-refused\)/, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets });
+  });
+
+  test('a listener that accepts TCP and never answers fails at TLS within the timeout', async () => {
+    const r = await run({ ...shared.env, FABRIC_KAFKA_BOOTSTRAP: `localhost:${silentPort}` });
+    expectFault(r, { first: 'TLS:', message: /\(tls-timeout\)/, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets });
+  });
+
+  test('a certificate from an untrusted CA fails at TLS with the proxy hint', async () => {
+    const otherCa = join(dir, 'other-ca.pem');
+    writeFileSync(otherCa, createCa('some other CA').certPem);
+    const r = await run({ ...shared.env, FABRIC_KAFKA_CA_FILE: otherCa });
+    expectFault(r, { first: 'TLS:', message: /\(tls-untrusted\).*FABRIC_KAFKA_CA_FILE/s, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets });
+  });
+
+  test('a wrong password fails at SASL as an auth error, and the report says so without either secret', async () => {
+    const wrong = shared.connectionString.replace(/SharedAccessKey=[^;]+/, 'SharedAccessKey=d3Jvbmcta2V5LXRoYXQtaXMtbm90LXJpZ2h0');
+    const r = await run({ ...shared.env, FABRIC_KAFKA_PASSWORD: wrong });
+    expectFault(r, { first: 'SASL:', message: /\(auth\).*\$ConnectionString/s, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets: [...secrets, ...secretParts(wrong)] });
+    expect(r.readiness?.checks.find((c) => c.id === 'connectivity.sasl')).toMatchObject({ status: 'Action Required', diagnosis: { failureClass: 'auth' } });
+    expect(r.readinessMd).toContain('Likely cause:');
+  });
+
+  test('a missing topic fails at Topics, naming it', async () => {
+    const r = await run({ ...shared.env, FABRIC_TOPIC_ORDERS: 'no-such-topic' });
+    expectFault(r, { first: 'Topics:', message: /no-such-topic.*\(topic-missing\)/s, dependentsFrom: 'tests/03', boundMs: CONNECTIVITY_BOUND_MS, secrets });
+  });
+
+  test('an event over the size limit fails the size check, naming the limit', async () => {
+    // 1,046,520 bytes of JSON plus the record batch overhead is just over the broker's 1,046,528 bytes.
+    const r = await run(shared.env, { READINESS_SIZE_ACCEPTED_BYTES: '1046520' });
+    expectFault(r, { first: 'accepts an event just under the 1 MB limit', message: /1046520 bytes was refused.*1 MB.*\(too-large\)/s, boundMs: 60000, secrets });
+  });
+});
+
+describe('fault matrix on dedicated brokers', () => {
+  let broker: LocalBroker | undefined;
+  afterAll(async () => broker?.stop());
+  const stopBroker = async () => {
+    await broker?.stop();
+    broker = undefined;
+  };
+
+  const dedicated = async (options: Parameters<typeof startJvmBroker>[0]) => {
+    await stopBroker();
+    broker = await startJvmBroker(options);
+    return broker;
+  };
+  const envOf = (b: LocalBroker) => Object.fromEntries(Object.entries(b.env).filter((e): e is [string, string] => e[1] !== undefined));
+
+  test('a certificate for another host name fails at TLS as a hostname mismatch', async () => {
+    const ca = createCa();
+    const b = await dedicated({ tls: { ca, server: issueServerCert(ca, { hosts: ['not-this-host.example'] }) } });
+    const r = await runSuite({ project: 'fabric', envFile: envOf(b), env: QUICK, timeoutMs: 60000 });
+    expectFault(r, { first: 'TLS:', message: /not valid for localhost.*\(tls-hostname\)/s, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets: secretParts(b.connectionString) });
+  });
+
+  test('an expired certificate fails at TLS as expired', async () => {
+    const ca = createCa();
+    const day = 86_400_000;
+    const server = issueServerCert(ca, { hosts: ['localhost'], notBefore: new Date(Date.now() - 10 * day), notAfter: new Date(Date.now() - day) });
+    const b = await dedicated({ tls: { ca, server } });
+    const r = await runSuite({ project: 'fabric', envFile: envOf(b), env: QUICK, timeoutMs: 60000 });
+    expectFault(r, { first: 'TLS:', message: /expired on .*\(tls-expired\)/s, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets: secretParts(b.connectionString) });
+  });
+
+  test('the broker killed in the middle of the burst fails the burst, promptly, and later checks do not pass', async () => {
+    const b = await dedicated({});
+    const pid = b.pid as number;
+    let killedAt = 0;
+    const r = await runSuite({
+      project: 'fabric',
+      envFile: envOf(b),
+      // A burst far longer than the kill delay, so the kill lands in its middle.
+      env: { ...QUICK, READINESS_BURST_EVENTS: '3000000', READINESS_PACED_EVENTS: '1' },
+      timeoutMs: 120000,
+      onStart: (child) => {
+        let buffered = '';
+        child.stderr?.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString();
+          if (!killedAt && /\[readiness fabric\] topics\s+pass/.test(buffered)) {
+            killedAt = Date.now();
+            setTimeout(() => process.kill(pid, 'SIGKILL'), 3000);
+          }
+        });
+      },
+    });
+    expect(killedAt).toBeGreaterThan(0);
+    expectFault(r, { first: 'absorbs a max-rate burst', message: /events sent failed.*\((connection-lost|tcp-refused|timeout)\)/s, dependentsFrom: 'tests/06', boundMs: 90000, secrets: secretParts(b.connectionString) });
+    const burst = r.cases.find((c) => c.name.includes('absorbs a max-rate burst'));
+    expect(Number(burst?.properties.find((p) => p.name === 'measured: acknowledged')?.value)).toBeGreaterThan(0);
+    await stopBroker();
+  });
+
+  test('a broker throttling the producer (producer_byte_rate quota) is reported and judged by the throttle threshold', async () => {
+    // Kafka measures rates over quota.window.num x quota.window.size.seconds (11 s by default): shorten it,
+    // so a short burst already exceeds the quota.
+    const b = await dedicated({ properties: { 'quota.window.num': '2', 'quota.window.size.seconds': '1' } });
+    await setDefaultClientQuota(b, { producerByteRate: 262144 });
+    const r = await runSuite({
+      project: 'fabric',
+      envFile: envOf(b),
+      env: { ...QUICK, READINESS_BURST_EVENTS: '1000', READINESS_PACED_EVENTS: '1', READINESS_BURST_MAX_THROTTLE_MS: '1000' },
+      timeoutMs: 120000,
+    });
+    expectFault(r, { first: 'absorbs a max-rate burst', message: /throttle total ms \d+ > max 1000.*throttled/s, boundMs: 90000, secrets: secretParts(b.connectionString) });
+    const burst = r.cases.find((c) => c.name.includes('absorbs a max-rate burst'));
+    expect(Number(burst?.properties.find((p) => p.name === 'measured: throttle total ms')?.value)).toBeGreaterThan(1000);
+  });
+});
+
+test('Ctrl-C (SIGINT) in the middle of a local run ends it and cleans up the broker and temp dirs', async () => {
+  let interruptedAt = 0;
+  const r = await runSuite({
+    project: 'local',
+    env: { ...QUICK, READINESS_PACED_EVENTS: '200' },
+    timeoutMs: 120000,
+    onStart: (child) => {
+      let buffered = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString();
+        if (!interruptedAt && /\[readiness local\] topics\s+pass/.test(buffered)) {
+          interruptedAt = Date.now();
+          // What a terminal does on Ctrl-C: SIGINT to the foreground process group.
+          setTimeout(() => process.kill(-(child.pid as number), 'SIGINT'), 1500);
+        }
+      });
+    },
+  });
+  expect(interruptedAt, r.stderr.slice(-2000)).toBeGreaterThan(0);
+  expect(r.code === 0 && r.signal === null).toBe(false);
+  expect(r.leftoverProcesses).toEqual([]);
+  expect(r.leftoverFiles).toEqual([]);
+});
