@@ -5,6 +5,8 @@ export interface JUnitCase {
   readonly name: string;
   readonly status: 'pass' | 'fail' | 'skip';
   readonly failureMessage?: string;
+  /** Duration in seconds, as the report states it. */
+  readonly timeSec: number;
   readonly properties: ReadonlyArray<{ name: string; value: string }>;
 }
 
@@ -38,6 +40,7 @@ export function parseJUnit(xml: string): JUnitCase[] {
         name: attr(tag, 'name') ?? '',
         status: failure ? 'fail' : /<skipped\s*\/>/.test(inner) ? 'skip' : 'pass',
         failureMessage: failure ? attr(failure[0], 'message') : undefined,
+        timeSec: Number(attr(tag, 'time') ?? 0),
         properties,
       });
     }

@@ -41,6 +41,8 @@ export interface BurstOptions {
   readonly make: (i: number) => { key?: string; value: string };
   readonly batchSize: number;
   readonly inFlight: number;
+  /** Approximate size of one event, to keep requests under the size cap (default READINESS_BURST_EVENT_BYTES). */
+  readonly eventBytes?: number;
   readonly settings: Settings;
   /** Optional pause before event i, for paced bursts (sends one event at a time when given). */
   readonly gapMs?: (i: number) => number;
@@ -80,7 +82,9 @@ export async function runBurst(producer: Producer, options: BurstOptions): Promi
   let bytes = 0;
   const start = performance.now();
   const paced = options.gapMs !== undefined;
-  const batchSize = paced ? 1 : options.batchSize;
+  // Keep each request under the endpoint's size limit whatever the event size.
+  const perRequest = Math.max(1, Math.floor(settings.BURST_MAX_BATCH_BYTES / Math.max(1, options.eventBytes ?? settings.BURST_EVENT_BYTES)));
+  const batchSize = paced ? 1 : Math.min(options.batchSize, perRequest);
   const inFlight = paced ? 1 : options.inFlight;
 
   let stop = false;

@@ -48,6 +48,8 @@ export const NUMBER_SETTINGS = spec({
   BURST_EVENTS: { default: 5000, min: 1, max: 10_000_000, integer: true, help: 'events in the max-rate burst' },
   BURST_EVENT_BYTES: { default: 1024, min: 64, max: 1_000_000, integer: true, help: 'size of each burst event' },
   BURST_BATCH_SIZE: { default: 100, min: 1, max: 100000, integer: true, help: 'events per produce request in the burst' },
+  // Event Hubs closes connections on requests over 1,046,528 bytes; Microsoft recommends max.request.size 1000000.
+  BURST_MAX_BATCH_BYTES: { default: 900_000, min: 1024, max: 1_000_000, integer: true, help: 'cap on the bytes of one burst produce request' },
   BURST_IN_FLIGHT: { default: 4, min: 1, max: 64, integer: true, help: 'produce requests in flight at once' },
   BURST_MIN_EVENTS_PER_SEC: { default: 300, min: 0, max: 10_000_000, help: 'fail the burst under this rate' },
   BURST_MAX_P99_MS: { default: 5000, min: 1, max: 600000, help: 'fail the burst when ack p99 exceeds this' },

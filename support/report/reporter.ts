@@ -25,6 +25,7 @@ export default class ReadinessReporter implements Reporter {
       byProject.set(name, [...(byProject.get(name) ?? []), m]);
     }
     for (const [projectName, modules] of byProject) {
+      const started = performance.now();
       const project = modules[0]?.project;
       if (!project) continue;
       const provided = project.getProvidedContext();
@@ -64,7 +65,8 @@ export default class ReadinessReporter implements Reporter {
       writeFileSync(join(dir, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`);
       writeFileSync(join(dir, `${base}.md`), markdown);
       if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `${markdown}\n`);
-      process.stderr.write(`READINESS report (${projectName}: ${report.verdict.toUpperCase()}) written to ${join(dir, `${base}.json`)} and .md\n`);
+      const ms = Math.round(performance.now() - started);
+      process.stderr.write(`READINESS report (${projectName}: ${report.verdict.toUpperCase()}) written to ${join(dir, `${base}.json`)} and .md in ${ms} ms\n`);
     }
   }
 }
