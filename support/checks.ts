@@ -35,13 +35,13 @@ export async function record(ctx: CheckContext, input: Omit<CheckRecord, 'id'> &
   for (const [k, v] of Object.entries(check.measured)) await ctx.annotate(redact(String(v)), `measured: ${k}`);
   for (const [k, v] of Object.entries(check.thresholds)) await ctx.annotate(redact(String(v)), `threshold: ${k}`);
   for (const w of check.warnings) await ctx.annotate(redact(w), 'warning');
-  if (check.reason) await ctx.annotate(redact(check.reason), check.status === 'not-run' ? 'not run' : 'reason');
+  if (check.reason) await ctx.annotate(redact(check.reason), 'not run');
   if (check.diagnosis) await ctx.annotate(redact(`${check.diagnosis.cause}. Next: ${check.diagnosis.hint}`), 'diagnosis');
 }
 
 /** Records a check that could not run, and marks the test skipped with that reason. */
 export async function notRun(ctx: CheckContext, id: string | undefined, reason: string): Promise<never> {
-  await record(ctx, { id, status: 'not-run', measured: {}, thresholds: {}, warnings: [], reason });
+  await record(ctx, { id, measured: {}, thresholds: {}, warnings: [], reason });
   const journal = inject('journalFile');
   if (journal) {
     appendJournal(journal, { id: id ?? checkId(ctx), name: fullTestName(ctx), file: relative(process.cwd(), ctx.task.file.filepath), state: 'skip', check: ctx.task.meta.check, message: redact(reason) });
@@ -80,8 +80,7 @@ export async function expectStage(ctx: CheckContext, stage: StageName): Promise<
   const d = result.diagnosis;
   await record(ctx, {
     id,
-    status: result.status,
-    measured: { ...result.measured, 'duration ms': result.durationMs },
+        measured: { ...result.measured, 'duration ms': result.durationMs },
     thresholds: result.thresholds,
     warnings: result.warnings,
     diagnosis: d ? { failureClass: d.failureClass, cause: d.cause, hint: d.hint } : undefined,

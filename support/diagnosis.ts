@@ -95,7 +95,7 @@ const RULES: ReadonlyArray<{ test: (text: string, codes: string[]) => boolean; f
     hint: 'Event Hubs requires TLS 1.2+ on 9093; check that the port is the SASL_SSL listener and no proxy downgrades TLS',
   },
   {
-    test: (t, c) => c.includes('ETLSTIMEOUT'),
+    test: (_t, c) => c.includes('ETLSTIMEOUT'),
     failureClass: 'tls-timeout',
     cause: 'the TCP connection opened but the TLS handshake got no answer',
     hint: 'something accepts TCP but does not speak TLS: a proxy or firewall holding the connection, or the wrong port',

@@ -26,7 +26,6 @@ describe('Environment', () => {
     const { brokers } = parseBootstrap(env.FABRIC_KAFKA_BOOTSTRAP, port);
     await record(ctx, {
       id: 'environment.bootstrap',
-      status: 'pass',
       measured: { brokers: brokers.map((b) => `${b.host}:${b.port}`).join(','), 'default port': port, 'env file': inject('envFile') || '(none)' },
       thresholds: {},
       warnings: [],
@@ -37,7 +36,7 @@ describe('Environment', () => {
     expectNoProblems('FABRIC_KAFKA_USERNAME', problems);
     const user = env.FABRIC_KAFKA_USERNAME?.trim() ?? '';
     const warnings = user === '$ConnectionString' ? [] : ['the username is not $ConnectionString: Eventstream expects that literal with a connection string as password'];
-    await record(ctx, { id: 'environment.username', status: 'pass', measured: { 'is $ConnectionString': user === '$ConnectionString' }, thresholds: {}, warnings });
+    await record(ctx, { id: 'environment.username', measured: { 'is $ConnectionString': user === '$ConnectionString' }, thresholds: {}, warnings });
   });
 
   test('FABRIC_KAFKA_PASSWORD is set, and is a well-formed connection string when the username is $ConnectionString', async (ctx) => {
@@ -51,7 +50,6 @@ describe('Environment', () => {
         : [];
     await record(ctx, {
       id: 'environment.password',
-      status: 'pass',
       measured: { password: 'set (value not shown)', ...(info ? { 'endpoint host': info.endpointHost, 'key name': info.keyName, 'entity path': info.entityPath ?? '(none)' } : {}) },
       thresholds: {},
       warnings,
@@ -61,13 +59,13 @@ describe('Environment', () => {
   for (const variable of ['FABRIC_TOPIC_TELEMETRY', 'FABRIC_TOPIC_ORDERS'] as const) {
     test(`${variable} is a valid Kafka topic name`, async (ctx) => {
       expectNoProblems(variable, problems);
-      await record(ctx, { id: `environment.${variable.toLowerCase()}`, status: 'pass', measured: { topic: env[variable]?.trim() ?? '' }, thresholds: {}, warnings: [] });
+      await record(ctx, { id: `environment.${variable.toLowerCase()}`, measured: { topic: env[variable]?.trim() ?? '' }, thresholds: {}, warnings: [] });
     });
   }
 
   test('FABRIC_KAFKA_CA_FILE, when set, is a readable PEM file', async (ctx) => {
     expectNoProblems('FABRIC_KAFKA_CA_FILE', problems);
-    await record(ctx, { id: 'environment.ca_file', status: 'pass', measured: { 'ca file': env.FABRIC_KAFKA_CA_FILE || '(system roots only)' }, thresholds: {}, warnings: [] });
+    await record(ctx, { id: 'environment.ca_file', measured: { 'ca file': env.FABRIC_KAFKA_CA_FILE || '(system roots only)' }, thresholds: {}, warnings: [] });
   });
 
   test('READINESS_* tuning values are numbers within range', async (ctx) => {
@@ -77,6 +75,6 @@ describe('Environment', () => {
       if (error instanceof SettingError) throw checkFailure({ what: error.message, cause: 'a READINESS_* value is out of range', hint: 'fix or unset it; defaults live in support/settings.ts' });
       throw error;
     }
-    await record(ctx, { id: 'environment.settings', status: 'pass', measured: {}, thresholds: {}, warnings: [] });
+    await record(ctx, { id: 'environment.settings', measured: {}, thresholds: {}, warnings: [] });
   });
 });

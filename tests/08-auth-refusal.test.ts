@@ -36,7 +36,7 @@ describe('Auth refusal', () => {
       });
     }
     const d = diagnose(refusal);
-    await recordCheck({ status: 'pass', measured: { 'refused as': d.failureClass, 'ms to verdict': ms }, thresholds: { 'expected class': 'auth' }, warnings: [] });
+    await recordCheck({ measured: { 'refused as': d.failureClass, 'ms to verdict': ms }, thresholds: { 'expected class': 'auth' }, warnings: [] });
     if (d.failureClass !== 'auth') {
       throw checkFailure({
         what: `the wrong password was refused, but not as an authentication error: ${d.detail}`,

@@ -3,7 +3,6 @@ import { describe, inject, test } from 'vitest';
 import { checkFailure, notRun, record } from '../support/checks.js';
 import { buildReport, loadAssessment, loadBaseline, burstFact } from '../support/report/build.js';
 import { readJournal } from '../support/report/journal.js';
-import { comparisonFails } from '../support/report/model.js';
 
 // Runs last (files run in name order): the journal holds every check finished before it.
 function currentReport() {
@@ -21,7 +20,7 @@ function currentReport() {
 describe('Readiness', () => {
   test('SecretsStored: the connection string is kept out of git and away from other users', async (ctx) => {
     const row = currentReport().readiness.find((r) => r.name === 'SecretsStored');
-    await record(ctx, { id: 'readiness.secrets-stored', status: row?.status === 'Pass' ? 'pass' : 'fail', measured: { evidence: row?.evidence ?? '' }, thresholds: {}, warnings: [] });
+    await record(ctx, { id: 'readiness.secrets-stored', measured: { evidence: row?.evidence ?? '' }, thresholds: {}, warnings: [] });
     if (row?.status !== 'Pass') {
       throw checkFailure({ what: `SecretsStored: ${row?.evidence}`, cause: 'the connection string is stored where others can read it', hint: 'keep it in a CI secret or an untracked .env with mode 600, and rotate a key that was ever committed' });
     }
@@ -30,7 +29,7 @@ describe('Readiness', () => {
   test('MonitoringDefined: this run is compared with the previous run (READINESS_BASELINE)', async (ctx) => {
     const baseline = loadBaseline(inject('runEnv'), process.cwd());
     if (!baseline.used && !baseline.error) return notRun(ctx, 'readiness.monitoring-defined', `not run: ${baseline.note}`);
-    await record(ctx, { id: 'readiness.monitoring-defined', status: baseline.used ? 'pass' : 'fail', measured: { baseline: baseline.note }, thresholds: {}, warnings: [] });
+    await record(ctx, { id: 'readiness.monitoring-defined', measured: { baseline: baseline.note }, thresholds: {}, warnings: [] });
     if (baseline.error) throw checkFailure({ what: baseline.error, cause: 'the baseline file is not a readiness report this version can read', hint: 'point READINESS_BASELINE at the previous run\'s reports/readiness.json, or unset it' });
   });
 
@@ -40,7 +39,6 @@ describe('Readiness', () => {
     const c = report.comparison;
     await record(ctx, {
       id: 'readiness.regression-checks',
-      status: c.newlyFailing.length ? 'fail' : 'pass',
       measured: { 'newly failing': c.newlyFailing.join(', ') || 'none', recovered: c.recovered.join(', ') || 'none', baseline: `${c.baselineFile} (${c.baselineGeneratedAt})` },
       thresholds: { 'newly failing': 0 },
       warnings: [],
@@ -64,7 +62,7 @@ describe('Readiness', () => {
     const measured = Object.fromEntries(c.metrics.map((m) => [`${m.checkId} ${m.metric}`, `${m.baseline} -> ${m.now} (${m.changePct > 0 ? '+' : ''}${m.changePct}%)`]));
     const thresholds = Object.fromEntries(c.metrics.map((m) => [`${m.checkId} ${m.metric} tolerance %`, m.tolerancePct]));
     const warnings = regressed.length && c.perfPolicy === 'warn' ? [`regressed beyond tolerance (READINESS_PERF_REGRESSION=warn): ${regressed.map((m) => `${m.checkId} ${m.metric}`).join(', ')}`] : [];
-    await record(ctx, { id: 'readiness.regression-performance', status: comparisonFails({ ...c, newlyFailing: [] }) ? 'fail' : 'pass', measured, thresholds, warnings });
+    await record(ctx, { id: 'readiness.regression-performance', measured, thresholds, warnings });
     if (regressed.length > 0 && c.perfPolicy === 'fail') {
       throw checkFailure({
         what: `worse than the previous run beyond tolerance: ${regressed.map((m) => `${m.checkId} ${m.metric} ${m.baseline} -> ${m.now} (${m.changePct > 0 ? '+' : ''}${m.changePct}%, tolerance ${m.tolerancePct}%)`).join('; ')}`,
@@ -81,7 +79,6 @@ describe('Readiness', () => {
     const a = loaded.assessment;
     await record(ctx, {
       id: 'readiness.assessment',
-      status: 'pass',
       measured: { verdict: a.verdictText, 'criteria for': a.for, 'criteria against': a.against, unanswered: a.unanswered.length },
       thresholds: {},
       warnings: a.unanswered.map((q) => `unanswered: ${q}`),

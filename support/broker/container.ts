@@ -1,18 +1,17 @@
 // Runs the same Eventstream-shaped broker in Docker (apache/kafka image) through testcontainers.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GenericContainer, Wait, getContainerRuntimeClient } from 'testcontainers';
 import { withDeadline } from '../deadline.js';
 import { own } from './cleanup.js';
-import { createCa, issueServerCert } from './certs.js';
 import {
   awaitReadyAndCreateTopics,
+  brokerCredentials,
   brokerEnv,
   DEFAULT_TOPICS,
   freePort,
-  localConnectionString,
   serverProperties,
   type LocalBroker,
   type LocalBrokerOptions,
@@ -37,11 +36,7 @@ export async function startContainerBroker(options: LocalBrokerOptions = {}): Pr
   const image = process.env.LOCAL_BROKER_IMAGE || DEFAULT_IMAGE;
   const dir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-container-'));
   const tracked = own({ dir });
-  const ca = createCa();
-  const server = issueServerCert(ca, { hosts: ['localhost', '127.0.0.1'] });
-  const caFile = join(dir, 'ca.pem');
-  writeFileSync(caFile, ca.certPem);
-  const connectionString = localConnectionString(topics[0]?.name ?? 'telemetry');
+  const { ca, caFile, keystorePem, connectionString } = brokerCredentials(dir, topics);
   // The advertised address must be the host port, so it is chosen before the container starts.
   const hostPort = await freePort();
   const properties = serverProperties({
@@ -61,7 +56,7 @@ export async function startContainerBroker(options: LocalBrokerOptions = {}): Pr
       // The image reads a whole server.properties from /mnt/shared/config ("file input").
       .withCopyContentToContainer([
         { content: properties, target: '/mnt/shared/config/server.properties' },
-        { content: `${server.keyPem}${server.certPem}`, target: '/etc/kafka/secrets/server.pem', mode: 0o644 },
+        { content: keystorePem, target: '/etc/kafka/secrets/server.pem', mode: 0o644 },
       ])
       .withEnvironment({ CLUSTER_ID: randomBytes(16).toString('base64url'), KAFKA_HEAP_OPTS: '-Xms384m -Xmx384m' })
       .withExposedPorts({ container: 9093, host: hostPort })

@@ -7,13 +7,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { own } from './cleanup.js';
-import { createCa, issueServerCert, type CertificateAuthority, type KeyAndCert } from './certs.js';
+import type { CertificateAuthority, KeyAndCert } from './certs.js';
 import {
   awaitReadyAndCreateTopics,
+  brokerCredentials,
   brokerEnv,
   DEFAULT_TOPICS,
   freePort,
-  localConnectionString,
   serverProperties,
   type LocalBroker,
   type LocalBrokerOptions,
@@ -79,13 +79,9 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
   const tracked = own({ dir });
 
   try {
-    const ca = options.tls?.ca ?? createCa();
-    const server = options.tls?.server ?? issueServerCert(ca, { hosts: ['localhost', '127.0.0.1'] });
+    const { ca, caFile, keystorePem, connectionString } = brokerCredentials(dir, topics, options.tls);
     const keystore = join(dir, 'server.pem');
-    writeFileSync(keystore, `${server.keyPem}${server.certPem}`, { mode: 0o600 });
-    const caFile = join(dir, 'ca.pem');
-    writeFileSync(caFile, ca.certPem);
-    const connectionString = localConnectionString(topics[0]?.name ?? 'telemetry');
+    writeFileSync(keystore, keystorePem, { mode: 0o600 });
 
     // Ports can be taken between picking and binding: retry start-up a few times on a bind failure.
     for (let attempt = 1; ; attempt++) {
@@ -158,7 +154,7 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
         if (bindFailure && attempt < 3) {
           log(`port taken, retrying start-up (attempt ${attempt + 1})`);
           mkdirSync(dir, { recursive: true });
-          writeFileSync(keystore, `${server.keyPem}${server.certPem}`, { mode: 0o600 });
+          writeFileSync(keystore, keystorePem, { mode: 0o600 });
           writeFileSync(caFile, ca.certPem);
           continue;
         }

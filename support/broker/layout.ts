@@ -1,10 +1,13 @@
 // What every local broker looks like, however it runs: an Eventstream-shaped SASL_SSL/PLAIN listener and its topics.
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Env } from '../settings.js';
 import { DeadlineError, withDeadline } from '../deadline.js';
 import { registerSecret } from '../redact.js';
+import { createCa, issueServerCert, type CertificateAuthority, type KeyAndCert } from './certs.js';
 
 export interface LocalBroker {
   readonly kind: 'jvm' | 'container';
@@ -114,6 +117,24 @@ export function serverProperties(plan: ListenerPlan, extra: Record<string, strin
   return `${Object.entries(entries)
     .map(([k, v]) => `${k}=${v.replace(/\\/g, '\\\\')}`)
     .join('\n')}\n`;
+}
+
+export interface BrokerCredentials {
+  readonly ca: CertificateAuthority;
+  /** Where the CA certificate clients must trust was written. */
+  readonly caFile: string;
+  /** Kafka's PEM keystore: the private key and the certificate chain in one file. */
+  readonly keystorePem: string;
+  readonly connectionString: string;
+}
+
+/** A run-local CA and server certificate (or the ones given, e.g. expired on purpose), and a fresh connection string. */
+export function brokerCredentials(dir: string, topics: readonly TopicSpec[], tls?: { ca: CertificateAuthority; server: KeyAndCert }): BrokerCredentials {
+  const ca = tls?.ca ?? createCa();
+  const server = tls?.server ?? issueServerCert(ca, { hosts: ['localhost', '127.0.0.1'] });
+  const caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, ca.certPem);
+  return { ca, caFile, keystorePem: `${server.keyPem}${server.certPem}`, connectionString: localConnectionString(topics[0]?.name ?? 'telemetry') };
 }
 
 export function freePort(): Promise<number> {

@@ -7,10 +7,11 @@ export type Profile = 'fabric' | 'local';
 export interface CheckRecord {
   /** Stable id, e.g. "connectivity.tls". */
   readonly id: string;
-  readonly status: 'pass' | 'fail' | 'not-run';
+  /** What the check measured; its verdict is the test's own result. */
   readonly measured: Record<string, string | number | boolean>;
   readonly thresholds: Record<string, string | number | boolean>;
   readonly warnings: readonly string[];
+  /** Why the check did not run (only for checks that skipped themselves). */
   readonly reason?: string;
   readonly diagnosis?: { failureClass: string; cause: string; hint: string };
 }

@@ -1,12 +1,10 @@
 // Runs `vitest run --project fabric` the way a pipeline does, against the local broker and against dead endpoints.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { freePort } from '../../support/broker/layout.js';
 import type { ReadinessReport } from '../../support/report/model.js';
-import { runSuite, type SuiteRun } from '../../support/self/run-suite.js';
+import { runSuite } from '../../support/self/run-suite.js';
 
 const broker = inject('selfBroker');
 /** The healthy run's readiness.json, the baseline for the regression tests. */
