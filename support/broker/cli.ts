@@ -1,6 +1,7 @@
 // `npm run broker`: runs the local Eventstream-shaped broker until Ctrl-C, for rehearsing `--project fabric` against it.
 import { rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { SECRET_VARIABLES } from '../config.js';
 import { brokerMode, startLocalBroker } from './index.js';
 
 const ENV_FILE = resolve(process.env.LOCAL_BROKER_ENV_FILE || '.env.local-broker');
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(signal));
 
-  const shown = Object.entries(broker.env).map(([k, v]) => `  ${k}=${k === 'FABRIC_KAFKA_PASSWORD' ? `(not shown: it is in ${ENV_FILE})` : v}`);
+  const shown = Object.entries(broker.env).map(([k, v]) => `  ${k}=${SECRET_VARIABLES.includes(k) ? `(not shown: it is in ${ENV_FILE})` : v}`);
   process.stdout.write(
     [
       `Local Eventstream-shaped Kafka broker running (${broker.kind}): SASL_SSL + PLAIN, username $ConnectionString.`,

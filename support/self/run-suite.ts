@@ -66,6 +66,18 @@ function cleanEnv(): Record<string, string> {
   return out;
 }
 
+/**
+ * Processes mentioning `needle` that are still alive after up to `graceMs`: a watchdog polls every 500 ms,
+ * so it needs a moment to see its broker gone and exit.
+ */
+export async function processesStillMentioning(needle: string, graceMs = 5000): Promise<string[]> {
+  let found = processesMentioning(needle);
+  for (const end = Date.now() + graceMs; found.length > 0 && Date.now() < end; found = processesMentioning(needle)) {
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return found;
+}
+
 export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
   const dir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-run-'));
   try {
@@ -99,12 +111,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('close', (c, s) => r([c, s])));
     clearTimeout(timer);
     const durationMs = performance.now() - start;
-    // The watchdog of a killed run needs a moment to act; a clean run leaves nothing to wait for.
-    let leftoverProcesses = processesMentioning(runTmp);
-    for (let i = 0; i < 20 && leftoverProcesses.length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      leftoverProcesses = processesMentioning(runTmp);
-    }
+    const leftoverProcesses = await processesStillMentioning(runTmp);
     // Vitest keeps a module cache of its own in TMPDIR (and leaves it on Ctrl-C): only our dirs are judged.
     const leftoverFiles = readdirSync(runTmp).filter((f) => f.startsWith('eventstream-readiness-'));
     const junitXml = existsSync(junitFile) ? readFileSync(junitFile, 'utf8') : '';
