@@ -206,6 +206,12 @@ async function main(): Promise<void> {
       '|---|---|---|---|',
       `| exit ${suiteResult.exitCode} | ${suiteResult.totalSec} s | ${suiteResult.brokerReadySec} s | ${suiteResult.reportWrittenMs} ms |`,
       '',
+      `Slowest checks: ${[...suiteResult.checks]
+        .sort((a, b) => b.sec - a.sec)
+        .slice(0, 4)
+        .map((c) => `${c.name} ${round(c.sec, 2)} s`)
+        .join('; ')} (every check's time is in bench.json).`,
+      '',
       ...Object.entries(result.targets).map(([k, v]) => `- ${v ? 'met' : 'NOT met'}: ${k}`),
     ].join('\n');
     process.stdout.write(`${table}\n`);

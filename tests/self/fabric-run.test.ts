@@ -1,5 +1,5 @@
 // Runs `vitest run --project fabric` the way a pipeline does, against the local broker and against dead endpoints.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -16,8 +16,14 @@ const QUICK = { READINESS_BURST_EVENTS: '500', READINESS_PACED_EVENTS: '3', READ
 
 describe('the fabric profile run as a pipeline runs it', () => {
   test('passes against a healthy endpoint, exit code 0, every check a named testcase', async () => {
-    const run = await runSuite({ project: 'fabric', envFile: broker.env, env: QUICK, timeoutMs: 90000 });
+    const summaryDir = mkdtempSync(join(tmpdir(), 'readiness-summary-'));
+    const summary = join(summaryDir, 'step-summary.md');
+    const run = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK, GITHUB_STEP_SUMMARY: summary }, timeoutMs: 90000 });
+    const stepSummary = readFileSync(summary, 'utf8');
+    rmSync(summaryDir, { recursive: true, force: true });
     expect(run.code, run.stdout.slice(-3000)).toBe(0);
+    expect(stepSummary).toContain('# Eventstream readiness: ✅ PASS');
+    expect(stepSummary).not.toContain(broker.connectionString);
     expect(run.cases.length).toBeGreaterThanOrEqual(25);
     // Without a baseline the regression and monitoring checks are skipped with their reason, nothing else.
     expect(run.cases.filter((c) => c.status === 'fail')).toEqual([]);
