@@ -1,5 +1,4 @@
 // Delivery accounting: which events arrived, which twice, which out of order per key; and where a key should land.
-import { Partitioners, type PartitionMetadata } from 'kafkajs';
 
 export interface SentEvent {
   readonly id: string;
@@ -62,17 +61,43 @@ export function accountDeliveries(sent: readonly SentEvent[], received: readonly
   };
 }
 
-/** The partition Kafka's Java default partitioner (murmur2) assigns to a key, via kafkajs' compatible implementation. */
+/**
+ * Kafka's Java murmur2 (org.apache.kafka.common.utils.Utils.murmur2), written out here rather than taken from
+ * kafkajs, so the keyed check compares the producer's placement against an independent implementation.
+ */
+export function murmur2(data: Uint8Array): number {
+  const m = 0x5bd1e995;
+  const length = data.length;
+  let h = (0x9747b28c ^ length) | 0;
+  const byte = (i: number) => (data[i] ?? 0) & 0xff;
+  const whole = length & ~3;
+  for (let i = 0; i < whole; i += 4) {
+    let k = byte(i) | (byte(i + 1) << 8) | (byte(i + 2) << 16) | (byte(i + 3) << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> 24;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m) ^ k;
+  }
+  switch (length % 4) {
+    case 3:
+      h ^= byte(whole + 2) << 16;
+    // falls through
+    case 2:
+      h ^= byte(whole + 1) << 8;
+    // falls through
+    case 1:
+      h ^= byte(whole);
+      h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+/** The partition Kafka's Java default partitioner assigns a key: toPositive(murmur2(utf8(key))) % partitions. */
 export function expectedPartition(key: string, partitionCount: number): number {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const partitionMetadata: PartitionMetadata[] = Array.from({ length: partitionCount }, (_, partitionId) => ({
-    partitionId,
-    leader: 0,
-    partitionErrorCode: 0,
-    replicas: [0],
-    isr: [0],
-  }));
-  return partitioner({ topic: 'any', partitionMetadata, message: { key, value: null } });
+  return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitionCount;
 }
 
 export type DuplicatePolicy = 'allow' | 'forbid';

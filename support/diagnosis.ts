@@ -8,6 +8,7 @@ export type FailureClass =
   | 'tls-untrusted'
   | 'tls-hostname'
   | 'tls-expired'
+  | 'tls-expiring'
   | 'tls-protocol'
   | 'tls-timeout'
   | 'auth'
@@ -72,6 +73,12 @@ const RULES: ReadonlyArray<{ test: (text: string, codes: string[]) => boolean; f
     failureClass: 'tls-expired',
     cause: 'the server certificate is expired or not yet valid',
     hint: "check the runner's clock; if it is right, a proxy is presenting a stale certificate",
+  },
+  {
+    test: (_t, c) => c.includes('CERT_NEAR_EXPIRY'),
+    failureClass: 'tls-expiring',
+    cause: 'the server certificate is still valid but expires within the failing threshold',
+    hint: 'for Eventstream, Microsoft renews it: rerun tomorrow; if a proxy presents it, renew the proxy certificate (READINESS_TLS_CERT_FAIL_DAYS sets the threshold)',
   },
   {
     test: (t, c) => c.includes('ERR_TLS_CERT_ALTNAME_INVALID') || /altnames|Hostname\/IP does not match/i.test(t),

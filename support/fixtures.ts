@@ -7,14 +7,15 @@ import { withDeadline } from './deadline.js';
 import { createKafka, uniqueId } from './kafka.js';
 import { createProducer } from './producer.js';
 import { readSettings, type Settings } from './settings.js';
+import { ThrottleMeter } from './stats.js';
 
 export interface CheckFixtures {
   settings: Settings;
   /** Present only when connectivity passed: otherwise the check is skipped with the reason. */
   endpoint: EndpointConfig;
   kafka: Kafka;
-  /** Throttling the broker asked of this test's clients (throttle_time_ms), added up. */
-  throttle: { totalMs: number; responses: number };
+  /** Throttling the broker asked of this test's clients (throttle_time_ms). */
+  throttle: ThrottleMeter;
   producer: Producer;
   /** Unique per test, carried in every event so a check only counts its own. */
   runId: string;
@@ -31,19 +32,15 @@ export const check = base.extend<CheckFixtures>({
     await use(parseEndpointEnv(inject('runEnv')));
   },
   throttle: async ({}, use) => {
-    await use({ totalMs: 0, responses: 0 });
+    await use(new ThrottleMeter());
   },
   kafka: async ({ endpoint, settings, throttle }, use) => {
-    const onThrottle = (ms: number) => {
-      throttle.totalMs += ms;
-      throttle.responses += 1;
-    };
-    await use(createKafka(endpoint, settings, { clientId: 'readiness-check', onThrottle }));
+    await use(createKafka(endpoint, settings, { clientId: 'readiness-check', onThrottle: (ms) => throttle.add(ms) }));
   },
   producer: async ({ kafka, settings }, use) => {
     const producer = createProducer(kafka);
-    await withDeadline(producer.connect(), settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'producer connect');
     try {
+      await withDeadline(producer.connect(), settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'producer connect');
       await use(producer);
     } finally {
       await withDeadline(producer.disconnect(), 5000, 'producer disconnect').catch(() => undefined);
@@ -56,3 +53,25 @@ export const check = base.extend<CheckFixtures>({
     await use((input) => record({ task, skip, annotate }, input));
   },
 });
+
+/** Settings as the check files are collected (for per-check timeouts); defaults if they are invalid (the Environment check reports that). */
+export function collectionSettings(): Settings {
+  try {
+    return readSettings(inject('runEnv'));
+  } catch {
+    return readSettings({});
+  }
+}
+
+/**
+ * Vitest timeouts for the longer checks, always above the sum of the check's own deadlines, so a slow endpoint
+ * fails with the check's measured values and diagnosis rather than a bare "Test timed out".
+ */
+export function checkTimeouts(s: Settings): { burst: number; roundTrip: number; sizeLimits: number } {
+  const setup = s.KAFKA_CONNECT_TIMEOUT_MS * 2 + 10_000;
+  return {
+    burst: setup + s.BURST_TIMEOUT_MS + s.SEND_TIMEOUT_MS,
+    roundTrip: setup + s.KAFKA_CONNECT_TIMEOUT_MS * 4 + s.KAFKA_REQUEST_TIMEOUT_MS * 4 + s.ROUND_TRIP_TIMEOUT_MS * 2 + s.SEND_TIMEOUT_MS + 10_000,
+    sizeLimits: setup + s.SEND_TIMEOUT_MS * 2,
+  };
+}

@@ -153,7 +153,7 @@ export function judgeTls(facts: TlsFacts, host: string, settings: Settings): { w
   }
   if (!/^TLSv1\.[23]$/.test(facts.protocol)) throw codedError(`negotiated ${facts.protocol}, expected TLS 1.2 or newer`, 'ERR_SSL_UNSUPPORTED_PROTOCOL');
   if (facts.daysToExpiry < settings.TLS_CERT_FAIL_DAYS) {
-    throw codedError(`certificate for ${host} has ${facts.daysToExpiry} days to expiry (fails under ${settings.TLS_CERT_FAIL_DAYS})`, 'CERT_HAS_EXPIRED');
+    throw codedError(`certificate for ${host} has ${facts.daysToExpiry} days to expiry (fails under ${settings.TLS_CERT_FAIL_DAYS})`, 'CERT_NEAR_EXPIRY');
   }
   const warnings =
     facts.daysToExpiry < settings.TLS_CERT_WARN_DAYS
@@ -343,7 +343,8 @@ async function tlsStage(brokers: readonly BrokerAddress[], config: EndpointConfi
   const warnings: string[] = [];
   for (const b of brokers) {
     const facts = await withDeadline(probeTlsFacts(b, config, settings), settings.TLS_TIMEOUT_MS + 500, `TLS handshake with ${b.host}:${b.port}`);
-    Object.assign(measured, {
+    const prefix = brokers.length > 1 ? `${b.host}:${b.port} ` : '';
+    const facts0 = {
       protocol: facts.protocol,
       'certificate subject': facts.subject,
       'certificate issuer': facts.issuer,
@@ -352,15 +353,17 @@ async function tlsStage(brokers: readonly BrokerAddress[], config: EndpointConfi
       'handshake ms': facts.handshakeMs,
       trusted: facts.authorized,
       'hostname matches': facts.hostnameMatches,
-    });
+    };
+    for (const [k, v] of Object.entries(facts0)) measured[`${prefix}${k}`] = v;
     try {
       warnings.push(...judgeTls(facts, b.host, settings).warnings);
     } catch (error) {
       throw new StageFailure(`${(error as Error).message}`, measured, diagnose(error));
     }
   }
+  const first = brokers.length > 1 ? `${brokers[0]?.host}:${brokers[0]?.port} ` : '';
   return {
-    message: `${measured.protocol}, trusted, hostname matches, ${measured['days to expiry']} days to expiry`,
+    message: `${measured[`${first}protocol`]}, trusted, hostname matches, ${measured[`${first}days to expiry`]} days to expiry (${brokers.length} host(s))`,
     measured,
     thresholds: { 'min protocol': 'TLSv1.2', 'fail under days': settings.TLS_CERT_FAIL_DAYS, 'warn under days': settings.TLS_CERT_WARN_DAYS },
     warnings,

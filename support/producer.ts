@@ -43,6 +43,8 @@ export interface BurstOptions {
   readonly inFlight: number;
   /** Approximate size of one event, to keep requests under the size cap (default READINESS_BURST_EVENT_BYTES). */
   readonly eventBytes?: number;
+  /** No new send is issued after this long; the rest count as not sent. */
+  readonly timeoutMs?: number;
   readonly settings: Settings;
   /** Optional pause before event i, for paced bursts (sends one event at a time when given). */
   readonly gapMs?: (i: number) => number;
@@ -58,7 +60,10 @@ export interface BurstResult {
   readonly durationMs: number;
   readonly eventsPerSec: number;
   readonly mbPerSec: number;
+  /** Bytes of acknowledged events. */
   readonly bytes: number;
+  /** Whether the burst stopped issuing sends because READINESS_BURST_TIMEOUT_MS ran out. */
+  readonly timedOut: boolean;
   /** Ack latency per event (an event's latency is its produce request's). */
   readonly ackLatency: LatencySummary;
   /** Distinct failure classes seen, with counts and one diagnosis each. */
@@ -88,16 +93,23 @@ export async function runBurst(producer: Producer, options: BurstOptions): Promi
   const inFlight = paced ? 1 : options.inFlight;
 
   let stop = false;
+  let timedOut = false;
+  const deadline = performance.now() + (options.timeoutMs ?? Number.POSITIVE_INFINITY);
   const worker = async () => {
     while (next < options.events && !stop) {
+      if (performance.now() > deadline) {
+        timedOut = true;
+        break;
+      }
       const first = next;
       const count = Math.min(batchSize, options.events - first);
       next += count;
       if (options.gapMs) await new Promise((r) => setTimeout(r, options.gapMs?.(first)));
       const messages: Message[] = [];
+      let batchBytes = 0;
       for (let i = first; i < first + count; i++) {
         const { key, value } = options.make(i);
-        bytes += Buffer.byteLength(value);
+        batchBytes += Buffer.byteLength(value);
         messages.push({ key: key ?? null, value });
       }
       const sent = performance.now();
@@ -112,6 +124,7 @@ export async function runBurst(producer: Producer, options: BurstOptions): Promi
         const ms = elapsedMs(sent);
         for (let i = 0; i < count; i++) latencies.push(ms);
         acknowledged += count;
+        bytes += batchBytes;
       } catch (error) {
         stop = true;
         failed += count;
@@ -133,6 +146,7 @@ export async function runBurst(producer: Producer, options: BurstOptions): Promi
     eventsPerSec: rate(acknowledged, durationMs),
     mbPerSec: Math.round((bytes / 1e6 / (durationMs / 1000)) * 1000) / 1000,
     bytes,
+    timedOut,
     ackLatency: summarize(latencies),
     failures: [...failures.entries()].map(([failureClass, v]) => ({ failureClass, ...v })),
   };

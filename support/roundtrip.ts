@@ -1,7 +1,7 @@
 // Round trip: subscribe first, produce events with unique ids, read them back; counts loss, duplicates, order, latency.
 import type { Kafka, Producer } from 'kafkajs';
 import type { ConsumerConfig } from './config.js';
-import { withDeadline } from './deadline.js';
+import { DeadlineError, withDeadline } from './deadline.js';
 import { accountDeliveries, type DeliveryAccount, type ReceivedEvent, type SentEvent } from './delivery.js';
 import { deviceStatus } from './payloads.js';
 import { sendEvent } from './producer.js';
@@ -76,7 +76,11 @@ export async function roundTrip(options: RoundTripOptions): Promise<RoundTripRes
       consumer.seek({ topic: cfg.topic, partition: p, offset });
     }
 
+    const produceStart = performance.now();
     for (let i = 0; i < settings.ROUND_TRIP_EVENTS; i++) {
+      if (performance.now() - produceStart > settings.ROUND_TRIP_TIMEOUT_MS) {
+        throw new DeadlineError(`producing the round-trip events (${i} of ${settings.ROUND_TRIP_EVENTS} sent)`, settings.ROUND_TRIP_TIMEOUT_MS);
+      }
       const key = `rt-key-${i % settings.ROUND_TRIP_KEYS}`;
       const seq = Math.floor(i / settings.ROUND_TRIP_KEYS);
       const id = `${runId}-${i}`;

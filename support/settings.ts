@@ -51,6 +51,7 @@ export const NUMBER_SETTINGS = spec({
   // Event Hubs closes connections on requests over 1,046,528 bytes; Microsoft recommends max.request.size 1000000.
   BURST_MAX_BATCH_BYTES: { default: 900_000, min: 1024, max: 1_000_000, integer: true, help: 'cap on the bytes of one burst produce request' },
   BURST_IN_FLIGHT: { default: 4, min: 1, max: 64, integer: true, help: 'produce requests in flight at once' },
+  BURST_TIMEOUT_MS: { default: 60000, min: 1000, max: 3_600_000, integer: true, help: 'the max-rate burst must finish within this' },
   BURST_MIN_EVENTS_PER_SEC: { default: 300, min: 0, max: 10_000_000, help: 'fail the burst under this rate' },
   BURST_MAX_P99_MS: { default: 5000, min: 1, max: 600000, help: 'fail the burst when ack p99 exceeds this' },
   BURST_MAX_THROTTLE_MS: { default: 10000, min: 0, max: 600000, help: 'fail the burst when broker throttling adds up to more' },

@@ -34,3 +34,30 @@ export function summarize(values: readonly number[]): LatencySummary {
 export function rate(count: number, ms: number): number {
   return ms > 0 ? Math.round((count / (ms / 1000)) * 10) / 10 : 0;
 }
+
+/**
+ * Throttle time the broker asked for. Responses to requests in flight together report overlapping windows,
+ * so the total is the length of the union of [received, received + throttle) intervals, not their sum.
+ */
+export class ThrottleMeter {
+  private readonly intervals: Array<[number, number]> = [];
+  responses = 0;
+
+  add(ms: number, at = performance.now()): void {
+    if (ms <= 0) return;
+    this.responses += 1;
+    this.intervals.push([at, at + ms]);
+  }
+
+  get totalMs(): number {
+    const sorted = [...this.intervals].sort((a, b) => a[0] - b[0]);
+    let total = 0;
+    let end = Number.NEGATIVE_INFINITY;
+    for (const [s, e] of sorted) {
+      if (e <= end) continue;
+      total += e - Math.max(s, end);
+      end = e;
+    }
+    return Math.round(total);
+  }
+}

@@ -1,11 +1,14 @@
 // Burst: orders at the notebook's random 50-300 ms pace, then at full speed; every event acknowledged, rate and latency judged.
 import { describe } from 'vitest';
 import { checkFailure, expectWithin } from '../support/checks.js';
-import { check } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+
+const TIMEOUT = checkTimeouts(collectionSettings()).burst;
 import { orderEvent } from '../support/payloads.js';
 import { runBurst, type BurstResult } from '../support/producer.js';
+import type { ThrottleMeter } from '../support/stats.js';
 
-function measuredOf(r: BurstResult, throttle: { totalMs: number; responses: number }) {
+function measuredOf(r: BurstResult, throttle: ThrottleMeter) {
   return {
     attempted: r.attempted,
     acknowledged: r.acknowledged,
@@ -24,8 +27,17 @@ function measuredOf(r: BurstResult, throttle: { totalMs: number; responses: numb
 }
 
 /** Every attempted event must be acknowledged; failed sends are failures, never dropped from the count. */
-function expectAllAcknowledged(what: string, r: BurstResult, measured: Record<string, string | number>): void {
+function expectAllAcknowledged(what: string, r: BurstResult, measured: Record<string, string | number>, timeoutMs: number): void {
   if (r.failed === 0 && r.notSent === 0 && r.acknowledged === r.attempted) return;
+  if (r.timedOut && r.failed === 0) {
+    throw checkFailure({
+      what: `${what} did not finish within ${timeoutMs} ms: ${r.acknowledged} of ${r.attempted + r.notSent} events acknowledged, ${r.notSent} not sent`,
+      measured,
+      thresholds: { 'max burst ms': timeoutMs },
+      cause: 'the endpoint accepts events more slowly than the burst needs (throttling or a slow path)',
+      hint: 'compare events/s and throttle time; READINESS_BURST_TIMEOUT_MS or READINESS_BURST_EVENTS adjust the burst',
+    });
+  }
   const first = r.failures[0]?.diagnosis;
   throw checkFailure({
     what: `${what}: ${r.failed} of ${r.attempted} events sent failed (${r.failures.map((f) => `${f.count} ${f.failureClass}`).join(', ')}), ${r.notSent} not sent after that: ${first?.detail ?? ''}`,
@@ -46,12 +58,13 @@ describe('Burst', () => {
       batchSize: 1,
       inFlight: 1,
       settings,
+      timeoutMs: settings.BURST_TIMEOUT_MS,
       gapMs: () => min + Math.random() * (max - min),
     });
     const measured = measuredOf(r, throttle);
     await recordCheck({ id: 'burst.paced', measured, thresholds: { 'failed events': 0, 'gap ms': `${min}-${max}` }, warnings: [] });
-    expectAllAcknowledged('paced burst', r, measured);
-  });
+    expectAllAcknowledged('paced burst', r, measured, settings.BURST_TIMEOUT_MS);
+  }, TIMEOUT);
 
   check('absorbs a max-rate burst: every event acknowledged, throughput, ack p99 and throttling within limits', async ({ producer, endpoint, settings, runId, throttle, recordCheck }) => {
     const r = await runBurst(producer, {
@@ -60,6 +73,7 @@ describe('Burst', () => {
       make: (i) => ({ key: `order-${i % 64}`, value: JSON.stringify(orderEvent(i, runId, settings.BURST_EVENT_BYTES)) }),
       batchSize: settings.BURST_BATCH_SIZE,
       inFlight: settings.BURST_IN_FLIGHT,
+      timeoutMs: settings.BURST_TIMEOUT_MS,
       settings,
     });
     const measured = { ...measuredOf(r, throttle), 'event bytes': settings.BURST_EVENT_BYTES, 'batch size': settings.BURST_BATCH_SIZE, 'in flight': settings.BURST_IN_FLIGHT };
@@ -71,7 +85,7 @@ describe('Burst', () => {
     };
     const warnings = throttle.totalMs > 0 ? [`the broker throttled ${throttle.responses} response(s), ${throttle.totalMs} ms in all`] : [];
     await recordCheck({ id: 'burst.max-rate', measured, thresholds, warnings });
-    expectAllAcknowledged('max-rate burst', r, measured);
+    expectAllAcknowledged('max-rate burst', r, measured, settings.BURST_TIMEOUT_MS);
     expectWithin(
       'max-rate burst',
       measured,
@@ -85,5 +99,5 @@ describe('Burst', () => {
         ? 'raise the Eventstream throughput level / Event Hubs TUs, or spread the burst; thresholds are READINESS_BURST_*'
         : 'compare with the TCP/TLS timings; on a slow link lower READINESS_BURST_MIN_EVENTS_PER_SEC or raise READINESS_BURST_MAX_P99_MS deliberately',
     );
-  });
+  }, TIMEOUT);
 });

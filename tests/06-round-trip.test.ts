@@ -2,7 +2,7 @@
 import { inject, describe } from 'vitest';
 import { checkConsumerEnv, formatProblem } from '../support/config.js';
 import { checkFailure, expectWithin, failureFrom, notRun } from '../support/checks.js';
-import { check } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
 import { createKafka } from '../support/kafka.js';
 import { roundTrip, type RoundTripResult } from '../support/roundtrip.js';
 
@@ -64,5 +64,5 @@ describe('Round trip', () => {
       account.orderViolations > 0 ? 'events of one key arrived out of order (repartitioning or retries without idempotence)' : 'delivery is slower or less exact than the thresholds allow',
       'see the measured values; thresholds are READINESS_ROUND_TRIP_* and READINESS_DUPLICATE_POLICY',
     );
-  });
+  }, checkTimeouts(collectionSettings()).roundTrip);
 });

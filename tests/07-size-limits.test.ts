@@ -2,7 +2,9 @@
 import { describe } from 'vitest';
 import { checkFailure, failureFrom } from '../support/checks.js';
 import { diagnose } from '../support/diagnosis.js';
-import { check } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+
+const TIMEOUT = checkTimeouts(collectionSettings()).sizeLimits;
 import { MAX_MESSAGE_BYTES } from '../support/broker/layout.js';
 import { orderEvent } from '../support/payloads.js';
 import { sendEvent } from '../support/producer.js';
@@ -16,7 +18,7 @@ describe('Size limits', () => {
     } catch (error) {
       throw failureFrom(`an event of ${bytes} bytes was refused (Event Hubs accepts up to 1 MB per event or batch)`, error, { measured: { 'event bytes': bytes } });
     }
-  });
+  }, TIMEOUT);
 
   check(`refuses an event over the limit (${MAX_MESSAGE_BYTES} bytes) without hanging or retrying forever`, async ({ producer, endpoint, settings, runId, recordCheck }) => {
     const bytes = settings.SIZE_REFUSED_BYTES;
@@ -40,7 +42,23 @@ describe('Size limits', () => {
       });
     }
     const d = diagnose(refusal);
-    await recordCheck({ measured: { ...measured, 'refused as': d.failureClass }, thresholds, warnings: [] });
+    // A dropped connection only counts as a size refusal if the endpoint still takes a small event right after.
+    let stillAccepting = true;
+    try {
+      await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(1, runId) });
+    } catch {
+      stillAccepting = false;
+    }
+    await recordCheck({ measured: { ...measured, 'refused as': d.failureClass, 'small event accepted after': stillAccepting }, thresholds, warnings: [] });
+    if (!stillAccepting) {
+      throw checkFailure({
+        what: `after refusing the ${bytes}-byte event the endpoint did not accept a small one either: ${d.detail}`,
+        measured,
+        thresholds,
+        cause: `${d.cause} (${d.failureClass}), not the size limit`,
+        hint: 'the endpoint or the path to it failed during the check; compare with the connectivity checks',
+      });
+    }
     if (d.failureClass !== 'too-large' && d.failureClass !== 'connection-lost') {
       throw checkFailure({
         what: `an event of ${bytes} bytes (limit ${MAX_MESSAGE_BYTES}) failed, but not as too large: ${d.detail}`,
@@ -50,5 +68,5 @@ describe('Size limits', () => {
         hint: 'a refusal by size is answered at once (MESSAGE_TOO_LARGE) or by closing the connection; anything else points elsewhere',
       });
     }
-  });
+  }, TIMEOUT);
 });

@@ -85,6 +85,16 @@ export function burstFact(entries: readonly CheckEntry[]): string | undefined {
   return `measured: burst ${verdict}: ${m.acknowledged}/${m.attempted} events acknowledged at ${m['events/s']} events/s, ack p99 ${m['ack p99 ms']} ms, broker throttling ${m['throttle total ms']} ms`;
 }
 
+/** Redacts every string in a JSON-shaped value (keys included), leaving its structure intact. */
+export function redactDeep<T>(value: T): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), redactDeep(v)])) as T;
+  }
+  return value;
+}
+
 export function buildReport(inputs: ReportInputs): ReadinessReport {
   const { runEnv, cwd } = inputs;
   const settings = (() => {
@@ -132,5 +142,5 @@ export function buildReport(inputs: ReportInputs): ReadinessReport {
     assessmentNote: assessment.note,
   };
   // One last pass over everything that leaves the process: no secret survives, whatever a check recorded.
-  return JSON.parse(redact(JSON.stringify(report))) as ReadinessReport;
+  return redactDeep(report);
 }

@@ -1,5 +1,6 @@
 // Runs the suite as a user or a pipeline does (`vitest run --project X` in a child process), bounded, for the self tests.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -61,7 +62,7 @@ export interface RunSuiteOptions {
 function cleanEnv(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(FABRIC_|READINESS_|EVENTSTREAM_ENV_FILE|VITEST|NODE_ENV|TEST$)/.test(k)) out[k] = v;
+    if (v !== undefined && !/^(FABRIC_|READINESS_|EVENTSTREAM_ENV_FILE|GITHUB_STEP_SUMMARY|VITEST|NODE_ENV|TEST$)/.test(k)) out[k] = v;
   }
   return out;
 }
@@ -83,7 +84,10 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
   try {
     const junitFile = join(dir, 'junit.xml');
     const envFile = join(dir, 'endpoint.env');
-    const lines = Object.entries(options.envFile ?? {}).map(([k, v]) => `${k}='${v}'`);
+    // A consumer group of its own per run: runs sharing a broker must not split each other's partitions.
+    const endpointEnv = { ...options.envFile };
+    if (endpointEnv.FABRIC_CONSUMER_GROUP) endpointEnv.FABRIC_CONSUMER_GROUP = `readiness-${randomBytes(6).toString('hex')}`;
+    const lines = Object.entries(endpointEnv).map(([k, v]) => `${k}='${v}'`);
     writeFileSync(envFile, `${lines.join('\n')}\n`, { mode: 0o600 });
     const args = [VITEST, 'run', '--project', options.project, `--outputFile.junit=${junitFile}`, ...(options.extraArgs ?? [])];
     const start = performance.now();

@@ -1,11 +1,15 @@
 // globalSetup of the `local` project: starts a throwaway Eventstream-shaped broker and points the checks at it.
 import type { TestProject } from 'vitest/node';
 import { brokerMode, startLocalBroker } from '../broker/index.js';
+import { redactError } from '../redact.js';
 import { provideEndpoint } from './provide.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Start-up errors carry broker output: redact before Vitest prints them.
   const broker = await startLocalBroker(brokerMode(process.env.LOCAL_BROKER), {
     log: (line) => process.stderr.write(`[local broker] ${line}\n`),
+  }).catch((error: unknown) => {
+    throw redactError(error);
   });
   try {
     // READINESS_* tuning from the environment still applies; the endpoint is the broker's.

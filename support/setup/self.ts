@@ -1,10 +1,14 @@
 // globalSetup of the `self` project: one shared Eventstream-shaped broker for every end-to-end self test.
 import type { TestProject } from 'vitest/node';
 import { brokerMode, startLocalBroker } from '../broker/index.js';
+import { redactError } from '../redact.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Start-up errors carry broker output: redact before Vitest prints them.
   const broker = await startLocalBroker(brokerMode(process.env.LOCAL_BROKER), {
     log: (line) => process.stderr.write(`[self broker] ${line}\n`),
+  }).catch((error: unknown) => {
+    throw redactError(error);
   });
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(broker.env)) if (v !== undefined) env[k] = v;

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
+import { Partitioners } from 'kafkajs';
 import { accountDeliveries, expectedPartition, offsetsStrictlyIncrease } from '../../support/delivery.js';
-import { percentile, rate, summarize } from '../../support/stats.js';
+import { percentile, rate, summarize, ThrottleMeter } from '../../support/stats.js';
 
 describe('percentile (nearest rank)', () => {
   const values = Array.from({ length: 100 }, (_, i) => i + 1); // 1..100
@@ -50,7 +51,16 @@ describe('accountDeliveries', () => {
   });
 });
 
-describe('expectedPartition', () => {
+describe('murmur2 and expectedPartition (our own implementation, checked against Java and against kafkajs)', () => {
+  test('matches kafkajs\' Java-compatible partitioner on many keys', () => {
+    const kafkajs = Partitioners.DefaultPartitioner();
+    const metadata = (n: number) => Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+    for (let i = 0; i < 500; i++) {
+      const key = `key-${i}-${'é'.repeat(i % 5)}`;
+      for (const n of [1, 3, 7, 32]) expect(expectedPartition(key, n)).toBe(kafkajs({ topic: 't', partitionMetadata: metadata(n), message: { key, value: null } }));
+    }
+  });
+
   // Reference values from Kafka 4.1.1's Java client: Utils.toPositive(Utils.murmur2(key UTF-8)) % n, run with jshell.
   test.each([
     ['sensor-42', 3, 1],
@@ -72,5 +82,17 @@ describe('offsetsStrictlyIncrease', () => {
   test('rejects repeats and decreases', () => {
     expect(offsetsStrictlyIncrease(['1', '1'])).toBe(false);
     expect(offsetsStrictlyIncrease(['5', '4'])).toBe(false);
+  });
+});
+
+describe('ThrottleMeter', () => {
+  test('overlapping throttle windows count once; separate ones add up', () => {
+    const t = new ThrottleMeter();
+    t.add(100, 0);
+    t.add(100, 50); // overlaps the first by 50
+    t.add(100, 1000);
+    t.add(0, 2000); // no throttle: ignored
+    expect(t.totalMs).toBe(250);
+    expect(t.responses).toBe(3);
   });
 });
