@@ -14,6 +14,8 @@ export interface RoundTripResult {
   readonly joinMs: number;
   readonly waitedMs: number;
   readonly partitionsAssigned: number;
+  /** Keys whose events came back on more than one partition: per-key order is then not guaranteed downstream. */
+  readonly keysOnSeveralPartitions: number;
 }
 
 export interface RoundTripOptions {
@@ -93,7 +95,10 @@ export async function roundTrip(options: RoundTripOptions): Promise<RoundTripRes
     await withDeadline(arrived, settings.ROUND_TRIP_TIMEOUT_MS, 'waiting for the events to come back').catch(() => undefined);
     const waitedMs = Math.round(performance.now() - waitStart);
     const latencies = [...firstSeenAt.entries()].map(([id, at]) => at - (sentAt.get(id) ?? at));
-    return { account: accountDeliveries(sent, received), latency: summarize(latencies), joinMs, waitedMs, partitionsAssigned: assigned.length };
+    const partitionsByKey = new Map<string, Set<number>>();
+    for (const r of received) partitionsByKey.set(r.key, (partitionsByKey.get(r.key) ?? new Set()).add(r.partition));
+    const keysOnSeveralPartitions = [...partitionsByKey.values()].filter((p) => p.size > 1).length;
+    return { account: accountDeliveries(sent, received), latency: summarize(latencies), joinMs, waitedMs, partitionsAssigned: assigned.length, keysOnSeveralPartitions };
   } finally {
     await withDeadline(consumer.disconnect(), 5000, 'consumer disconnect').catch(() => undefined);
     await withDeadline(admin.disconnect(), 3000, 'admin disconnect').catch(() => undefined);

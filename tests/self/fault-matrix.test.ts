@@ -1,5 +1,6 @@
 // The gate's fault matrix: `vitest run --project fabric` as a pipeline runs it, one real fault at a time.
 // Each row proves the run fails, at the right check, with the right diagnosis, in time, leaking nothing, leaving nothing.
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,19 @@ interface Expectation {
   readonly boundMs: number;
   /** Values that must appear nowhere in stdout, stderr, JUnit or the reports. */
   readonly secrets: readonly string[];
+}
+
+/** Runs `action` once, the first time the child's stderr has matched `pattern` (e.g. the preflight finished). */
+function onceStderrMatches(child: ChildProcess, pattern: RegExp, action: () => void): void {
+  let buffered = '';
+  let done = false;
+  child.stderr?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    if (!done && pattern.test(buffered)) {
+      done = true;
+      action();
+    }
+  });
 }
 
 function secretParts(connectionString: string): string[] {
@@ -175,16 +189,11 @@ describe('fault matrix on dedicated brokers', () => {
       // A burst far longer than the kill delay, so the kill lands in its middle.
       env: { ...QUICK, READINESS_BURST_EVENTS: '3000000', READINESS_PACED_EVENTS: '1' },
       timeoutMs: 120000,
-      onStart: (child) => {
-        let buffered = '';
-        child.stderr?.on('data', (chunk: Buffer) => {
-          buffered += chunk.toString();
-          if (!killedAt && /\[readiness fabric\] topics\s+pass/.test(buffered)) {
-            killedAt = Date.now();
-            setTimeout(() => process.kill(pid, 'SIGKILL'), 3000);
-          }
-        });
-      },
+      onStart: (child) =>
+        onceStderrMatches(child, /\[readiness fabric\] topics\s+pass/, () => {
+          killedAt = Date.now();
+          setTimeout(() => process.kill(pid, 'SIGKILL'), 3000);
+        }),
     });
     expect(killedAt).toBeGreaterThan(0);
     expectFault(r, { first: 'absorbs a max-rate burst', message: /events sent failed.*\((connection-lost|tcp-refused|timeout)\)/s, dependentsFrom: 'tests/06', boundMs: 90000, secrets: secretParts(b.connectionString) });
@@ -216,17 +225,12 @@ test('Ctrl-C (SIGINT) in the middle of a local run ends it and cleans up the bro
     project: 'local',
     env: { ...QUICK, READINESS_PACED_EVENTS: '200' },
     timeoutMs: 120000,
-    onStart: (child) => {
-      let buffered = '';
-      child.stderr?.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString();
-        if (!interruptedAt && /\[readiness local\] topics\s+pass/.test(buffered)) {
-          interruptedAt = Date.now();
-          // What a terminal does on Ctrl-C: SIGINT to the foreground process group.
-          setTimeout(() => process.kill(-(child.pid as number), 'SIGINT'), 1500);
-        }
-      });
-    },
+    onStart: (child) =>
+      onceStderrMatches(child, /\[readiness local\] topics\s+pass/, () => {
+        interruptedAt = Date.now();
+        // What a terminal does on Ctrl-C: SIGINT to the foreground process group.
+        setTimeout(() => process.kill(-(child.pid as number), 'SIGINT'), 1500);
+      }),
   });
   expect(interruptedAt, r.stderr.slice(-2000)).toBeGreaterThan(0);
   expect(r.code === 0 && r.signal === null).toBe(false);
