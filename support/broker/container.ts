@@ -1,5 +1,4 @@
 // Runs the same Eventstream-shaped broker in Docker (apache/kafka image) through testcontainers.
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import {
   brokerEnv,
   DEFAULT_TOPICS,
   freePort,
+  kafkaClusterId,
   serverProperties,
   type LocalBroker,
   type LocalBrokerOptions,
@@ -58,7 +58,7 @@ export async function startContainerBroker(options: LocalBrokerOptions = {}): Pr
         { content: properties, target: '/mnt/shared/config/server.properties' },
         { content: keystorePem, target: '/etc/kafka/secrets/server.pem', mode: 0o644 },
       ])
-      .withEnvironment({ CLUSTER_ID: randomBytes(16).toString('base64url'), KAFKA_HEAP_OPTS: '-Xms384m -Xmx384m' })
+      .withEnvironment({ CLUSTER_ID: kafkaClusterId(), KAFKA_HEAP_OPTS: '-Xms384m -Xmx384m' })
       .withExposedPorts({ container: 9093, host: hostPort })
       .withWaitStrategy(Wait.forListeningPorts())
       .withStartupTimeout(options.startTimeoutMs ?? 120000)

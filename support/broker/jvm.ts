@@ -1,6 +1,6 @@
 // Runs a real Apache Kafka broker (KRaft, single node) from Maven Central jars as a child JVM.
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,6 +14,7 @@ import {
   brokerEnv,
   DEFAULT_TOPICS,
   freePort,
+  kafkaClusterId,
   serverProperties,
   type LocalBroker,
   type LocalBrokerOptions,
@@ -104,7 +105,7 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
         ),
         { mode: 0o600 },
       );
-      const clusterId = randomBytes(16).toString('base64url');
+      const clusterId = kafkaClusterId();
       const java = ['-cp', classpath];
       const format = spawnSync('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], {
         encoding: 'utf8',

@@ -137,6 +137,17 @@ export function brokerCredentials(dir: string, topics: readonly TopicSpec[], tls
   return { ca, caFile, keystorePem: `${server.keyPem}${server.certPem}`, connectionString: localConnectionString(topics[0]?.name ?? 'telemetry') };
 }
 
+/**
+ * A KRaft cluster id: 16 random bytes, base64url. Like Kafka's own Uuid.randomUuid, it never starts with "-",
+ * which the storage tool's argument parser would take for an option.
+ */
+export function kafkaClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { dockerAvailable } from '../../support/broker/container.js';
 import { brokerMode, startLocalBroker } from '../../support/broker/index.js';
+import { kafkaClusterId } from '../../support/broker/layout.js';
 
 describe('choosing the local broker', () => {
   test('LOCAL_BROKER accepts auto, jvm and container, and names itself on anything else', () => {
@@ -23,4 +24,10 @@ describe('choosing the local broker', () => {
     }
     expect(performance.now() - start).toBeLessThan(20000);
   });
+});
+
+test('KRaft cluster ids never start with "-" (the storage tool would read one as an option)', () => {
+  const ids = Array.from({ length: 5000 }, () => kafkaClusterId());
+  expect(ids.filter((id) => id.startsWith('-'))).toEqual([]);
+  expect(ids.every((id) => /^[A-Za-z0-9_-]{22}$/.test(id))).toBe(true);
 });
