@@ -5,16 +5,6 @@ import { parse as parseDotenv } from 'dotenv';
 import type { Env } from './settings.js';
 import { registerSecret } from './redact.js';
 
-export const REQUIRED_VARIABLES = [
-  'FABRIC_KAFKA_BOOTSTRAP',
-  'FABRIC_KAFKA_USERNAME',
-  'FABRIC_KAFKA_PASSWORD',
-  'FABRIC_TOPIC_TELEMETRY',
-  'FABRIC_TOPIC_ORDERS',
-] as const;
-export const OPTIONAL_VARIABLES = ['FABRIC_KAFKA_PORT', 'FABRIC_KAFKA_CA_FILE'] as const;
-export type EndpointVariable = (typeof REQUIRED_VARIABLES)[number] | (typeof OPTIONAL_VARIABLES)[number];
-
 /** Variables whose values are secret: they are registered for redaction as soon as they are read. */
 export const SECRET_VARIABLES: readonly string[] = ['FABRIC_KAFKA_PASSWORD', 'FABRIC_CONSUMER_PASSWORD'];
 
@@ -90,13 +80,6 @@ export function loadEnvironment(options: { cwd: string; env: Env }): LoadedEnvir
   for (const name of SECRET_VARIABLES) registerSecret(env[name]);
   const taken = new Set(Object.keys(fromFile).filter((k) => options.env[k] === undefined));
   return { env, file: existsSync(path) ? path : undefined, fromFile: taken };
-}
-
-/** Picks the FABRIC_* variables out of an environment, so only those travel to test workers. */
-export function pickEndpointEnv(env: Env): Env {
-  const out: Env = {};
-  for (const [k, v] of Object.entries(env)) if (k.startsWith('FABRIC_') && v !== undefined) out[k] = v;
-  return out;
 }
 
 const HOST = /^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;

@@ -100,8 +100,6 @@ export function expectedPartition(key: string, partitionCount: number): number {
   return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitionCount;
 }
 
-export type DuplicatePolicy = 'allow' | 'forbid';
-
 /** Whether offsets of one key's sends are strictly increasing, in send order. */
 export function offsetsStrictlyIncrease(offsets: readonly string[]): boolean {
   for (let i = 1; i < offsets.length; i++) if (BigInt(offsets[i] as string) <= BigInt(offsets[i - 1] as string)) return false;

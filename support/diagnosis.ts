@@ -162,8 +162,3 @@ export function diagnose(error: unknown): Diagnosis {
   }
   return { failureClass: 'unknown', cause: 'an unexpected error', hint: 'see the detail; rerun with READINESS_KAFKA_LOG=debug for client logs', detail };
 }
-
-/** "detail. Likely cause: ... Next: ..." as one line for a failure message. */
-export function explain(d: Diagnosis): string {
-  return `${d.detail}. Likely cause (${d.failureClass}): ${d.cause}. Next: ${d.hint}`;
-}

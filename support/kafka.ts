@@ -15,29 +15,19 @@ export interface ClientOptions {
   readonly onThrottle?: (ms: number) => void;
 }
 
-const recentLogs: string[] = [];
-
-/** The last kafkajs log lines (redacted), for failure messages; kafkajs itself prints nothing. */
-export function recentClientLogs(limit = 5): string[] {
-  return recentLogs.slice(-limit);
-}
-
 const THROTTLE = /^Client side throttling in effect for (\d+)ms/;
 
 function logCreator(onThrottle?: (ms: number) => void) {
   const echo = process.env.READINESS_KAFKA_LOG === 'debug';
-  return () => ({ namespace, level, label, log }: LogEntry) => {
+  return () => ({ namespace, label, log }: LogEntry) => {
     const { message, ...extra } = log;
     if (onThrottle) {
       // kafkajs reports throttling only in a debug line; debug is on just to catch it.
       const m = THROTTLE.exec(message);
       if (m) onThrottle(Number(m[1]));
-      if (level > logLevel.WARN && !echo) return;
     }
-    const line = redact(`[kafkajs ${label} ${namespace}] ${message} ${JSON.stringify(extra)}`);
-    recentLogs.push(line);
-    if (recentLogs.length > 50) recentLogs.shift();
-    if (echo) process.stderr.write(`${line}\n`);
+    // kafkajs prints nothing of its own; with READINESS_KAFKA_LOG=debug its lines go to stderr, redacted.
+    if (echo) process.stderr.write(`${redact(`[kafkajs ${label} ${namespace}] ${message} ${JSON.stringify(extra)}`)}\n`);
   };
 }
 

@@ -1,4 +1,5 @@
 // Runs `vitest run --project fabric` the way a pipeline does, against the local broker and against dead endpoints.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,7 +76,7 @@ describe('the regression gate, given the previous run\'s readiness.json', () => 
   });
 
   test('fails when a check that passed before fails now, naming it', async () => {
-    const wrong = broker.connectionString.replace(/SharedAccessKey=[^;]+/, 'SharedAccessKey=YW5vdGhlci13cm9uZy1rZXk=');
+    const wrong = broker.connectionString.replace(/SharedAccessKey=[^;]+/, `SharedAccessKey=${randomBytes(32).toString('base64')}`);
     const run = await runSuite({ project: 'fabric', envFile: { ...(broker.env), FABRIC_KAFKA_PASSWORD: wrong }, env: { ...QUICK, READINESS_BASELINE: baselineFile(healthyReport) }, timeoutMs: 60000 });
     expect(run.code).not.toBe(0);
     const gate = run.cases.find((c) => c.name.includes('no check that passed'));

@@ -1,6 +1,7 @@
 // The gate's fault matrix: `vitest run --project fabric` as a pipeline runs it, one real fault at a time.
 // Each row proves the run fails, at the right check, with the right diagnosis, in time, leaking nothing, leaving nothing.
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -129,7 +130,7 @@ describe('fault matrix on the shared broker', () => {
   });
 
   test('a wrong password fails at SASL as an auth error, and the report says so without either secret', async () => {
-    const wrong = shared.connectionString.replace(/SharedAccessKey=[^;]+/, 'SharedAccessKey=d3Jvbmcta2V5LXRoYXQtaXMtbm90LXJpZ2h0');
+    const wrong = shared.connectionString.replace(/SharedAccessKey=[^;]+/, `SharedAccessKey=${randomBytes(32).toString('base64')}`);
     const r = await run({ ...shared.env, FABRIC_KAFKA_PASSWORD: wrong });
     expectFault(r, { first: 'SASL:', message: /\(auth\).*\$ConnectionString/s, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets: [...secrets, ...secretParts(wrong)] });
     expect(r.readiness?.checks.find((c) => c.id === 'connectivity.sasl')).toMatchObject({ status: 'Action Required', diagnosis: { failureClass: 'auth' } });
