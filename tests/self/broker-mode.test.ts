@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { dockerAvailable } from '../../support/broker/container.js';
 import { brokerMode, startLocalBroker } from '../../support/broker/index.js';
-import { kafkaClusterId } from '../../support/broker/layout.js';
+import { kafkaClusterId, serverProperties } from '../../support/broker/layout.js';
 
 describe('choosing the local broker', () => {
   test('LOCAL_BROKER accepts auto, jvm and container, and names itself on anything else', () => {
@@ -30,4 +30,30 @@ test('KRaft cluster ids never start with "-" (the storage tool would read one as
   const ids = Array.from({ length: 5000 }, () => kafkaClusterId());
   expect(ids.filter((id) => id.startsWith('-'))).toEqual([]);
   expect(ids.every((id) => /^[A-Za-z0-9_-]{22}$/.test(id))).toBe(true);
+});
+
+describe('server.properties for the container broker', () => {
+  const props = serverProperties({
+    bindHost: '0.0.0.0',
+    controllerPort: 9094,
+    plainPort: 19092,
+    saslPort: 9093,
+    advertisedSaslPort: 45678,
+    dataDir: '/tmp/kraft-data',
+    keystore: '/etc/kafka/secrets/server.pem',
+    connectionString: 'Endpoint=sb://localhost/;SharedAccessKeyName=key_local;SharedAccessKey=abc;EntityPath=telemetry',
+  });
+  const get = (key: string) => new RegExp(`^${key.replace(/\./g, '\\.')}=(.*)$`, 'm').exec(props)?.[1];
+
+  test('listens on all interfaces inside and advertises the mapped host port', () => {
+    expect(get('listeners')).toBe('PLAINTEXT://0.0.0.0:19092,CONTROLLER://127.0.0.1:9094,SASL_SSL://0.0.0.0:9093');
+    expect(get('advertised.listeners')).toBe('PLAINTEXT://localhost:19092,SASL_SSL://localhost:45678');
+  });
+  test('is shaped like Event Hubs: PLAIN with $ConnectionString, PEM keystore, 1 MB, no auto-created topics', () => {
+    expect(get('sasl.enabled.mechanisms')).toBe('PLAIN');
+    expect(get('listener.name.sasl_ssl.plain.sasl.jaas.config')).toContain('user_$ConnectionString="Endpoint=sb://localhost/;');
+    expect(get('ssl.keystore.type')).toBe('PEM');
+    expect(get('message.max.bytes')).toBe('1046528');
+    expect(get('auto.create.topics.enable')).toBe('false');
+  });
 });
