@@ -19,10 +19,11 @@ function currentReport() {
 
 describe('Readiness', () => {
   test('SecretsStored: the connection string is kept out of git and away from other users', async (ctx) => {
-    const row = currentReport().readiness.find((r) => r.name === 'SecretsStored');
-    await record(ctx, { id: 'readiness.secrets-stored', measured: { evidence: row?.evidence ?? '' }, thresholds: {}, warnings: [] });
-    if (row?.status !== 'Pass') {
-      throw checkFailure({ what: `SecretsStored: ${row?.evidence}`, cause: 'the connection string is stored where others can read it', hint: 'keep it in a CI secret or an untracked .env with mode 600, and rotate a key that was ever committed' });
+    // Judged once in globalSetup, where it is known which file (if any) the connection string came from.
+    const secrets = inject('secrets');
+    await record(ctx, { id: 'readiness.secrets-stored', measured: { evidence: secrets.evidence }, thresholds: {}, warnings: [] });
+    if (secrets.status !== 'Pass') {
+      throw checkFailure({ what: `SecretsStored: ${secrets.evidence}`, cause: 'the connection string is stored where others can read it', hint: 'keep it in a CI secret or an untracked .env with mode 600, and rotate a key that was ever committed' });
     }
   });
 

@@ -21,16 +21,11 @@ export interface CheckEntry {
   readonly durationMs?: number;
 }
 
-export interface ReportCheck {
-  readonly id: string;
+/** A check as the report shows it: what it recorded, plus its name, file and verdict. */
+export interface ReportCheck extends CheckRecord {
   readonly name: string;
   readonly file: string;
   readonly status: RowStatus;
-  readonly measured: Record<string, string | number | boolean>;
-  readonly thresholds: Record<string, string | number | boolean>;
-  readonly warnings: readonly string[];
-  readonly reason?: string;
-  readonly diagnosis?: { failureClass: string; cause: string; hint: string };
   readonly failure?: string;
   readonly durationMs?: number;
 }
