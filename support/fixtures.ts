@@ -6,6 +6,7 @@ import { record, requireConnectivity } from './checks.js';
 import { withDeadline } from './deadline.js';
 import { createKafka, uniqueId } from './kafka.js';
 import { createProducer } from './producer.js';
+import { progressLine, ProgressTicker } from './progress.js';
 import { readSettings, type Settings } from './settings.js';
 import { ThrottleMeter } from './stats.js';
 
@@ -21,6 +22,8 @@ export interface CheckFixtures {
   runId: string;
   /** Records what the check measured on its testcase (JUnit properties, readiness report). */
   recordCheck: (input: Parameters<typeof record>[1]) => Promise<void>;
+  /** Progress lines for a long check ("burst.max-rate: 1200 of 5000 acknowledged"), at most one a second. */
+  progress: (checkId: string) => ProgressTicker;
 }
 
 export const check = base.extend<CheckFixtures>({
@@ -51,6 +54,10 @@ export const check = base.extend<CheckFixtures>({
   },
   recordCheck: async ({ task, skip, annotate }, use) => {
     await use((input) => record({ task, skip, annotate }, input));
+  },
+  progress: async ({}, use) => {
+    const profile = inject('profile');
+    await use((checkId) => new ProgressTicker((text) => progressLine(profile, `${checkId}: ${text}`)));
   },
 });
 

@@ -48,6 +48,8 @@ export interface BurstOptions {
   readonly settings: Settings;
   /** Optional pause before event i, for paced bursts (sends one event at a time when given). */
   readonly gapMs?: (i: number) => number;
+  /** Called after every acknowledged request with the running counts (progress lines). */
+  readonly onAck?: (acknowledged: number, total: number) => void;
 }
 
 export interface BurstResult {
@@ -125,6 +127,7 @@ export async function runBurst(producer: Producer, options: BurstOptions): Promi
         for (let i = 0; i < count; i++) latencies.push(ms);
         acknowledged += count;
         bytes += batchBytes;
+        options.onAck?.(acknowledged, options.events);
       } catch (error) {
         stop = true;
         failed += count;

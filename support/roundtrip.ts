@@ -25,6 +25,8 @@ export interface RoundTripOptions {
   readonly consumer: ConsumerConfig;
   readonly settings: Settings;
   readonly runId: string;
+  /** Progress: called when the consumer has joined, and after each event read back with the running count. */
+  readonly onProgress?: (event: { phase: 'joined'; partitions: number; joinMs: number } | { phase: 'read'; received: number; expected: number }) => void;
 }
 
 export async function roundTrip(options: RoundTripOptions): Promise<RoundTripResult> {
@@ -67,12 +69,16 @@ export async function roundTrip(options: RoundTripOptions): Promise<RoundTripRes
         if (!value || value.runId !== runId || typeof value.id !== 'string') return;
         const now = performance.now();
         received.push({ id: value.id, key: message.key?.toString() ?? '', seq: value.seq ?? -1, partition });
-        if (!firstSeenAt.has(value.id)) firstSeenAt.set(value.id, now);
+        if (!firstSeenAt.has(value.id)) {
+          firstSeenAt.set(value.id, now);
+          options.onProgress?.({ phase: 'read', received: firstSeenAt.size, expected: settings.ROUND_TRIP_EVENTS });
+        }
         if (firstSeenAt.size >= sent.length && sent.length === settings.ROUND_TRIP_EVENTS) allArrived();
       },
     });
     const assigned = await withDeadline(joined, settings.KAFKA_REQUEST_TIMEOUT_MS * 2, 'consumer group join');
     const joinMs = Math.round(performance.now() - joinStart);
+    options.onProgress?.({ phase: 'joined', partitions: assigned.length, joinMs });
     for (const p of assigned) {
       const offset = start.find((s) => s.partition === p)?.offset ?? '0';
       consumer.seek({ topic: cfg.topic, partition: p, offset });

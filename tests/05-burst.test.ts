@@ -2,11 +2,11 @@
 import { describe } from 'vitest';
 import { checkFailure, expectWithin } from '../support/checks.js';
 import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
-
-const TIMEOUT = checkTimeouts(collectionSettings()).burst;
 import { orderEvent } from '../support/payloads.js';
 import { runBurst, type BurstResult } from '../support/producer.js';
 import type { ThrottleMeter } from '../support/stats.js';
+
+const TIMEOUT = checkTimeouts(collectionSettings()).burst;
 
 function measuredOf(r: BurstResult, throttle: ThrottleMeter) {
   return {
@@ -49,8 +49,9 @@ function expectAllAcknowledged(what: string, r: BurstResult, measured: Record<st
 }
 
 describe('Burst', () => {
-  check('acknowledges every order sent with random 50-300 ms gaps', async ({ producer, endpoint, settings, runId, throttle, recordCheck }) => {
+  check('acknowledges every order sent with random 50-300 ms gaps', async ({ producer, endpoint, settings, runId, throttle, recordCheck, progress }) => {
     const { PACED_MIN_GAP_MS: min, PACED_MAX_GAP_MS: max } = settings;
+    const ticker = progress('burst.paced');
     const r = await runBurst(producer, {
       topic: endpoint.topics.orders,
       events: settings.PACED_EVENTS,
@@ -60,13 +61,16 @@ describe('Burst', () => {
       settings,
       timeoutMs: settings.BURST_TIMEOUT_MS,
       gapMs: () => min + Math.random() * (max - min),
+      onAck: (acked, total) => ticker.tick(() => `${acked} of ${total} acknowledged`),
     });
+    ticker.done(`${r.acknowledged} of ${r.attempted + r.notSent} acknowledged, ${r.failed} failed`);
     const measured = measuredOf(r, throttle);
     await recordCheck({ id: 'burst.paced', measured, thresholds: { 'failed events': 0, 'gap ms': `${min}-${max}` }, warnings: [] });
     expectAllAcknowledged('paced burst', r, measured, settings.BURST_TIMEOUT_MS);
   }, TIMEOUT);
 
-  check('absorbs a max-rate burst: every event acknowledged, throughput, ack p99 and throttling within limits', async ({ producer, endpoint, settings, runId, throttle, recordCheck }) => {
+  check('absorbs a max-rate burst: every event acknowledged, throughput, ack p99 and throttling within limits', async ({ producer, endpoint, settings, runId, throttle, recordCheck, progress }) => {
+    const ticker = progress('burst.max-rate');
     const r = await runBurst(producer, {
       topic: endpoint.topics.orders,
       events: settings.BURST_EVENTS,
@@ -75,7 +79,9 @@ describe('Burst', () => {
       inFlight: settings.BURST_IN_FLIGHT,
       timeoutMs: settings.BURST_TIMEOUT_MS,
       settings,
+      onAck: (acked, total) => ticker.tick(() => `${acked} of ${total} acknowledged`),
     });
+    ticker.done(`${r.acknowledged} of ${r.attempted + r.notSent} acknowledged, ${r.failed} failed`);
     const measured = { ...measuredOf(r, throttle), 'event bytes': settings.BURST_EVENT_BYTES, 'batch size': settings.BURST_BATCH_SIZE, 'in flight': settings.BURST_IN_FLIGHT };
     const thresholds = {
       'failed events': 0,

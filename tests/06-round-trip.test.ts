@@ -7,7 +7,7 @@ import { createKafka } from '../support/kafka.js';
 import { roundTrip, type RoundTripResult } from '../support/roundtrip.js';
 
 describe('Round trip', () => {
-  check('reads back every event: no loss, per-key order kept, duplicates within policy, end-to-end p99 within limit', async ({ producer, endpoint, settings, runId, recordCheck, task, skip, annotate }) => {
+  check('reads back every event: no loss, per-key order kept, duplicates within policy, end-to-end p99 within limit', async ({ producer, endpoint, settings, runId, recordCheck, progress, task, skip, annotate }) => {
     const consumerEnv = checkConsumerEnv(inject('runEnv'));
     if (!consumerEnv.configured) {
       return notRun(
@@ -20,9 +20,21 @@ describe('Round trip', () => {
       throw checkFailure({ what: consumerEnv.problems.map(formatProblem).join('\n'), cause: 'the round-trip consumer settings are incomplete', hint: 'set every FABRIC_CONSUMER_* variable, or none to skip the round trip' });
     }
     const consumerKafka = createKafka(consumerEnv.config, settings, { clientId: 'readiness-roundtrip' });
+    const ticker = progress('round-trip');
     let r: RoundTripResult;
     try {
-      r = await roundTrip({ producer, produceTopic: endpoint.topics.telemetry, consumerKafka, consumer: consumerEnv.config, settings, runId });
+      r = await roundTrip({
+        producer,
+        produceTopic: endpoint.topics.telemetry,
+        consumerKafka,
+        consumer: consumerEnv.config,
+        settings,
+        runId,
+        onProgress: (p) =>
+          p.phase === 'joined'
+            ? ticker.done(`consumer joined in ${p.joinMs} ms, ${p.partitions} partition(s) assigned`)
+            : ticker.tick(() => `${p.received} of ${p.expected} read back`),
+      });
     } catch (error) {
       throw failureFrom(`round trip via "${consumerEnv.config.topic}" (group ${consumerEnv.config.groupId}) could not run`, error);
     }

@@ -187,16 +187,17 @@ describe('fault matrix on dedicated brokers', () => {
     const r = await runSuite({
       project: 'fabric',
       envFile: envOf(b),
-      // A burst far longer than the kill delay, so the kill lands in its middle.
+      // A burst far longer than any run gets to see, so the kill lands in its middle whatever the machine's speed.
       env: { ...QUICK, READINESS_BURST_EVENTS: '3000000', READINESS_PACED_EVENTS: '1' },
       timeoutMs: 120000,
+      // The max-rate burst prints its first progress line once its first events are acknowledged: kill then.
       onStart: (child) =>
-        onceStderrMatches(child, /\[readiness fabric\] topics\s+pass/, () => {
+        onceStderrMatches(child, /\[readiness fabric\] burst\.max-rate: [1-9]\d* of 3000000 acknowledged/, () => {
           killedAt = Date.now();
-          setTimeout(() => process.kill(pid, 'SIGKILL'), 3000);
+          process.kill(pid, 'SIGKILL');
         }),
     });
-    expect(killedAt).toBeGreaterThan(0);
+    expect(killedAt, r.stderr.slice(-2000)).toBeGreaterThan(0);
     expectFault(r, { first: 'absorbs a max-rate burst', message: /events sent failed.*\((connection-lost|tcp-refused|timeout)\)/s, dependentsFrom: 'tests/06', boundMs: 90000, secrets: secretParts(b.connectionString) });
     const burst = r.cases.find((c) => c.name.includes('absorbs a max-rate burst'));
     expect(Number(burst?.properties.find((p) => p.name === 'measured: acknowledged')?.value)).toBeGreaterThan(0);
@@ -226,11 +227,12 @@ test('Ctrl-C (SIGINT) in the middle of a local run ends it and cleans up the bro
     project: 'local',
     env: { ...QUICK, READINESS_PACED_EVENTS: '200' },
     timeoutMs: 120000,
+    // In the middle: once the paced burst (200 orders, about 35 s) has its first order acknowledged.
     onStart: (child) =>
-      onceStderrMatches(child, /\[readiness local\] topics\s+pass/, () => {
+      onceStderrMatches(child, /\[readiness local\] burst\.paced: [1-9]\d* of 200 acknowledged/, () => {
         interruptedAt = Date.now();
         // What a terminal does on Ctrl-C: SIGINT to the foreground process group.
-        setTimeout(() => process.kill(-(child.pid as number), 'SIGINT'), 1500);
+        process.kill(-(child.pid as number), 'SIGINT');
       }),
   });
   expect(interruptedAt, r.stderr.slice(-2000)).toBeGreaterThan(0);
