@@ -1,5 +1,8 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+import { exitOnPathProblems, prepareReportsDir } from './support/paths.js';
 
 /** Checks run in file-name order (environment, connectivity, then delivery), as a gate reads them. */
 class ByFileName extends BaseSequencer {
@@ -7,6 +10,12 @@ class ByFileName extends BaseSequencer {
     return [...files].sort((a, b) => a.project.name.localeCompare(b.project.name) || a.moduleId.localeCompare(b.moduleId));
   }
 }
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+// Every report, JUnit included, goes to READINESS_REPORTS_DIR (default ./reports): checked before anything starts.
+const reports = prepareReportsDir(process.env.READINESS_REPORTS_DIR, root);
+if (reports.problem) exitOnPathProblems([reports.problem]);
+const reportsDir = reports.dir ?? join(root, 'reports');
 
 // The same check files serve both profiles; only where the endpoint comes from differs.
 const checks = {
@@ -20,8 +29,12 @@ const checks = {
 
 export default defineConfig({
   test: {
-    reporters: ['default', 'junit', './support/report/reporter.ts'],
-    outputFile: { junit: 'reports/junit.xml' },
+    reporters: [
+      'default',
+      './support/report/junit-reporter.ts',
+      ['./support/report/reporter.ts', { dir: reportsDir }],
+    ],
+    outputFile: { junit: join(reportsDir, 'junit.xml') },
     sequence: { sequencer: ByFileName },
     teardownTimeout: 30000,
     projects: [

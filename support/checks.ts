@@ -1,18 +1,13 @@
 // Helpers the check files stand on: record what was measured on the testcase, fail with cause and hint, skip with a reason.
 import { inject, type TestContext } from 'vitest';
-import { STAGE_TITLES, type Measured, type StageName, type StageResult } from './probes.js';
 import { relative } from 'node:path';
+import { formatMeasured, readableValue, readableValues, type Measured } from './format.js';
+import { STAGE_TITLES, type StageName, type StageResult } from './probes.js';
 import { diagnose } from './diagnosis.js';
 import { appendJournal } from './report/journal.js';
 import { idFromName } from './report/model.js';
 import { redact } from './redact.js';
 import type { CheckRecord } from './setup/context.js';
-
-function formatMeasured(m: Measured): string {
-  return Object.entries(m)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(', ');
-}
 
 /** What the helpers need of a test context (fixtures get the same three). */
 export type CheckContext = Pick<TestContext, 'task' | 'skip' | 'annotate'>;
@@ -30,7 +25,8 @@ export function checkId(ctx: Pick<CheckContext, 'task'>): string {
 
 /** Stores the check's record on the task (for reporters) and its values as JUnit properties. */
 export async function record(ctx: CheckContext, input: Omit<CheckRecord, 'id'> & { id?: string }): Promise<void> {
-  const check: CheckRecord = { ...input, id: input.id ?? checkId(ctx) };
+  // Measured values are finite numbers or "n/a" wherever they are shown: JUnit, reports, messages.
+  const check: CheckRecord = { ...input, id: input.id ?? checkId(ctx), measured: readableValues(input.measured), thresholds: readableValues(input.thresholds) };
   ctx.task.meta.check = check;
   for (const [k, v] of Object.entries(check.measured)) await ctx.annotate(redact(String(v)), `measured: ${k}`);
   for (const [k, v] of Object.entries(check.thresholds)) await ctx.annotate(redact(String(v)), `threshold: ${k}`);
@@ -125,7 +121,7 @@ export function expectWithin(
   const thresholds: Measured = {};
   for (const l of limits) thresholds[`${l.kind} ${l.name}`] = l.limit;
   throw checkFailure({
-    what: `${what}: ${broken.map((l) => `${l.name} ${l.value} ${l.kind === 'max' ? '>' : '<'} ${l.kind} ${l.limit}`).join(', ')}`,
+    what: `${what}: ${broken.map((l) => `${l.name} ${readableValue(l.value)} ${l.kind === 'max' ? '>' : '<'} ${l.kind} ${readableValue(l.limit)}`).join(', ')}`,
     measured,
     thresholds,
     cause,

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import type { Env } from './settings.js';
+import { checkFileSetting, PathSettingError } from './paths.js';
 import { registerSecret } from './redact.js';
 
 /** Variables whose values are secret: they are registered for redaction as soon as they are read. */
@@ -71,9 +72,9 @@ export interface LoadedEnvironment {
 export function loadEnvironment(options: { cwd: string; env: Env }): LoadedEnvironment {
   const chosen = options.env[ENV_FILE_VARIABLE]?.trim();
   const path = chosen ? resolve(options.cwd, chosen) : resolve(options.cwd, '.env');
-  if (chosen && !existsSync(path)) {
-    throw new ConfigError([{ variable: ENV_FILE_VARIABLE, expected: 'the path of a readable .env file', found: `no file at ${path}` }]);
-  }
+  // ./.env is optional; a chosen file must exist. Either must be a readable regular file (a FIFO would block).
+  const unusable = checkFileSetting(ENV_FILE_VARIABLE, chosen || (existsSync(path) ? path : undefined), options.cwd, { what: 'the path of a readable .env file' });
+  if (unusable) throw new PathSettingError([unusable]);
   const fromFile = existsSync(path) ? parseDotenv(readFileSync(path)) : {};
   const env: Env = { ...fromFile };
   for (const [k, v] of Object.entries(options.env)) if (v !== undefined) env[k] = v;

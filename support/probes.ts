@@ -6,8 +6,11 @@ import type { Admin } from 'kafkajs';
 import { describeEndpoint, type BrokerAddress, type EndpointConfig } from './config.js';
 import { DeadlineError, elapsedMs, withDeadline } from './deadline.js';
 import { diagnose, type Diagnosis } from './diagnosis.js';
+import type { Measured } from './format.js';
 import { createKafka, tlsOptions } from './kafka.js';
 import type { Settings } from './settings.js';
+
+export type { Measured } from './format.js';
 
 export const STAGES = ['dns', 'tcp', 'tls', 'sasl', 'metadata', 'brokers', 'topics'] as const;
 export type StageName = (typeof STAGES)[number];
@@ -21,8 +24,6 @@ export const STAGE_TITLES: Record<StageName, string> = {
   brokers: 'Brokers: every advertised broker address is reachable from this runner',
   topics: 'Topics: the configured telemetry and orders topics exist',
 };
-
-export type Measured = Record<string, string | number | boolean>;
 
 export interface StageResult {
   readonly stage: StageName;

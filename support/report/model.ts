@@ -1,4 +1,5 @@
 // The readiness report: its versioned schema, the notebook's readiness rows, and the comparison with a baseline run.
+import { readableValues } from '../format.js';
 import type { Preflight } from '../probes.js';
 import type { CheckRecord, Profile } from '../setup/context.js';
 import type { Env } from '../settings.js';
@@ -99,8 +100,8 @@ export function toReportCheck(e: CheckEntry): ReportCheck {
     name: e.name,
     file: e.file,
     status,
-    measured: e.check?.measured ?? {},
-    thresholds: e.check?.thresholds ?? {},
+    measured: readableValues(e.check?.measured ?? {}),
+    thresholds: readableValues(e.check?.thresholds ?? {}),
     warnings: e.check?.warnings ?? [],
     reason: e.state === 'skip' ? (e.check?.reason ?? e.message ?? 'not run') : undefined,
     diagnosis: e.state === 'fail' ? e.check?.diagnosis : undefined,

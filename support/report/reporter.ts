@@ -1,17 +1,20 @@
 // Vitest reporter: after every run of the check projects, writes reports/readiness.json and .md (and the GitHub job summary).
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import { redact } from '../redact.js';
 import '../setup/context.js';
 import { buildReport } from './build.js';
 import { idFromName, type CheckEntry } from './model.js';
 import { renderMarkdown } from './render.js';
+import { reportWriteFailed, writeReportFile } from './write.js';
 
 const CHECK_PROJECTS = new Set(['fabric', 'local']);
 
 export default class ReadinessReporter implements Reporter {
   private root = process.cwd();
+
+  /** `dir` was checked (and created) by vitest.config.ts before the run started. */
+  constructor(private readonly options: { dir: string }) {}
 
   onInit(vitest: Vitest): void {
     this.root = vitest.config.root;
@@ -48,25 +51,34 @@ export default class ReadinessReporter implements Reporter {
           });
         }
       }
-      const report = buildReport({
+      let report: ReturnType<typeof buildReport>;
+      try {
+        report = buildReport({
         profile: provided.profile,
         runEnv: provided.runEnv,
         preflight: provided.preflight,
         preflightSkipped: provided.preflightSkipped,
         secrets: provided.secrets,
-        entries,
-        cwd: this.root,
-      });
-      const dir = resolve(this.root, process.env.READINESS_REPORTS_DIR || 'reports');
-      mkdirSync(dir, { recursive: true });
+          entries,
+          cwd: this.root,
+        });
+      } catch (error) {
+        reportWriteFailed(join(this.options.dir, 'readiness.json'), error);
+        continue;
+      }
+      const { dir } = this.options;
       const markdown = renderMarkdown(report);
       // With several check projects in one run, each gets its own file; a single one writes readiness.json.
       const base = byProject.size > 1 ? `readiness-${projectName}` : 'readiness';
-      writeFileSync(join(dir, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`);
-      writeFileSync(join(dir, `${base}.md`), markdown);
-      if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, `${markdown}\n`);
+      const verdict = report.verdict.toUpperCase();
+      process.stderr.write(`[readiness ${projectName}] writing reports to ${dir}\n`);
+      const written = [
+        writeReportFile(join(dir, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`, { verdict }),
+        writeReportFile(join(dir, `${base}.md`), markdown, { verdict }),
+        !process.env.GITHUB_STEP_SUMMARY || writeReportFile(process.env.GITHUB_STEP_SUMMARY, `${markdown}\n`, { append: true, verdict }),
+      ].every(Boolean);
       const ms = Math.round(performance.now() - started);
-      process.stderr.write(`READINESS report (${projectName}: ${report.verdict.toUpperCase()}) written to ${join(dir, `${base}.json`)} and .md in ${ms} ms\n`);
+      if (written) process.stderr.write(`READINESS report (${projectName}: ${verdict}) written to ${join(dir, `${base}.json`)} and .md in ${ms} ms\n`);
     }
   }
 }

@@ -82,14 +82,15 @@ export async function processesStillMentioning(needle: string, graceMs = 5000): 
 export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
   const dir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-run-'));
   try {
-    const junitFile = join(dir, 'junit.xml');
+    // JUnit follows READINESS_REPORTS_DIR like every other report.
+    const junitFile = join(dir, 'reports', 'junit.xml');
     const envFile = join(dir, 'endpoint.env');
     // A consumer group of its own per run: runs sharing a broker must not split each other's partitions.
     const endpointEnv = { ...options.envFile };
     if (endpointEnv.FABRIC_CONSUMER_GROUP) endpointEnv.FABRIC_CONSUMER_GROUP = `readiness-${randomBytes(6).toString('hex')}`;
     const lines = Object.entries(endpointEnv).map(([k, v]) => `${k}='${v}'`);
     writeFileSync(envFile, `${lines.join('\n')}\n`, { mode: 0o600 });
-    const args = [VITEST, 'run', '--project', options.project, `--outputFile.junit=${junitFile}`, ...(options.extraArgs ?? [])];
+    const args = [VITEST, 'run', '--project', options.project, ...(options.extraArgs ?? [])];
     const start = performance.now();
     // A TMPDIR of its own, so whatever the run leaves behind can be seen.
     const runTmp = join(dir, 'tmp');

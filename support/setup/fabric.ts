@@ -1,6 +1,7 @@
 // globalSetup of the `fabric` project: the endpoint comes from the environment and an optional .env file.
 import type { TestProject } from 'vitest/node';
-import { ConfigError, loadEnvironment } from '../config.js';
+import { loadEnvironment } from '../config.js';
+import { checkRunPaths, exitOnPathProblems, PathSettingError } from '../paths.js';
 import type { SecretSource } from '../secrets.js';
 import { provideEndpoint } from './provide.js';
 
@@ -9,9 +10,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     loaded = loadEnvironment({ cwd: project.config.root, env: process.env });
   } catch (error) {
-    if (error instanceof ConfigError) throw new Error(error.message);
+    if (error instanceof PathSettingError) exitOnPathProblems(error.problems);
     throw error;
   }
+  // Every path the run will read is checked before any network stage: one line each, and out.
+  exitOnPathProblems(checkRunPaths(loaded.env, project.config.root));
   const secretSource: SecretSource = !loaded.env.FABRIC_KAFKA_PASSWORD
     ? { kind: 'missing' }
     : loaded.file && loaded.fromFile.has('FABRIC_KAFKA_PASSWORD')

@@ -103,6 +103,6 @@ describe('loadEnvironment', () => {
     expect(file).toBe(join(dir, '.env.prod'));
   });
   test('a missing EVENTSTREAM_ENV_FILE is an error naming the variable', () => {
-    expect(() => loadEnvironment({ cwd: dir, env: { EVENTSTREAM_ENV_FILE: 'nope.env' } })).toThrow(/EVENTSTREAM_ENV_FILE: expected the path of a readable \.env file/);
+    expect(() => loadEnvironment({ cwd: dir, env: { EVENTSTREAM_ENV_FILE: 'nope.env' } })).toThrow(/EVENTSTREAM_ENV_FILE=nope\.env: expected the path of a readable \.env file; there is no file at/);
   });
 });
