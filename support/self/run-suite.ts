@@ -19,6 +19,8 @@ export interface SuiteRun {
   readonly junitXml: string;
   readonly cases: JUnitCase[];
   readonly durationMs: number;
+  /** performance.now() when the child closed (to time how fast it ended after a signal). */
+  readonly closedAt: number;
   /** reports/readiness.json of the run, parsed, if it was written. */
   readonly readiness?: ReadinessReport;
   readonly readinessMd: string;
@@ -26,7 +28,7 @@ export interface SuiteRun {
   readonly allOutput: string;
   /** Our entries (eventstream-readiness-*) left in the run's own TMPDIR after it ended: should be none. */
   readonly leftoverFiles: string[];
-  /** Processes still running whose command line mentions the run's TMPDIR (a broker left behind). */
+  /** Processes still running whose command line mentions the run's TMPDIR (a broker left behind), or in the run's process group. */
   readonly leftoverProcesses: string[];
 }
 
@@ -67,16 +69,52 @@ function cleanEnv(): Record<string, string> {
   return out;
 }
 
+/** Live processes in process group `pgid` (a run's Vitest workers share the run's group). */
+export function processesInGroup(pgid: number): string[] {
+  if (!existsSync('/proc')) return [];
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      // Fields after the parenthesised command name: state, ppid, pgrp.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') found.push(`${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 200)}`);
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return found;
+}
+
 /**
- * Processes mentioning `needle` that are still alive after up to `graceMs`: a watchdog polls every 500 ms,
- * so it needs a moment to see its broker gone and exit.
+ * What `find` still lists after up to `graceMs`: a watchdog polls every 500 ms and workers exit when their
+ * parent's channel closes, so they need a moment to go.
  */
-export async function processesStillMentioning(needle: string, graceMs = 5000): Promise<string[]> {
-  let found = processesMentioning(needle);
-  for (const end = Date.now() + graceMs; found.length > 0 && Date.now() < end; found = processesMentioning(needle)) {
+async function stillThere(find: () => string[], graceMs: number): Promise<string[]> {
+  let found = find();
+  for (const end = Date.now() + graceMs; found.length > 0 && Date.now() < end; found = find()) {
     await new Promise((r) => setTimeout(r, 250));
   }
   return found;
+}
+
+/** Processes mentioning `needle` that are still alive after up to `graceMs`. */
+export async function processesStillMentioning(needle: string, graceMs = 5000): Promise<string[]> {
+  return stillThere(() => processesMentioning(needle), graceMs);
+}
+
+/** Runs `action` once, the first time the child's stderr has matched `pattern` (a line the suite prints). */
+export function onceStderrMatches(child: ChildProcess, pattern: RegExp, action: () => void): void {
+  let buffered = '';
+  let done = false;
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (done) return;
+    buffered += chunk.toString();
+    if (pattern.test(buffered)) {
+      done = true;
+      action();
+    }
+  });
 }
 
 export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
@@ -115,8 +153,10 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
     }, options.timeoutMs);
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('close', (c, s) => r([c, s])));
     clearTimeout(timer);
-    const durationMs = performance.now() - start;
-    const leftoverProcesses = await processesStillMentioning(runTmp);
+    const closedAt = performance.now();
+    const durationMs = closedAt - start;
+    const pgid = child.pid ?? 0;
+    const leftoverProcesses = await stillThere(() => [...processesMentioning(runTmp), ...(pgid ? processesInGroup(pgid) : [])], 5000);
     // Vitest keeps a module cache of its own in TMPDIR (and leaves it on Ctrl-C): only our dirs are judged.
     const leftoverFiles = readdirSync(runTmp).filter((f) => f.startsWith('eventstream-readiness-'));
     const junitXml = existsSync(junitFile) ? readFileSync(junitFile, 'utf8') : '';
@@ -131,6 +171,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
       junitXml,
       cases: parseJUnit(junitXml),
       durationMs,
+      closedAt,
       readiness: json ? (JSON.parse(json) as ReadinessReport) : undefined,
       readinessMd,
       allOutput: [stdout, stderr, junitXml, json, readinessMd].join('\n'),

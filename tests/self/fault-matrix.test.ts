@@ -1,6 +1,5 @@
 // The gate's fault matrix: `vitest run --project fabric` as a pipeline runs it, one real fault at a time.
 // Each row proves the run fails, at the right check, with the right diagnosis, in time, leaking nothing, leaving nothing.
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -10,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createCa, issueServerCert } from '../../support/broker/certs.js';
 import { setDefaultClientQuota, startJvmBroker } from '../../support/broker/jvm.js';
 import { freePort, type LocalBroker } from '../../support/broker/layout.js';
-import { runSuite, type SuiteRun } from '../../support/self/run-suite.js';
+import { onceStderrMatches, runSuite, type SuiteRun } from '../../support/self/run-suite.js';
 
 const shared = inject('selfBroker');
 const QUICK = { READINESS_BURST_EVENTS: '500', READINESS_PACED_EVENTS: '2', READINESS_ROUND_TRIP_EVENTS: '20' };
@@ -26,19 +25,6 @@ interface Expectation {
   readonly boundMs: number;
   /** Values that must appear nowhere in stdout, stderr, JUnit or the reports. */
   readonly secrets: readonly string[];
-}
-
-/** Runs `action` once, the first time the child's stderr has matched `pattern` (e.g. the preflight finished). */
-function onceStderrMatches(child: ChildProcess, pattern: RegExp, action: () => void): void {
-  let buffered = '';
-  let done = false;
-  child.stderr?.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    if (!done && pattern.test(buffered)) {
-      done = true;
-      action();
-    }
-  });
 }
 
 function secretParts(connectionString: string): string[] {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, test } from 'vitest';
 import { checkFileSetting, prepareDirectory, prepareReportsDir } from '../../support/paths.js';
-import { runSuite, type SuiteRun } from '../../support/self/run-suite.js';
+import { onceStderrMatches, runSuite, type SuiteRun } from '../../support/self/run-suite.js';
 
 const broker = inject('selfBroker');
 const dir = mkdtempSync(join(tmpdir(), 'readiness-paths-'));
@@ -101,16 +101,11 @@ describe('a report that cannot be written late in the run', () => {
       env: { READINESS_REPORTS_DIR: reports, READINESS_BURST_EVENTS: '200', READINESS_PACED_EVENTS: '1', READINESS_ROUND_TRIP_EVENTS: '10' },
       timeoutMs: 90000,
       // Once the preflight has passed, the directory goes away under the running suite.
-      onStart: (child) => {
-        let seen = '';
-        child.stderr?.on('data', (c: Buffer) => {
-          seen += c.toString();
-          if (!removed && /\[readiness fabric\] topics\s+pass/.test(seen)) {
-            removed = true;
-            rmSync(reports, { recursive: true, force: true });
-          }
-        });
-      },
+      onStart: (child) =>
+        onceStderrMatches(child, /\[readiness fabric\] topics\s+pass/, () => {
+          removed = true;
+          rmSync(reports, { recursive: true, force: true });
+        }),
     });
     expect(removed).toBe(true);
     expect(r.cases.filter((c) => c.status === 'fail')).toEqual([]);
