@@ -47,8 +47,11 @@ export function processesMentioning(needle: string): string[] {
   return found;
 }
 
+export type SuiteProject = 'fabric' | 'local' | 'self';
+
 export interface RunSuiteOptions {
-  readonly project: 'fabric' | 'local';
+  /** One project, or several run together (`--project self --project local`, as npm test does). */
+  readonly project: SuiteProject | readonly SuiteProject[];
   /** Endpoint variables; written to an env file passed with EVENTSTREAM_ENV_FILE, so a developer's .env never leaks in. */
   readonly envFile?: Record<string, string>;
   /** Other environment variables for the child (READINESS_*, LOCAL_BROKER ...). */
@@ -128,7 +131,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
     if (endpointEnv.FABRIC_CONSUMER_GROUP) endpointEnv.FABRIC_CONSUMER_GROUP = `readiness-${randomBytes(6).toString('hex')}`;
     const lines = Object.entries(endpointEnv).map(([k, v]) => `${k}='${v}'`);
     writeFileSync(envFile, `${lines.join('\n')}\n`, { mode: 0o600 });
-    const args = [VITEST, 'run', '--project', options.project, ...(options.extraArgs ?? [])];
+    const projects = typeof options.project === 'string' ? [options.project] : options.project;
+    const args = [VITEST, 'run', ...projects.flatMap((p) => ['--project', p]), ...(options.extraArgs ?? [])];
     const start = performance.now();
     // A TMPDIR of its own, so whatever the run leaves behind can be seen.
     const runTmp = join(dir, 'tmp');
