@@ -7,7 +7,7 @@ import { checkFileSetting, PathSettingError } from './paths.js';
 import { registerSecret } from './redact.js';
 
 /** Variables whose values are secret: they are registered for redaction as soon as they are read. */
-export const SECRET_VARIABLES: readonly string[] = ['FABRIC_KAFKA_PASSWORD', 'FABRIC_CONSUMER_PASSWORD'];
+export const SECRET_VARIABLES: readonly string[] = ['FABRIC_KAFKA_PASSWORD', 'FABRIC_ORDERS_PASSWORD', 'FABRIC_CONSUMER_PASSWORD'];
 
 /** Points at one .env file to use instead of ./.env, e.g. .env.prod for a second Eventstream. */
 export const ENV_FILE_VARIABLE = 'EVENTSTREAM_ENV_FILE';
@@ -21,16 +21,30 @@ export interface BrokerAddress {
   readonly port: number;
 }
 
-export interface EndpointConfig {
+/** One custom endpoint: where to connect and how to log in. */
+export interface Connection {
   readonly brokers: readonly BrokerAddress[];
   readonly username: string;
   readonly password: string;
-  readonly topics: { readonly telemetry: string; readonly orders: string };
   /** PEM text of extra CAs to trust (TLS-intercepting proxies, the local broker's CA). */
   readonly ca?: string;
   readonly caFile?: string;
   /** Non-secret parts of the connection string, when the password is one. */
   readonly connectionString?: ConnectionStringInfo;
+  /** The variables each value came from, for messages ("FABRIC_ORDERS_PASSWORD"). */
+  readonly from: { readonly bootstrap: string; readonly username: string; readonly password: string };
+}
+
+/** The endpoint the checks use: the main connection (telemetry) and the orders topic's connection. */
+export interface EndpointConfig extends Connection {
+  readonly topics: { readonly telemetry: string; readonly orders: string };
+  /** The orders topic's connection: its own custom endpoint (FABRIC_ORDERS_*), else the main one. */
+  readonly orders: Connection;
+}
+
+/** Whether two connections log in to the same place with the same key (then one client serves both). */
+export function sameConnection(a: Connection, b: Connection): boolean {
+  return describeEndpoint(a) === describeEndpoint(b) && a.username === b.username && a.password === b.password;
 }
 
 export interface ConnectionStringInfo {
@@ -44,6 +58,8 @@ export interface ConfigProblem {
   readonly variable: string;
   readonly expected: string;
   readonly found: string;
+  /** 'entity-path': a key scoped to one event hub, used for another topic (judged by READINESS_ENTITY_PATH_CHECK). */
+  readonly kind?: 'entity-path';
 }
 
 export class ConfigError extends Error {
@@ -99,8 +115,7 @@ export function parsePort(raw: string | undefined, variable: string): { port?: n
 }
 
 /** Parses a bootstrap list; `defaultPort` applies to entries without a port. */
-export function parseBootstrap(raw: string | undefined, defaultPort: number): { brokers: BrokerAddress[]; problems: ConfigProblem[] } {
-  const variable = 'FABRIC_KAFKA_BOOTSTRAP';
+export function parseBootstrap(raw: string | undefined, defaultPort: number, variable = 'FABRIC_KAFKA_BOOTSTRAP'): { brokers: BrokerAddress[]; problems: ConfigProblem[] } {
   if (raw === undefined || raw.trim() === '') {
     return { brokers: [], problems: [{ variable, expected: BOOTSTRAP_FORM, found: 'it is missing or empty' }] };
   }
@@ -158,7 +173,7 @@ const CONNECTION_STRING_FORM =
   'an Eventstream connection string: Endpoint=sb://<namespace>.servicebus.windows.net/;SharedAccessKeyName=<name>;SharedAccessKey=<key>[;EntityPath=<name>]';
 
 /** Checks the shape of a connection string; reports which parts are missing, never their values. */
-export function parseConnectionString(raw: string): { info?: ConnectionStringInfo; problem?: ConfigProblem } {
+export function parseConnectionString(raw: string, variable = 'FABRIC_KAFKA_PASSWORD'): { info?: ConnectionStringInfo; problem?: ConfigProblem } {
   const parts = new Map<string, string>();
   for (const segment of raw.trim().split(';')) {
     if (segment.trim() === '') continue;
@@ -170,7 +185,7 @@ export function parseConnectionString(raw: string): { info?: ConnectionStringInf
   const endpoint = parts.get('endpoint') ?? '';
   const endpointMatch = /^sb:\/\/([^/;]+)\/?$/i.exec(endpoint);
   const problem = (why: string): { problem: ConfigProblem } => ({
-    problem: { variable: 'FABRIC_KAFKA_PASSWORD', expected: CONNECTION_STRING_FORM, found: `a value ${why} (value not shown)` },
+    problem: { variable, expected: CONNECTION_STRING_FORM, found: `a value ${why} (value not shown)` },
   });
   if (missing.length > 0) return problem(`without ${missing.join(', ')}`);
   if (!endpointMatch) return problem('whose Endpoint is not of the form sb://<host>/');
@@ -191,9 +206,8 @@ function checkTopic(env: Env, variable: 'FABRIC_TOPIC_TELEMETRY' | 'FABRIC_TOPIC
   return undefined;
 }
 
-function checkUsername(env: Env): ConfigProblem | undefined {
-  const raw = env.FABRIC_KAFKA_USERNAME;
-  const variable = 'FABRIC_KAFKA_USERNAME';
+function checkUsername(env: Env, variable = 'FABRIC_KAFKA_USERNAME'): ConfigProblem | undefined {
+  const raw = env[variable];
   const expected = `the literal ${CONNECTION_STRING_USERNAME} for Eventstream (or another SASL/PLAIN user name)`;
   if (raw === undefined || raw.trim() === '') {
     return { variable, expected, found: 'it is missing or empty (a shell expands "$ConnectionString" in double quotes to nothing: use single quotes)' };
@@ -204,14 +218,13 @@ function checkUsername(env: Env): ConfigProblem | undefined {
   return undefined;
 }
 
-function checkPassword(env: Env): { problem?: ConfigProblem; info?: ConnectionStringInfo } {
-  const raw = env.FABRIC_KAFKA_PASSWORD;
-  if (raw === undefined || raw.trim() === '') {
+function checkPassword(password: string | undefined, username: string | undefined, variable = 'FABRIC_KAFKA_PASSWORD'): { problem?: ConfigProblem; info?: ConnectionStringInfo } {
+  if (password === undefined || password.trim() === '') {
     return {
-      problem: { variable: 'FABRIC_KAFKA_PASSWORD', expected: 'the connection string (primary or secondary key) from the Eventstream Kafka tab', found: 'it is missing or empty' },
+      problem: { variable, expected: 'the connection string (primary or secondary key) from the Eventstream Kafka tab', found: 'it is missing or empty' },
     };
   }
-  if (env.FABRIC_KAFKA_USERNAME?.trim() === CONNECTION_STRING_USERNAME) return parseConnectionString(raw);
+  if (username?.trim() === CONNECTION_STRING_USERNAME) return parseConnectionString(password, variable);
   return {};
 }
 
@@ -227,8 +240,54 @@ function readCa(env: Env, cwd: string): { ca?: string; caFile?: string; problem?
   return { ca, caFile };
 }
 
+/** The orders topic's own custom endpoint, when any FABRIC_ORDERS_* is set; each value falls back to the main one. */
+export const ORDERS_VARIABLES = ['FABRIC_ORDERS_BOOTSTRAP', 'FABRIC_ORDERS_USERNAME', 'FABRIC_ORDERS_PASSWORD'] as const;
+
+function ordersConnection(env: Env, main: Connection, defaultPort: number, problems: ConfigProblem[]): Connection {
+  if (!ORDERS_VARIABLES.some((v) => env[v]?.trim())) return main;
+  const pick = (own: string, fallback: string) => (env[own]?.trim() ? { variable: own, value: env[own]?.trim() ?? '' } : { variable: fallback, value: env[fallback]?.trim() ?? '' });
+  const bootstrapFrom = pick('FABRIC_ORDERS_BOOTSTRAP', 'FABRIC_KAFKA_BOOTSTRAP');
+  const passwordFrom = pick('FABRIC_ORDERS_PASSWORD', 'FABRIC_KAFKA_PASSWORD');
+  // A second custom endpoint logs in as $ConnectionString too, unless told otherwise.
+  const usernameFrom = env.FABRIC_ORDERS_USERNAME?.trim()
+    ? { variable: 'FABRIC_ORDERS_USERNAME', value: env.FABRIC_ORDERS_USERNAME.trim() }
+    : env.FABRIC_ORDERS_PASSWORD?.trim()
+      ? { variable: 'FABRIC_ORDERS_USERNAME', value: CONNECTION_STRING_USERNAME }
+      : { variable: 'FABRIC_KAFKA_USERNAME', value: main.username };
+  const bootstrap = bootstrapFrom.variable === 'FABRIC_ORDERS_BOOTSTRAP' ? parseBootstrap(bootstrapFrom.value, defaultPort, 'FABRIC_ORDERS_BOOTSTRAP') : { brokers: [...main.brokers], problems: [] };
+  problems.push(...bootstrap.problems);
+  const password = passwordFrom.variable === 'FABRIC_ORDERS_PASSWORD' ? checkPassword(passwordFrom.value, usernameFrom.value, 'FABRIC_ORDERS_PASSWORD') : { info: main.connectionString };
+  if (password.problem) problems.push(password.problem);
+  return {
+    brokers: bootstrap.brokers,
+    username: usernameFrom.value,
+    password: passwordFrom.value,
+    ca: main.ca,
+    caFile: main.caFile,
+    connectionString: password.info,
+    from: { bootstrap: bootstrapFrom.variable, username: usernameFrom.variable, password: passwordFrom.variable },
+  };
+}
+
+const ENTITY_SETUPS =
+  'On Eventstream one custom endpoint is one event hub: its key reaches its own topic only (TOPIC_AUTHORIZATION_FAILED elsewhere). ' +
+  'Use one of: (1) the same topic for both checks (FABRIC_TOPIC_ORDERS equal to FABRIC_TOPIC_TELEMETRY); ' +
+  "(2) a second custom endpoint for orders: FABRIC_ORDERS_BOOTSTRAP and FABRIC_ORDERS_PASSWORD from that endpoint's Kafka tab; " +
+  '(3) a namespace-level key (a shared access policy on the Event Hubs namespace) whose connection string has no EntityPath';
+
+/** A key scoped to one event hub (EntityPath) used for a topic with another name: refused by Event Hubs, caught here first. */
+export function entityPathProblem(use: { passwordVariable: string; entityPath?: string; topicVariable: string; topic: string }): ConfigProblem | undefined {
+  if (!use.entityPath || use.entityPath === use.topic) return undefined;
+  return {
+    variable: use.passwordVariable,
+    kind: 'entity-path',
+    expected: `a connection string whose EntityPath is the topic it is used for, or none. ${ENTITY_SETUPS}`,
+    found: `EntityPath=${use.entityPath} (from ${use.passwordVariable}), used for ${use.topicVariable}=${use.topic}`,
+  };
+}
+
 /** Every problem with the endpoint variables, one entry per variable and fault, in a stable order. */
-export function checkEndpointEnv(env: Env, cwd = process.cwd()): { config?: EndpointConfig; problems: ConfigProblem[] } {
+export function checkEndpointEnv(env: Env, cwd = process.cwd()): { config?: EndpointConfig; problems: ConfigProblem[]; entityProblems: ConfigProblem[] } {
   for (const name of SECRET_VARIABLES) registerSecret(env[name]);
   const problems: ConfigProblem[] = [];
   const port = parsePort(env.FABRIC_KAFKA_PORT, 'FABRIC_KAFKA_PORT');
@@ -237,7 +296,7 @@ export function checkEndpointEnv(env: Env, cwd = process.cwd()): { config?: Endp
   problems.push(...bootstrap.problems);
   const username = checkUsername(env);
   if (username) problems.push(username);
-  const password = checkPassword(env);
+  const password = checkPassword(env.FABRIC_KAFKA_PASSWORD, env.FABRIC_KAFKA_USERNAME);
   if (password.problem) problems.push(password.problem);
   for (const topic of ['FABRIC_TOPIC_TELEMETRY', 'FABRIC_TOPIC_ORDERS'] as const) {
     const p = checkTopic(env, topic);
@@ -245,19 +304,23 @@ export function checkEndpointEnv(env: Env, cwd = process.cwd()): { config?: Endp
   }
   const ca = readCa(env, cwd);
   if (ca.problem) problems.push(ca.problem);
-  if (problems.length > 0) return { problems };
-  return {
-    problems,
-    config: {
-      brokers: bootstrap.brokers,
-      username: (env.FABRIC_KAFKA_USERNAME ?? '').trim(),
-      password: (env.FABRIC_KAFKA_PASSWORD ?? '').trim(),
-      topics: { telemetry: (env.FABRIC_TOPIC_TELEMETRY ?? '').trim(), orders: (env.FABRIC_TOPIC_ORDERS ?? '').trim() },
-      ca: ca.ca,
-      caFile: ca.caFile,
-      connectionString: password.info,
-    },
+  const main: Connection = {
+    brokers: bootstrap.brokers,
+    username: (env.FABRIC_KAFKA_USERNAME ?? '').trim(),
+    password: (env.FABRIC_KAFKA_PASSWORD ?? '').trim(),
+    ca: ca.ca,
+    caFile: ca.caFile,
+    connectionString: password.info,
+    from: { bootstrap: 'FABRIC_KAFKA_BOOTSTRAP', username: 'FABRIC_KAFKA_USERNAME', password: 'FABRIC_KAFKA_PASSWORD' },
   };
+  const orders = ordersConnection(env, main, port.port ?? DEFAULT_PORT, problems);
+  if (problems.length > 0) return { problems, entityProblems: [] };
+  const topics = { telemetry: (env.FABRIC_TOPIC_TELEMETRY ?? '').trim(), orders: (env.FABRIC_TOPIC_ORDERS ?? '').trim() };
+  const entityProblems = [
+    entityPathProblem({ passwordVariable: main.from.password, entityPath: main.connectionString?.entityPath, topicVariable: 'FABRIC_TOPIC_TELEMETRY', topic: topics.telemetry }),
+    entityPathProblem({ passwordVariable: orders.from.password, entityPath: orders.connectionString?.entityPath, topicVariable: 'FABRIC_TOPIC_ORDERS', topic: topics.orders }),
+  ].filter((p): p is ConfigProblem => p !== undefined);
+  return { problems, entityProblems, config: { ...main, topics, orders } };
 }
 
 /** Like checkEndpointEnv, but throws a ConfigError listing every problem. */
@@ -283,29 +346,33 @@ export const CONSUMER_VARIABLES = ['FABRIC_CONSUMER_BOOTSTRAP', 'FABRIC_CONSUMER
  * Reads FABRIC_CONSUMER_*; `configured` is false when none is set (the round trip then does not run).
  * FABRIC_CONSUMER_USERNAME defaults to $ConnectionString; the CA file is shared with the producer side.
  */
-export function checkConsumerEnv(env: Env, cwd = process.cwd()): { configured: boolean; config?: ConsumerConfig; problems: ConfigProblem[] } {
+export function checkConsumerEnv(env: Env, cwd = process.cwd()): { configured: boolean; config?: ConsumerConfig; problems: ConfigProblem[]; entityProblems: ConfigProblem[] } {
   const configured = CONSUMER_VARIABLES.some((v) => env[v]?.trim());
-  if (!configured) return { configured, problems: [] };
+  if (!configured) return { configured, problems: [], entityProblems: [] };
   const problems: ConfigProblem[] = [];
   for (const v of CONSUMER_VARIABLES) {
     if (!env[v]?.trim()) problems.push({ variable: v, expected: 'a value from the Eventstream custom endpoint destination (Kafka tab)', found: 'it is missing or empty while other FABRIC_CONSUMER_* are set' });
   }
-  const bootstrap = parseBootstrap(env.FABRIC_CONSUMER_BOOTSTRAP, parsePort(env.FABRIC_KAFKA_PORT, 'FABRIC_KAFKA_PORT').port ?? DEFAULT_PORT);
-  if (env.FABRIC_CONSUMER_BOOTSTRAP?.trim()) problems.push(...bootstrap.problems.map((p) => ({ ...p, variable: 'FABRIC_CONSUMER_BOOTSTRAP' })));
+  const bootstrap = parseBootstrap(env.FABRIC_CONSUMER_BOOTSTRAP, parsePort(env.FABRIC_KAFKA_PORT, 'FABRIC_KAFKA_PORT').port ?? DEFAULT_PORT, 'FABRIC_CONSUMER_BOOTSTRAP');
+  if (env.FABRIC_CONSUMER_BOOTSTRAP?.trim()) problems.push(...bootstrap.problems);
   const topic = env.FABRIC_CONSUMER_TOPIC?.trim() ?? '';
   if (topic && !TOPIC.test(topic)) problems.push({ variable: 'FABRIC_CONSUMER_TOPIC', expected: 'a Kafka topic name', found: JSON.stringify(topic) });
   const username = env.FABRIC_CONSUMER_USERNAME?.trim() || CONNECTION_STRING_USERNAME;
   const password = env.FABRIC_CONSUMER_PASSWORD?.trim() ?? '';
   registerSecret(password);
+  let info: ConnectionStringInfo | undefined;
   if (password && username === CONNECTION_STRING_USERNAME) {
-    const cs = parseConnectionString(password);
-    if (cs.problem) problems.push({ ...cs.problem, variable: 'FABRIC_CONSUMER_PASSWORD' });
+    const cs = parseConnectionString(password, 'FABRIC_CONSUMER_PASSWORD');
+    if (cs.problem) problems.push(cs.problem);
+    info = cs.info;
   }
   const ca = readCa(env, cwd);
-  if (problems.length > 0) return { configured, problems };
+  if (problems.length > 0) return { configured, problems, entityProblems: [] };
+  const entity = entityPathProblem({ passwordVariable: 'FABRIC_CONSUMER_PASSWORD', entityPath: info?.entityPath, topicVariable: 'FABRIC_CONSUMER_TOPIC', topic });
   return {
     configured,
     problems,
+    entityProblems: entity ? [entity] : [],
     config: { brokers: bootstrap.brokers, username, password, topic, groupId: env.FABRIC_CONSUMER_GROUP?.trim() ?? '', ca: ca.ca },
   };
 }

@@ -17,7 +17,10 @@ export interface CheckFixtures {
   kafka: Kafka;
   /** Throttling the broker asked of this test's clients (throttle_time_ms). */
   throttle: ThrottleMeter;
+  /** A producer on the main connection (the telemetry topic's). */
   producer: Producer;
+  /** A producer on the orders topic's connection: its own custom endpoint (FABRIC_ORDERS_*), else the main one. */
+  ordersProducer: Producer;
   /** Unique per test, carried in every event so a check only counts its own. */
   runId: string;
   /** Records what the check measured on its testcase (JUnit properties, readiness report). */
@@ -41,13 +44,11 @@ export const check = base.extend<CheckFixtures>({
     await use(createKafka(endpoint, settings, { clientId: 'readiness-check', onThrottle: (ms) => throttle.add(ms) }));
   },
   producer: async ({ kafka, settings }, use) => {
-    const producer = createProducer(kafka);
-    try {
-      await withDeadline(producer.connect(), settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'producer connect');
-      await use(producer);
-    } finally {
-      await withDeadline(producer.disconnect(), 5000, 'producer disconnect').catch(() => undefined);
-    }
+    await withConnectedProducer(kafka, settings, use);
+  },
+  ordersProducer: async ({ endpoint, settings, throttle }, use) => {
+    const kafka = createKafka(endpoint.orders, settings, { clientId: 'readiness-orders', onThrottle: (ms) => throttle.add(ms) });
+    await withConnectedProducer(kafka, settings, use);
   },
   runId: async ({}, use) => {
     await use(uniqueId('run'));
@@ -60,6 +61,17 @@ export const check = base.extend<CheckFixtures>({
     await use((checkId) => new ProgressTicker((text) => progressLine(profile, `${checkId}: ${text}`)));
   },
 });
+
+/** A connected producer for the duration of `use`, disconnected (bounded) even when the check fails. */
+async function withConnectedProducer(kafka: Kafka, settings: Settings, use: (p: Producer) => Promise<void>): Promise<void> {
+  const producer = createProducer(kafka);
+  try {
+    await withDeadline(producer.connect(), settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'producer connect');
+    await use(producer);
+  } finally {
+    await withDeadline(producer.disconnect(), 5000, 'producer disconnect').catch(() => undefined);
+  }
+}
 
 /** Settings as the check files are collected (for per-check timeouts); defaults if they are invalid (the Environment check reports that). */
 export function collectionSettings(): Settings {

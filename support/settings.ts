@@ -74,6 +74,9 @@ export const CHOICE_SETTINGS = {
   DUPLICATE_POLICY: { default: 'allow', choices: ['allow', 'forbid'], help: 'what the round trip does with duplicates' },
   // fail: throughput/latency worse than the baseline beyond tolerance fails the gate; warn: only reported.
   PERF_REGRESSION: { default: 'fail', choices: ['fail', 'warn'], help: 'what a performance regression against the baseline does' },
+  // fail: a key scoped to one event hub (EntityPath) used for another topic fails before any network stage; warn: only
+  // reported, and the run goes on to meet the endpoint's own refusal (useful to see it, or where topic names are aliased).
+  ENTITY_PATH_CHECK: { default: 'fail', choices: ['fail', 'warn'], help: 'what a connection string scoped to another topic (EntityPath) does' },
 } as const;
 export type ChoiceSettingKey = keyof typeof CHOICE_SETTINGS;
 

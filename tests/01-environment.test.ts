@@ -1,11 +1,20 @@
 // Environment: every endpoint variable is present and well formed before anything touches the network.
 import { describe, inject, test } from 'vitest';
-import { checkEndpointEnv, formatProblem, parseBootstrap, parseConnectionString, DEFAULT_PORT, type ConfigProblem } from '../support/config.js';
+import { checkConsumerEnv, checkEndpointEnv, formatProblem, parseBootstrap, parseConnectionString, DEFAULT_PORT, ORDERS_VARIABLES, type ConfigProblem } from '../support/config.js';
 import { checkFailure, record } from '../support/checks.js';
-import { readSettings, SettingError } from '../support/settings.js';
+import { readSettings, SettingError, type Settings } from '../support/settings.js';
 
 const env = inject('runEnv');
-const { problems } = checkEndpointEnv(env);
+const { problems, entityProblems } = checkEndpointEnv(env);
+
+/** Settings for judging, or the defaults when they are invalid (the settings check reports that). */
+function settingsOrDefaults(): Settings {
+  try {
+    return readSettings(env);
+  } catch {
+    return readSettings({});
+  }
+}
 
 function expectNoProblems(variable: string, found: ConfigProblem[]): void {
   const mine = found.filter((p) => p.variable === variable);
@@ -62,6 +71,42 @@ describe('Environment', () => {
       await record(ctx, { id: `environment.${variable.toLowerCase()}`, measured: { topic: env[variable]?.trim() ?? '' }, thresholds: {}, warnings: [] });
     });
   }
+
+  test('FABRIC_ORDERS_BOOTSTRAP, FABRIC_ORDERS_USERNAME and FABRIC_ORDERS_PASSWORD, when set, describe the orders topic\'s own custom endpoint', async (ctx) => {
+    for (const variable of ORDERS_VARIABLES) expectNoProblems(variable, problems);
+    const own = ORDERS_VARIABLES.filter((v) => env[v]?.trim());
+    const cs = env.FABRIC_ORDERS_PASSWORD?.trim() ? parseConnectionString(env.FABRIC_ORDERS_PASSWORD, 'FABRIC_ORDERS_PASSWORD').info : undefined;
+    await record(ctx, {
+      id: 'environment.orders-endpoint',
+      measured: {
+        'orders endpoint': own.length ? `its own (${own.join(', ')})` : 'the main one (FABRIC_KAFKA_*)',
+        ...(cs ? { 'orders endpoint host': cs.endpointHost, 'orders key name': cs.keyName, 'orders entity path': cs.entityPath ?? '(none)' } : {}),
+      },
+      thresholds: {},
+      warnings: [],
+    });
+  });
+
+  test('each connection string with an EntityPath is used for that topic only (one key, one event hub, as on Eventstream)', async (ctx) => {
+    const consumer = checkConsumerEnv(env);
+    const found = [...entityProblems, ...consumer.entityProblems];
+    const policy = settingsOrDefaults().ENTITY_PATH_CHECK;
+    await record(ctx, {
+      id: 'environment.entity-path',
+      measured: { 'keys scoped to another topic': found.length },
+      thresholds: { 'keys scoped to another topic': 0, policy },
+      warnings: policy === 'warn' ? found.map(formatProblem) : [],
+    });
+    if (found.length > 0 && policy === 'fail') {
+      throw checkFailure({
+        what: found.map(formatProblem).join('\n'),
+        measured: { 'keys scoped to another topic': found.length },
+        thresholds: { 'keys scoped to another topic': 0 },
+        cause: 'a connection string carries an EntityPath (a key for one event hub) and is used for a topic with another name; Event Hubs would answer TOPIC_AUTHORIZATION_FAILED',
+        hint: 'pick one of the three setups above (README: "One key, one event hub"); READINESS_ENTITY_PATH_CHECK=warn lets the run go on to meet the endpoint\'s own answer',
+      });
+    }
+  });
 
   test('FABRIC_KAFKA_CA_FILE, when set, is a readable PEM file', async (ctx) => {
     expectNoProblems('FABRIC_KAFKA_CA_FILE', problems);

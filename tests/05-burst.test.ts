@@ -49,10 +49,10 @@ function expectAllAcknowledged(what: string, r: BurstResult, measured: Record<st
 }
 
 describe('Burst', () => {
-  check('acknowledges every order sent with random 50-300 ms gaps', async ({ producer, endpoint, settings, runId, throttle, recordCheck, progress }) => {
+  check('acknowledges every order sent with random 50-300 ms gaps', async ({ ordersProducer, endpoint, settings, runId, throttle, recordCheck, progress }) => {
     const { PACED_MIN_GAP_MS: min, PACED_MAX_GAP_MS: max } = settings;
     const ticker = progress('burst.paced');
-    const r = await runBurst(producer, {
+    const r = await runBurst(ordersProducer, {
       topic: endpoint.topics.orders,
       events: settings.PACED_EVENTS,
       make: (i) => ({ value: JSON.stringify(orderEvent(i, runId)) }),
@@ -69,9 +69,9 @@ describe('Burst', () => {
     expectAllAcknowledged('paced burst', r, measured, settings.BURST_TIMEOUT_MS);
   }, TIMEOUT);
 
-  check('absorbs a max-rate burst: every event acknowledged, throughput, ack p99 and throttling within limits', async ({ producer, endpoint, settings, runId, throttle, recordCheck, progress }) => {
+  check('absorbs a max-rate burst: every event acknowledged, throughput, ack p99 and throttling within limits', async ({ ordersProducer, endpoint, settings, runId, throttle, recordCheck, progress }) => {
     const ticker = progress('burst.max-rate');
-    const r = await runBurst(producer, {
+    const r = await runBurst(ordersProducer, {
       topic: endpoint.topics.orders,
       events: settings.BURST_EVENTS,
       make: (i) => ({ key: `order-${i % 64}`, value: JSON.stringify(orderEvent(i, runId, settings.BURST_EVENT_BYTES)) }),

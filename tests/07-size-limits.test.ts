@@ -10,7 +10,7 @@ import { orderEvent } from '../support/payloads.js';
 import { sendEvent } from '../support/producer.js';
 
 describe('Size limits', () => {
-  check('accepts an event just under the 1 MB limit', async ({ producer, endpoint, settings, runId, recordCheck }) => {
+  check('accepts an event just under the 1 MB limit', async ({ ordersProducer: producer, endpoint, settings, runId, recordCheck }) => {
     const bytes = settings.SIZE_ACCEPTED_BYTES;
     try {
       const ack = await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(0, runId, bytes) });
@@ -20,7 +20,7 @@ describe('Size limits', () => {
     }
   }, TIMEOUT);
 
-  check(`refuses an event over the limit (${MAX_MESSAGE_BYTES} bytes) without hanging or retrying forever`, async ({ producer, endpoint, settings, runId, recordCheck }) => {
+  check(`refuses an event over the limit (${MAX_MESSAGE_BYTES} bytes) without hanging or retrying forever`, async ({ ordersProducer: producer, endpoint, settings, runId, recordCheck }) => {
     const bytes = settings.SIZE_REFUSED_BYTES;
     const start = performance.now();
     let refusal: unknown;

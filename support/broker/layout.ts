@@ -48,10 +48,13 @@ export const MAX_MESSAGE_BYTES = 1_046_528;
 
 export const LOCAL_KEY_NAME = 'key_local';
 
-/** A connection string of Eventstream's shape, with a fresh random key for each broker. */
-export function localConnectionString(entityPath: string): string {
+/**
+ * A connection string of Eventstream's shape, with a fresh random key for each broker. Without an entity it is a
+ * namespace-level key, which reaches every topic (one of the setups that is valid on Eventstream).
+ */
+export function localConnectionString(entityPath?: string): string {
   const key = randomBytes(32).toString('base64');
-  const value = `Endpoint=sb://localhost/;SharedAccessKeyName=${LOCAL_KEY_NAME};SharedAccessKey=${key};EntityPath=${entityPath}`;
+  const value = `Endpoint=sb://localhost/;SharedAccessKeyName=${LOCAL_KEY_NAME};SharedAccessKey=${key}${entityPath ? `;EntityPath=${entityPath}` : ''}`;
   registerSecret(value);
   return value;
 }
@@ -134,7 +137,7 @@ export function brokerCredentials(dir: string, topics: readonly TopicSpec[], tls
   const server = tls?.server ?? issueServerCert(ca, { hosts: ['localhost', '127.0.0.1'] });
   const caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, ca.certPem);
-  return { ca, caFile, keystorePem: `${server.keyPem}${server.certPem}`, connectionString: localConnectionString(topics[0]?.name ?? 'telemetry') };
+  return { ca, caFile, keystorePem: `${server.keyPem}${server.certPem}`, connectionString: localConnectionString() };
 }
 
 /**

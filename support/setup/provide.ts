@@ -39,7 +39,7 @@ export async function provideEndpoint(project: TestProject, profile: Profile, en
   project.provide('journalFile', join(journalDir, 'journal.jsonl'));
   let preflight: Preflight | null = null;
   let skipped = '';
-  const { config, problems } = checkEndpointEnv(runEnv, project.config.root);
+  const { config, problems, entityProblems } = checkEndpointEnv(runEnv, project.config.root);
   let settings: ReturnType<typeof readSettings> | undefined;
   try {
     settings = readSettings(runEnv);
@@ -47,7 +47,9 @@ export async function provideEndpoint(project: TestProject, profile: Profile, en
     skipped = `settings are invalid: ${(error as Error).message}`;
   }
   if (!config) skipped = `configuration is invalid: ${problems.map(formatProblem).join('; ')}`;
-  if (config && settings) {
+  // A key scoped to another event hub would only meet TOPIC_AUTHORIZATION_FAILED: judged before the network.
+  else if (entityProblems.length > 0 && settings?.ENTITY_PATH_CHECK !== 'warn') skipped = `a connection string is scoped to another topic: ${entityProblems.map(formatProblem).join('; ')}`;
+  if (config && settings && !skipped) {
     const line = (s: string) => process.stderr.write(`[readiness ${profile}] ${redact(s)}\n`);
     preflight = await runPreflight(config, {
       settings,
