@@ -132,7 +132,7 @@ export interface BrokerCredentials {
 }
 
 /** A run-local CA and server certificate (or the ones given, e.g. expired on purpose), and a fresh connection string. */
-export function brokerCredentials(dir: string, topics: readonly TopicSpec[], tls?: { ca: CertificateAuthority; server: KeyAndCert }): BrokerCredentials {
+export function brokerCredentials(dir: string, _topics: readonly TopicSpec[], tls?: { ca: CertificateAuthority; server: KeyAndCert }): BrokerCredentials {
   const ca = tls?.ca ?? createCa();
   const server = tls?.server ?? issueServerCert(ca, { hosts: ['localhost', '127.0.0.1'] });
   const caFile = join(dir, 'ca.pem');
