@@ -1,7 +1,9 @@
 // Turns a raw failure (socket, TLS, kafkajs) into a class, a likely cause and what to do about it.
+import { kafkaErrorByCode, kafkaErrorByType, kafkaErrorInText, type KafkaErrorClass, type KafkaErrorInfo } from './kafka-errors.js';
 import { redact } from './redact.js';
 
 export type FailureClass =
+  | KafkaErrorClass
   | 'dns'
   | 'tcp-refused'
   | 'tcp-timeout'
@@ -33,7 +35,9 @@ export interface Diagnosis {
 
 interface ErrorLike {
   message?: string;
-  code?: string;
+  code?: string | number;
+  /** Kafka's numeric error code, as the preflight's wire client reports it. */
+  errorCode?: number;
   type?: string;
   name?: string;
   cause?: unknown;
@@ -151,13 +155,30 @@ const RULES: ReadonlyArray<{ test: (text: string, codes: string[]) => boolean; f
   },
 ];
 
+/** The Kafka protocol error in a cause chain: by kafkajs' `type`, by numeric code, or named in a message. */
+function kafkaError(links: readonly ErrorLike[], text: string): KafkaErrorInfo | undefined {
+  for (const e of links) {
+    const byType = typeof e.type === 'string' ? kafkaErrorByType(e.type) : undefined;
+    if (byType) return byType;
+    const code = typeof e.errorCode === 'number' ? e.errorCode : e.name === 'KafkaJSProtocolError' && typeof e.code === 'number' ? e.code : undefined;
+    const byCode = code !== undefined ? kafkaErrorByCode(code) : undefined;
+    if (byCode) return byCode;
+  }
+  return kafkaErrorInText(text);
+}
+
 /** Classifies an error. Codes and names anywhere in the cause chain are taken into account. */
 export function diagnose(error: unknown): Diagnosis {
   const links = chain(error);
   const codes = links.flatMap((e) => [e.code, e.type, e.name].filter((x): x is string => typeof x === 'string'));
   const text = links.map((e) => e.message ?? '').join(' | ') || String(error);
   const detail = redact(links[0]?.message ?? String(error));
-  for (const rule of RULES) {
+  const [firewall, ...rest] = RULES;
+  // The firewall's refusal arrives as TOPIC_AUTHORIZATION_FAILED: its wording decides before the code does.
+  if (firewall?.test(text, codes)) return { failureClass: firewall.failureClass, cause: firewall.cause, hint: firewall.hint, detail };
+  const kafka = kafkaError(links, text);
+  if (kafka) return { failureClass: kafka.failureClass, cause: kafka.cause, hint: kafka.hint, detail };
+  for (const rule of rest) {
     if (rule.test(text, codes)) return { failureClass: rule.failureClass, cause: rule.cause, hint: rule.hint, detail };
   }
   return { failureClass: 'unknown', cause: 'an unexpected error', hint: 'see the detail; rerun with READINESS_KAFKA_LOG=debug for client logs', detail };
