@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     );
     const bootstrap = `localhost:${broker.saslPort}`;
     const kafka = createKafka(config, settings, { clientId: 'bench' });
-    const producer = createProducer(kafka);
+    const producer = createProducer(kafka, settings);
     await withDeadline(producer.connect(), 10000, 'bench producer connect');
 
     const throughput: Record<string, { ours: Throughput[]; theirs: Throughput[]; tuned: Throughput[] }> = {};
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     const consumer = checkConsumerEnv({ ...env, FABRIC_CONSUMER_TOPIC: 'bench-e2e' }).config;
     if (!consumer) throw new Error('no consumer config for the round trip');
     for (let pass = 1; pass <= ROUNDS; pass++) {
-      const p = createProducer(kafka);
+      const p = createProducer(kafka, settings);
       await p.connect();
       const rt = await roundTrip({
         producer: p,

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import type { Env } from './settings.js';
+import { CONNECTION_STRING_USERNAME, EVENTSTREAM_PORT } from './eventstream.js';
 import { checkFileSetting, PathSettingError } from './paths.js';
 import { registerSecret } from './redact.js';
 
@@ -12,9 +13,9 @@ export const SECRET_VARIABLES: readonly string[] = ['FABRIC_KAFKA_PASSWORD', 'FA
 /** Points at one .env file to use instead of ./.env, e.g. .env.prod for a second Eventstream. */
 export const ENV_FILE_VARIABLE = 'EVENTSTREAM_ENV_FILE';
 
-export const DEFAULT_PORT = 9093;
-/** Event Hubs' Kafka surface expects this literal username with a connection string as password. */
-export const CONNECTION_STRING_USERNAME = '$ConnectionString';
+/** FABRIC_KAFKA_PORT's default: Event Hubs' Kafka port. */
+export const DEFAULT_PORT = EVENTSTREAM_PORT;
+export { CONNECTION_STRING_USERNAME };
 
 export interface BrokerAddress {
   readonly host: string;

@@ -64,7 +64,7 @@ export const check = base.extend<CheckFixtures>({
 
 /** A connected producer for the duration of `use`, disconnected (bounded) even when the check fails. */
 async function withConnectedProducer(kafka: Kafka, settings: Settings, use: (p: Producer) => Promise<void>): Promise<void> {
-  const producer = createProducer(kafka);
+  const producer = createProducer(kafka, settings);
   try {
     await withDeadline(producer.connect(), settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'producer connect');
     await use(producer);
@@ -86,9 +86,10 @@ export function collectionSettings(): Settings {
  * Vitest timeouts for the longer checks, always above the sum of the check's own deadlines, so a slow endpoint
  * fails with the check's measured values and diagnosis rather than a bare "Test timed out".
  */
-export function checkTimeouts(s: Settings): { burst: number; roundTrip: number; sizeLimits: number } {
+export function checkTimeouts(s: Settings): { send: number; burst: number; roundTrip: number; sizeLimits: number } {
   const setup = s.KAFKA_CONNECT_TIMEOUT_MS * 2 + 10_000;
   return {
+    send: setup + s.SEND_TIMEOUT_MS + 5000,
     burst: setup + s.BURST_TIMEOUT_MS + s.SEND_TIMEOUT_MS,
     roundTrip: setup + s.KAFKA_CONNECT_TIMEOUT_MS * 4 + s.KAFKA_REQUEST_TIMEOUT_MS * 4 + s.ROUND_TRIP_TIMEOUT_MS * 2 + s.SEND_TIMEOUT_MS + 10_000,
     sizeLimits: setup + s.SEND_TIMEOUT_MS * 2,

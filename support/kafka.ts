@@ -61,5 +61,4 @@ export function createKafka(config: Pick<EndpointConfig, 'brokers' | 'username' 
   return new Kafka(kafkaConfig);
 }
 
-/** Settings Microsoft recommends for Event Hubs: refresh metadata before the 240 s idle cut-off. */
-export const EVENT_HUBS_METADATA_MAX_AGE_MS = 180000;
+

@@ -2,28 +2,20 @@
 import { promises as dns } from 'node:dns';
 import { connect as netConnect, isIP } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
-import type { Admin } from 'kafkajs';
-import { describeEndpoint, type BrokerAddress, type EndpointConfig } from './config.js';
+import { describeEndpoint, sameConnection, type BrokerAddress, type Connection, type EndpointConfig } from './config.js';
 import { DeadlineError, elapsedMs, withDeadline } from './deadline.js';
 import { diagnose, type Diagnosis } from './diagnosis.js';
 import type { Measured } from './format.js';
+import { kafkaErrorByCode } from './kafka-errors.js';
 import { createKafka, tlsOptions } from './kafka.js';
 import type { Settings } from './settings.js';
+import { KafkaProtocolError, WireConnection, type MetadataResult } from './wire.js';
 
 export type { Measured } from './format.js';
 
 export const STAGES = ['dns', 'tcp', 'tls', 'sasl', 'metadata', 'brokers', 'topics'] as const;
 export type StageName = (typeof STAGES)[number];
 
-export const STAGE_TITLES: Record<StageName, string> = {
-  dns: 'DNS: every bootstrap host name resolves',
-  tcp: 'TCP: the bootstrap port accepts connections',
-  tls: 'TLS: the certificate is trusted, matches the host, uses TLS 1.2+ and is not near expiry',
-  sasl: 'SASL: the endpoint accepts the PLAIN login',
-  metadata: 'Metadata: the endpoint lists its brokers',
-  brokers: 'Brokers: every advertised broker address is reachable from this runner',
-  topics: 'Topics: the configured telemetry and orders topics exist',
-};
 
 export interface StageResult {
   readonly stage: StageName;
@@ -185,158 +177,269 @@ interface StageOutcome {
   readonly warnings?: string[];
 }
 
+/** One connection the checks use, with the topics read and written through it. */
+interface Route {
+  readonly connection: Connection;
+  readonly topics: ReadonlyArray<{ readonly role: 'telemetry' | 'orders'; readonly topic: string }>;
+}
+
+/** What the stages share: each reads what the stages before it found. Nothing else is shared. */
+interface PreflightState {
+  readonly config: EndpointConfig;
+  readonly settings: Settings;
+  /** Distinct connections: one, or two when orders has its own custom endpoint. */
+  readonly routes: readonly Route[];
+  /** Every bootstrap address of every route, without repeats. */
+  readonly bootstrap: readonly BrokerAddress[];
+  /** Filled by the metadata stage: each route's answer to its named-topic Metadata request. */
+  readonly metadata: Map<Route, MetadataResult>;
+  /** Filled by the metadata stage: every broker address the routes advertise. */
+  advertised: BrokerAddress[];
+}
+
+function routesOf(config: EndpointConfig): Route[] {
+  const telemetry = { role: 'telemetry' as const, topic: config.topics.telemetry };
+  const orders = { role: 'orders' as const, topic: config.topics.orders };
+  if (sameConnection(config, config.orders)) return [{ connection: config, topics: [telemetry, orders] }];
+  return [
+    { connection: config, topics: [telemetry] },
+    { connection: config.orders, topics: [orders] },
+  ];
+}
+
+function uniqueAddresses(addresses: readonly BrokerAddress[]): BrokerAddress[] {
+  const seen = new Map<string, BrokerAddress>();
+  for (const a of addresses) seen.set(`${a.host}:${a.port}`, a);
+  return [...seen.values()];
+}
+
+/** "key_x (EntityPath=telemetry)" for messages about a route's key; never the key itself. */
+function keyOf(route: Route): string {
+  const cs = route.connection.connectionString;
+  if (!cs) return `the user from ${route.connection.from.username}`;
+  return `key ${cs.keyName} from ${route.connection.from.password} (${cs.entityPath ? `EntityPath=${cs.entityPath}` : 'namespace-level, no EntityPath'})`;
+}
+
+async function resolveBootstrapHosts(state: PreflightState): Promise<StageOutcome> {
+  const measured: Measured = {};
+  for (const host of new Set(state.bootstrap.map((b) => b.host))) {
+    const r = await probeDns(host, state.settings);
+    measured[`${host} addresses`] = r.addresses.join(' ');
+    measured[`${host} lookup ms`] = r.ms;
+  }
+  return { message: `resolved ${Object.keys(measured).length / 2} host(s)`, measured };
+}
+
+async function connectBootstrapPorts(state: PreflightState): Promise<StageOutcome> {
+  const { settings } = state;
+  const measured: Measured = {};
+  for (const b of state.bootstrap) {
+    const { ms } = await probeTcp(b, settings);
+    measured[`${b.host}:${b.port} connect ms`] = ms;
+    if (ms > settings.TCP_MAX_CONNECT_MS) {
+      throw new StageFailure(`TCP connect to ${b.host}:${b.port} took ${ms} ms, over the ${settings.TCP_MAX_CONNECT_MS} ms limit`, measured, {
+        ...diagnose(codedError('slow connect', 'ETIMEDOUT')),
+        detail: `connect took ${ms} ms`,
+      });
+    }
+  }
+  return { message: `connected to ${state.bootstrap.length} bootstrap address(es)`, measured, thresholds: { 'max connect ms': settings.TCP_MAX_CONNECT_MS } };
+}
+
+async function judgeBootstrapTls(state: PreflightState): Promise<StageOutcome> {
+  return tlsStage(state.bootstrap, state.config, state.settings);
+}
+
+/** Logs in with kafkajs, the client every later check uses, once per distinct connection. */
+async function loginWithSasl(state: PreflightState): Promise<StageOutcome> {
+  const { settings } = state;
+  const measured: Measured = { mechanism: 'PLAIN' };
+  for (const route of state.routes) {
+    const prefix = state.routes.length > 1 ? `${route.topics.map((t) => t.role).join('+')} ` : '';
+    const start = performance.now();
+    const admin = createKafka(route.connection, settings, { clientId: 'readiness-preflight' }).admin();
+    try {
+      // SASL only: admin.connect() sends ApiVersions, SaslHandshake and SaslAuthenticate, no Metadata.
+      await withDeadline(admin.connect(), settings.KAFKA_CONNECT_TIMEOUT_MS * 2, `SASL login with ${keyOf(route)}`);
+    } catch (error) {
+      const d = diagnose(error);
+      throw new StageFailure(`login with ${keyOf(route)} to ${describeEndpoint(route.connection)}: ${d.detail}`, measured, d);
+    } finally {
+      await withDeadline(admin.disconnect(), 3000, 'admin disconnect').catch(() => undefined);
+    }
+    measured[`${prefix}login ms`] = elapsedMs(start);
+    measured[`${prefix}key name`] = route.connection.connectionString?.keyName ?? '';
+  }
+  const user = state.config.username === '$ConnectionString' ? '$ConnectionString' : 'the configured user';
+  return { message: `logged in as ${user}${state.routes.length > 1 ? ` on ${state.routes.length} endpoints` : ''}`, measured };
+}
+
+/**
+ * A Metadata request that names the configured topics, never one for all topics: an entity-scoped Event Hubs key
+ * may be refused or shown nothing there. The brokers the checks will talk to come from this answer.
+ */
+async function listBrokersForTopics(state: PreflightState): Promise<StageOutcome> {
+  const { settings } = state;
+  const measured: Measured = {};
+  for (const route of state.routes) {
+    const first = route.connection.brokers[0];
+    if (!first) throw new Error('a connection without a bootstrap address');
+    const what = `metadata for ${route.topics.map((t) => t.topic).join(', ')} from ${first.host}:${first.port}`;
+    const start = performance.now();
+    let conn: WireConnection | undefined;
+    try {
+      conn = await withDeadline(
+        WireConnection.open({ host: first.host, port: first.port, tls: { ca: tlsOptions(route.connection).ca } }, 'readiness-preflight', settings.KAFKA_CONNECT_TIMEOUT_MS),
+        settings.KAFKA_CONNECT_TIMEOUT_MS + 500,
+        `connecting for ${what}`,
+      );
+      const c = conn;
+      await withDeadline(c.loginPlain(route.connection.username, route.connection.password), settings.KAFKA_CONNECT_TIMEOUT_MS, `login for ${what}`);
+      const result = await withDeadline(c.metadata(route.topics.map((t) => t.topic)), settings.PREFLIGHT_REQUEST_TIMEOUT_MS, what);
+      state.metadata.set(route, result);
+      measured[`${state.routes.length > 1 ? `${route.topics.map((t) => t.role).join('+')} ` : ''}metadata ms`] = elapsedMs(start);
+    } catch (error) {
+      const d = diagnose(error);
+      throw new StageFailure(`${what}: ${d.detail}`, measured, d);
+    } finally {
+      conn?.close();
+    }
+  }
+  const results = [...state.metadata.values()];
+  state.advertised = uniqueAddresses(results.flatMap((r) => r.brokers.map((b) => ({ host: b.host, port: b.port }))));
+  if (state.advertised.length === 0) {
+    throw new StageFailure('the endpoint listed no brokers', { ...measured, brokers: 0 }, diagnose(new Error('metadata listed no brokers')));
+  }
+  return {
+    message: `${state.advertised.length} broker(s) advertised`,
+    measured: {
+      ...measured,
+      brokers: state.advertised.length,
+      advertised: state.advertised.map((b) => `${b.host}:${b.port}`).join(' '),
+      controller: results[0]?.controllerId ?? -1,
+      'request names its topics': true,
+    },
+  };
+}
+
+async function reachAdvertisedBrokers(state: PreflightState): Promise<StageOutcome> {
+  const { settings, config } = state;
+  const advertised = state.advertised;
+  const measured: Measured = {};
+  const results = await Promise.allSettled(
+    advertised.map(async (b) => {
+      await probeDns(b.host, settings);
+      const facts = await withDeadline(probeTlsFacts(b, config, settings), settings.TLS_TIMEOUT_MS + 500, `TLS handshake with ${b.host}:${b.port}`);
+      judgeTls(facts, b.host, settings);
+      measured[`${b.host}:${b.port} handshake ms`] = facts.handshakeMs;
+    }),
+  );
+  const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ broker: advertised[i], error: r.reason as unknown }] : []));
+  const firstFailure = failures[0];
+  if (firstFailure) {
+    const d = diagnose(firstFailure.error);
+    const names = failures.map((f) => `${f.broker?.host}:${f.broker?.port}`).join(', ');
+    throw new StageFailure(
+      `${failures.length} of ${advertised.length} advertised broker(s) unreachable from this runner (${names}): ${d.detail}`,
+      { ...measured, unreachable: failures.length, advertised: advertised.length },
+      { ...d, hint: `the bootstrap answers but the brokers it advertises do not; ${d.hint}` },
+    );
+  }
+  return { message: `all ${advertised.length} advertised broker(s) reachable`, measured };
+}
+
+/** Judges each topic from its route's Metadata answer: present with partitions, missing, or denied to the key. */
+async function judgeConfiguredTopics(state: PreflightState): Promise<StageOutcome> {
+  const measured: Measured = {};
+  for (const route of state.routes) {
+    const answer = state.metadata.get(route);
+    for (const { role, topic } of route.topics) {
+      const found = answer?.topics.find((t) => t.name === topic);
+      const errorCode = found ? found.errorCode : 3;
+      if (errorCode !== 0) {
+        const kafka = kafkaErrorByCode(errorCode);
+        const d = diagnose(new KafkaProtocolError(errorCode, kafka?.type ?? `error ${errorCode}`, `${kafka?.type ?? `error ${errorCode}`} for topic ${topic}`));
+        const scoped = route.connection.connectionString?.entityPath;
+        // Event Hubs scopes a key with an EntityPath to that one event hub: say which key was denied, and why.
+        const hint =
+          d.failureClass === 'authorization' && scoped && scoped !== topic
+            ? `the ${keyOf(route)} reaches only "${scoped}", not "${topic}": use that topic, a second custom endpoint's key (FABRIC_ORDERS_*), or a namespace-level key`
+            : d.hint;
+        throw new StageFailure(`${role} topic "${topic}" with ${keyOf(route)}: ${d.detail}`, measured, { ...d, hint });
+      }
+      measured[`${role} topic`] = topic;
+      measured[`${role} partitions`] = found?.partitions ?? 0;
+    }
+  }
+  const { telemetry, orders } = state.config.topics;
+  return {
+    message: `telemetry "${telemetry}" has ${measured['telemetry partitions']} partition(s), orders "${orders}" has ${measured['orders partitions']}`,
+    measured,
+  };
+}
+
+/** The stages in order, each title beside the function that decides it (the JUnit test names are these titles). */
+export const PREFLIGHT_STAGES: ReadonlyArray<{ readonly stage: StageName; readonly title: string; readonly run: (state: PreflightState) => Promise<StageOutcome> }> = [
+  { stage: 'dns', title: 'DNS: every bootstrap host name resolves', run: resolveBootstrapHosts },
+  { stage: 'tcp', title: 'TCP: the bootstrap port accepts connections', run: connectBootstrapPorts },
+  { stage: 'tls', title: 'TLS: the certificate is trusted, matches the host, uses TLS 1.2+ and is not near expiry', run: judgeBootstrapTls },
+  { stage: 'sasl', title: 'SASL: the endpoint accepts the PLAIN login', run: loginWithSasl },
+  { stage: 'metadata', title: 'Metadata: the endpoint lists its brokers', run: listBrokersForTopics },
+  { stage: 'brokers', title: 'Brokers: every advertised broker address is reachable from this runner', run: reachAdvertisedBrokers },
+  { stage: 'topics', title: 'Topics: the configured telemetry and orders topics exist', run: judgeConfiguredTopics },
+];
+
+/** Each stage's title (its JUnit test name), from the table above. */
+export const STAGE_TITLES = Object.fromEntries(PREFLIGHT_STAGES.map((s) => [s.stage, s.title])) as Record<StageName, string>;
+
 /**
  * Runs the stages in order against the endpoint; after the first failure the rest are "not-run"
  * with the reason, so a dead endpoint is judged within a few timeouts rather than many.
  */
 export async function runPreflight(config: EndpointConfig, options: PreflightOptions): Promise<Preflight> {
-  const { settings } = options;
-  const endpoint = describeEndpoint(config);
+  const routes = routesOf(config);
+  const state: PreflightState = {
+    config,
+    settings: options.settings,
+    routes,
+    bootstrap: uniqueAddresses(routes.flatMap((r) => r.connection.brokers)),
+    metadata: new Map(),
+    advertised: [],
+  };
   const stages: StageResult[] = [];
   let failed: StageName | undefined;
-  let admin: Admin | undefined;
-  const first = config.brokers[0];
-  if (!first) throw new Error('runPreflight needs at least one broker');
-  let advertised: BrokerAddress[] = [];
-
-  const run = async (stage: StageName, body: () => Promise<StageOutcome>): Promise<void> => {
-    const start = performance.now();
-    let result: StageResult;
-    if (failed) {
-      result = {
-        stage,
-        status: 'not-run',
-        message: `not run: ${STAGE_TITLES[failed].split(':')[0]} failed first`,
-        measured: {},
-        thresholds: {},
-        warnings: [],
-        durationMs: 0,
-      };
-    } else {
-      try {
-        const outcome = await body();
-        result = { stage, status: 'pass', thresholds: {}, warnings: [], ...outcome, durationMs: elapsedMs(start) };
-      } catch (error) {
-        failed = stage;
-        const diagnosis = error instanceof StageFailure ? error.diagnosis : diagnose(error);
-        result = {
-          stage,
-          status: 'fail',
-          message: error instanceof StageFailure ? error.message : diagnosis.detail,
-          measured: error instanceof StageFailure ? error.measured : {},
-          thresholds: {},
-          warnings: [],
-          diagnosis,
-          durationMs: elapsedMs(start),
-        };
-      }
-    }
+  for (const { stage, run } of PREFLIGHT_STAGES) {
+    const result = failed ? notRunAfter(stage, failed) : await runStage(stage, () => run(state));
+    if (result.status === 'fail') failed = stage;
     stages.push(result);
     options.onStage?.(result);
-  };
-
-  await run('dns', async () => {
-    const measured: Measured = {};
-    for (const host of new Set(config.brokers.map((b) => b.host))) {
-      const r = await probeDns(host, settings);
-      measured[`${host} addresses`] = r.addresses.join(' ');
-      measured[`${host} lookup ms`] = r.ms;
-    }
-    return { message: `resolved ${Object.keys(measured).length / 2} host(s)`, measured };
-  });
-
-  await run('tcp', async () => {
-    const measured: Measured = {};
-    for (const b of config.brokers) {
-      const { ms } = await probeTcp(b, settings);
-      measured[`${b.host}:${b.port} connect ms`] = ms;
-      if (ms > settings.TCP_MAX_CONNECT_MS) {
-        throw new StageFailure(`TCP connect to ${b.host}:${b.port} took ${ms} ms, over the ${settings.TCP_MAX_CONNECT_MS} ms limit`, measured, {
-          ...diagnose(codedError('slow connect', 'ETIMEDOUT')),
-          detail: `connect took ${ms} ms`,
-        });
-      }
-    }
-    return { message: `connected to ${config.brokers.length} bootstrap address(es)`, measured, thresholds: { 'max connect ms': settings.TCP_MAX_CONNECT_MS } };
-  });
-
-  await run('tls', async () => tlsStage(config.brokers, config, settings));
-
-  await run('sasl', async () => {
-    const start = performance.now();
-    admin = createKafka(config, settings, { clientId: 'readiness-preflight' }).admin();
-    const a = admin;
-    await withDeadline(a.connect(), settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'SASL login and first metadata request');
-    return {
-      message: `logged in as ${config.username === '$ConnectionString' ? '$ConnectionString' : 'the configured user'}`,
-      measured: { 'login ms': elapsedMs(start), mechanism: 'PLAIN', 'key name': config.connectionString?.keyName ?? '' },
-    };
-  });
-
-  await run('metadata', async () => {
-    const a = admin as Admin;
-    const cluster = await withDeadline(a.describeCluster(), settings.KAFKA_REQUEST_TIMEOUT_MS, 'metadata (describeCluster) request');
-    advertised = cluster.brokers.map((b) => ({ host: b.host, port: b.port }));
-    if (advertised.length === 0) {
-      throw new StageFailure('the endpoint listed no brokers', { brokers: 0 }, diagnose(new Error('metadata listed no brokers')));
-    }
-    return {
-      message: `${advertised.length} broker(s) advertised`,
-      measured: { brokers: advertised.length, advertised: advertised.map((b) => `${b.host}:${b.port}`).join(' '), controller: cluster.controller ?? -1 },
-    };
-  });
-
-  await run('brokers', async () => {
-    const measured: Measured = {};
-    const results = await Promise.allSettled(
-      advertised.map(async (b) => {
-        await probeDns(b.host, settings);
-        const facts = await withDeadline(probeTlsFacts(b, config, settings), settings.TLS_TIMEOUT_MS + 500, `TLS handshake with ${b.host}:${b.port}`);
-        judgeTls(facts, b.host, settings);
-        measured[`${b.host}:${b.port} handshake ms`] = facts.handshakeMs;
-      }),
-    );
-    const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ broker: advertised[i], error: r.reason as unknown }] : []));
-    const firstFailure = failures[0];
-    if (firstFailure) {
-      const d = diagnose(firstFailure.error);
-      const names = failures.map((f) => `${f.broker?.host}:${f.broker?.port}`).join(', ');
-      throw new StageFailure(
-        `${failures.length} of ${advertised.length} advertised broker(s) unreachable from this runner (${names}): ${d.detail}`,
-        { ...measured, unreachable: failures.length, advertised: advertised.length },
-        { ...d, hint: `the bootstrap answers but the brokers it advertises do not; ${d.hint}` },
-      );
-    }
-    return { message: `all ${advertised.length} advertised broker(s) reachable`, measured };
-  });
-
-  await run('topics', async () => {
-    const a = admin as Admin;
-    const measured: Measured = {};
-    for (const [role, topic] of [
-      ['telemetry', config.topics.telemetry],
-      ['orders', config.topics.orders],
-    ] as const) {
-      try {
-        const md = await withDeadline(a.fetchTopicMetadata({ topics: [topic] }), settings.KAFKA_REQUEST_TIMEOUT_MS, `metadata for topic ${topic}`);
-        measured[`${role} topic`] = topic;
-        measured[`${role} partitions`] = md.topics[0]?.partitions.length ?? 0;
-      } catch (error) {
-        const d = diagnose(error);
-        throw new StageFailure(`${role} topic "${topic}": ${d.detail}`, measured, d);
-      }
-    }
-    return {
-      message: `telemetry "${config.topics.telemetry}" has ${measured['telemetry partitions']} partition(s), orders "${config.topics.orders}" has ${measured['orders partitions']}`,
-      measured,
-    };
-  });
-
-  if (admin) {
-    const a = admin;
-    await withDeadline(a.disconnect(), 3000, 'admin disconnect').catch(() => undefined);
   }
+  const endpoint = routes.map((r) => describeEndpoint(r.connection)).join(' + ');
   return { endpoint, stages, ok: failed === undefined, failedStage: failed };
+}
+
+function notRunAfter(stage: StageName, failed: StageName): StageResult {
+  return { stage, status: 'not-run', message: `not run: ${STAGE_TITLES[failed].split(':')[0]} failed first`, measured: {}, thresholds: {}, warnings: [], durationMs: 0 };
+}
+
+async function runStage(stage: StageName, body: () => Promise<StageOutcome>): Promise<StageResult> {
+  const start = performance.now();
+  try {
+    const outcome = await body();
+    return { stage, status: 'pass', thresholds: {}, warnings: [], ...outcome, durationMs: elapsedMs(start) };
+  } catch (error) {
+    const diagnosis = error instanceof StageFailure ? error.diagnosis : diagnose(error);
+    return {
+      stage,
+      status: 'fail',
+      message: error instanceof StageFailure ? error.message : diagnosis.detail,
+      measured: error instanceof StageFailure ? error.measured : {},
+      thresholds: {},
+      warnings: [],
+      diagnosis,
+      durationMs: elapsedMs(start),
+    };
+  }
 }
 
 async function tlsStage(brokers: readonly BrokerAddress[], config: EndpointConfig, settings: Settings): Promise<StageOutcome> {

@@ -2,16 +2,16 @@
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { elapsedMs, withDeadline } from './deadline.js';
 import { diagnose, type Diagnosis } from './diagnosis.js';
-import { EVENT_HUBS_METADATA_MAX_AGE_MS } from './kafka.js';
 import type { Settings } from './settings.js';
 import { rate, summarize, type LatencySummary } from './stats.js';
 
-export function createProducer(kafka: Kafka): Producer {
+export function createProducer(kafka: Kafka, settings: Settings): Producer {
   return kafka.producer({
     allowAutoTopicCreation: false,
     // Java's murmur2 partitioner, so keys land where producers in other languages put them.
     createPartitioner: Partitioners.DefaultPartitioner,
-    metadataMaxAge: EVENT_HUBS_METADATA_MAX_AGE_MS,
+    // Refresh before Event Hubs closes idle connections (240 s).
+    metadataMaxAge: settings.METADATA_MAX_AGE_MS,
   });
 }
 

@@ -34,9 +34,10 @@ export async function roundTrip(options: RoundTripOptions): Promise<RoundTripRes
   const admin = options.consumerKafka.admin();
   const consumer = options.consumerKafka.consumer({
     groupId: cfg.groupId,
-    // Microsoft's recommendations for Event Hubs consumers.
-    sessionTimeout: 30000,
-    heartbeatInterval: 3000,
+    // Microsoft's recommendations for Event Hubs consumers (READINESS_CONSUMER_*).
+    sessionTimeout: settings.CONSUMER_SESSION_TIMEOUT_MS,
+    heartbeatInterval: settings.CONSUMER_HEARTBEAT_MS,
+    metadataMaxAge: settings.METADATA_MAX_AGE_MS,
     maxWaitTimeInMs: 100,
     allowAutoTopicCreation: false,
   });

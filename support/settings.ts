@@ -1,4 +1,5 @@
 // The one place for every default, timeout and threshold; each can be overridden from the environment.
+import { RECOMMENDED_CLIENT } from './eventstream.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -32,14 +33,21 @@ export const NUMBER_SETTINGS = spec({
   DNS_TIMEOUT_MS: { default: 5000, min: 100, max: 120000, integer: true, help: 'DNS lookup deadline' },
   TCP_TIMEOUT_MS: { default: 5000, min: 100, max: 120000, integer: true, help: 'TCP connect deadline' },
   TLS_TIMEOUT_MS: { default: 5000, min: 100, max: 120000, integer: true, help: 'TLS handshake deadline' },
-  // Event Hubs enforces a 20 s minimum request timeout on its side; ours only bounds how long we wait.
-  KAFKA_REQUEST_TIMEOUT_MS: { default: 10000, min: 1000, max: 120000, integer: true, help: 'Kafka request deadline' },
+  // Microsoft's request.timeout.ms for Event Hubs; the service raises anything under 20 s to 20 s, so the fabric
+  // profile refuses less (see limitsForProfile). The preflight bounds its own requests separately, to judge fast.
+  KAFKA_REQUEST_TIMEOUT_MS: { default: RECOMMENDED_CLIENT.requestTimeoutMs, min: 1000, max: 120000, integer: true, help: 'Kafka request timeout (request.timeout.ms)' },
+  PREFLIGHT_REQUEST_TIMEOUT_MS: { default: 8000, min: 500, max: 60000, integer: true, help: 'deadline of each preflight request (metadata), so a dead endpoint is judged in seconds' },
+  CONSUMER_SESSION_TIMEOUT_MS: { default: RECOMMENDED_CLIENT.sessionTimeoutMs, min: 1000, max: 600000, integer: true, help: 'consumer session.timeout.ms (Event Hubs: 6,000-300,000)' },
+  CONSUMER_HEARTBEAT_MS: { default: RECOMMENDED_CLIENT.heartbeatIntervalMs, min: 100, max: 60000, integer: true, help: 'consumer heartbeat.interval.ms' },
+  METADATA_MAX_AGE_MS: { default: RECOMMENDED_CLIENT.metadataMaxAgeMs, min: 1000, max: 3_600_000, integer: true, help: 'metadata.max.age.ms (under Event Hubs\' 240 s idle cut-off)' },
   KAFKA_CONNECT_TIMEOUT_MS: { default: 5000, min: 500, max: 60000, integer: true, help: 'Kafka connect + SASL deadline' },
   KAFKA_RETRIES: { default: 1, min: 0, max: 10, integer: true, help: 'kafkajs retries per request' },
   TLS_CERT_FAIL_DAYS: { default: 7, min: 0, max: 3650, integer: true, help: 'fail when the certificate expires in fewer days' },
   TLS_CERT_WARN_DAYS: { default: 30, min: 0, max: 3650, integer: true, help: 'warn when the certificate expires in fewer days' },
   TCP_MAX_CONNECT_MS: { default: 3000, min: 1, max: 120000, integer: true, help: 'fail when TCP connect takes longer' },
-  SEND_TIMEOUT_MS: { default: 15000, min: 1000, max: 120000, integer: true, help: 'deadline for one acknowledged send' },
+  // Above the request timeout: a throttled produce is held by Event Hubs until then and answered POLICY_VIOLATION,
+  // which must reach the check (as throttling), not be cut short as a bare timeout.
+  SEND_TIMEOUT_MS: { default: RECOMMENDED_CLIENT.requestTimeoutMs + 5000, min: 1000, max: 180000, integer: true, help: 'deadline for one acknowledged send' },
   SMOKE_EVENTS: { default: 3, min: 1, max: 10000, integer: true, help: 'telemetry events in the smoke check' },
   KEYED_SENDS: { default: 5, min: 2, max: 10000, integer: true, help: 'sends of one key in the keyed check' },
   PACED_EVENTS: { default: 10, min: 1, max: 10000, integer: true, help: 'orders in the paced burst' },
@@ -49,7 +57,8 @@ export const NUMBER_SETTINGS = spec({
   BURST_EVENT_BYTES: { default: 1024, min: 64, max: 1_000_000, integer: true, help: 'size of each burst event' },
   BURST_BATCH_SIZE: { default: 100, min: 1, max: 100000, integer: true, help: 'events per produce request in the burst' },
   // Event Hubs closes connections on requests over 1,046,528 bytes; Microsoft recommends max.request.size 1000000.
-  BURST_MAX_BATCH_BYTES: { default: 900_000, min: 1024, max: 1_000_000, integer: true, help: 'cap on the bytes of one burst produce request' },
+  // 900 kB of events plus the record batch's own bytes stays under that.
+  BURST_MAX_BATCH_BYTES: { default: 900_000, min: 1024, max: RECOMMENDED_CLIENT.maxRequestBytes, integer: true, help: 'cap on the event bytes of one burst produce request (max request size 1,000,000)' },
   BURST_IN_FLIGHT: { default: 4, min: 1, max: 64, integer: true, help: 'produce requests in flight at once' },
   BURST_TIMEOUT_MS: { default: 60000, min: 1000, max: 3_600_000, integer: true, help: 'the max-rate burst must finish within this' },
   BURST_MIN_EVENTS_PER_SEC: { default: 300, min: 0, max: 10_000_000, help: 'fail the burst under this rate' },
@@ -111,8 +120,27 @@ export function readSettings(env: Env): Settings {
     else throw new SettingError(variable, `one of ${c.choices.join(', ')} (${c.help})`, JSON.stringify(raw));
   }
   const numbers = out as { [K in NumberSettingKey]: number };
+  if (numbers.CONSUMER_HEARTBEAT_MS * 3 > numbers.CONSUMER_SESSION_TIMEOUT_MS) {
+    throw new SettingError('READINESS_CONSUMER_HEARTBEAT_MS', `at most a third of READINESS_CONSUMER_SESSION_TIMEOUT_MS (${numbers.CONSUMER_SESSION_TIMEOUT_MS})`, String(numbers.CONSUMER_HEARTBEAT_MS));
+  }
   if (numbers.PACED_MIN_GAP_MS > numbers.PACED_MAX_GAP_MS) {
     throw new SettingError('READINESS_PACED_MIN_GAP_MS', `at most READINESS_PACED_MAX_GAP_MS (${numbers.PACED_MAX_GAP_MS})`, String(numbers.PACED_MIN_GAP_MS));
   }
   return { ...numbers, ...choices } as Settings;
+}
+
+/**
+ * What the real endpoint enforces, refused up front in the fabric profile (the local broker is more lenient, and
+ * self tests may shorten timeouts there): request timeout at least 20 s, session timeout within 6-300 s.
+ */
+export function checkEventHubsLimits(settings: Settings): SettingError[] {
+  const problems: SettingError[] = [];
+  if (settings.KAFKA_REQUEST_TIMEOUT_MS < RECOMMENDED_CLIENT.minRequestTimeoutMs) {
+    problems.push(new SettingError('READINESS_KAFKA_REQUEST_TIMEOUT_MS', `at least ${RECOMMENDED_CLIENT.minRequestTimeoutMs} ms (Event Hubs' minimum request timeout)`, String(settings.KAFKA_REQUEST_TIMEOUT_MS)));
+  }
+  const { minSessionTimeoutMs: lo, maxSessionTimeoutMs: hi } = RECOMMENDED_CLIENT;
+  if (settings.CONSUMER_SESSION_TIMEOUT_MS < lo || settings.CONSUMER_SESSION_TIMEOUT_MS > hi) {
+    problems.push(new SettingError('READINESS_CONSUMER_SESSION_TIMEOUT_MS', `${lo} to ${hi} ms (what Event Hubs accepts)`, String(settings.CONSUMER_SESSION_TIMEOUT_MS)));
+  }
+  return problems;
 }

@@ -2,7 +2,7 @@
 import { describe, inject, test } from 'vitest';
 import { checkConsumerEnv, checkEndpointEnv, formatProblem, parseBootstrap, parseConnectionString, DEFAULT_PORT, ORDERS_VARIABLES, type ConfigProblem } from '../support/config.js';
 import { checkFailure, record } from '../support/checks.js';
-import { readSettings, SettingError, type Settings } from '../support/settings.js';
+import { checkEventHubsLimits, readSettings, SettingError, type Settings } from '../support/settings.js';
 
 const env = inject('runEnv');
 const { problems, entityProblems } = checkEndpointEnv(env);
@@ -115,7 +115,10 @@ describe('Environment', () => {
 
   test('READINESS_* tuning values are numbers within range', async (ctx) => {
     try {
-      readSettings(env);
+      const settings = readSettings(env);
+      // Against the real endpoint, what Event Hubs enforces: request timeout >= 20 s, session timeout 6-300 s.
+      const limits = inject('profile') === 'fabric' ? checkEventHubsLimits(settings) : [];
+      if (limits[0]) throw new SettingError(limits[0].variable, limits[0].expected, limits.map((l) => l.message).join('; '));
     } catch (error) {
       if (error instanceof SettingError) throw checkFailure({ what: error.message, cause: 'a READINESS_* value is out of range', hint: 'fix or unset it; defaults live in support/settings.ts' });
       throw error;

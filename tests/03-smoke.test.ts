@@ -1,10 +1,13 @@
 // Smoke: a few well-formed telemetry events reach the endpoint, each acknowledged with partition and offset.
 import { describe } from 'vitest';
 import { failureFrom } from '../support/checks.js';
-import { check } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
 import { sendEvent, type Ack } from '../support/producer.js';
 import { telemetryEvent } from '../support/payloads.js';
 import { summarize } from '../support/stats.js';
+
+/** Above the check's own send deadline, so a slow endpoint fails with the check's message, not Vitest's. */
+const TIMEOUT = checkTimeouts(collectionSettings()).send;
 
 describe('Smoke', () => {
   check('publishes telemetry events as JSON, each acknowledged with a partition and offset', async ({ producer, endpoint, settings, runId, recordCheck }) => {
@@ -32,5 +35,5 @@ describe('Smoke', () => {
       thresholds: { 'events to acknowledge': settings.SMOKE_EVENTS },
       warnings: [],
     });
-  });
+  }, TIMEOUT);
 });

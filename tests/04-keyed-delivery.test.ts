@@ -2,9 +2,12 @@
 import { inject, describe } from 'vitest';
 import { checkFailure, failureFrom } from '../support/checks.js';
 import { expectedPartition, offsetsStrictlyIncrease } from '../support/delivery.js';
-import { check } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
 import { deviceStatus } from '../support/payloads.js';
 import { sendEvent, type Ack } from '../support/producer.js';
+
+/** Above the check's own send deadline, so a slow endpoint fails with the check's message, not Vitest's. */
+const TIMEOUT = checkTimeouts(collectionSettings()).send;
 
 const KEY = 'sensor-42';
 const MURMUR_KEYS = ['sensor-42', 'sensor-0', 'sensor-7', 'order-1001', 'order-2002', 'device-a', 'device-b', 'device-c'];
@@ -24,7 +27,7 @@ describe('Keyed delivery', () => {
       throw failureFrom(`keyed send of ${KEY} to "${endpoint.topics.telemetry}" was not acknowledged`, error);
     }
     await recordCheck({ measured: { key: KEY, partition: ack.partition, offset: ack.offset, 'ack ms': ack.ms }, thresholds: {}, warnings: [] });
-  });
+  }, TIMEOUT);
 
   check('lands repeated sends of one key on one partition with strictly increasing offsets', async ({ producer, endpoint, settings, runId, recordCheck }) => {
     const acks: Ack[] = [];
@@ -45,7 +48,7 @@ describe('Keyed delivery', () => {
     if (!offsetsStrictlyIncrease(offsets)) {
       throw checkFailure({ what: `offsets of key ${KEY} did not strictly increase in send order`, measured, cause: 'events were reordered or overwritten', hint: 'check for retries without idempotence and for concurrent producers on the key' });
     }
-  });
+  }, TIMEOUT);
 
   check("puts each key on the partition Java's murmur2 partitioner assigns", async ({ producer, endpoint, settings, runId, recordCheck }) => {
     const count = telemetryPartitions();
@@ -76,5 +79,5 @@ describe('Keyed delivery', () => {
         hint: 'producers in other languages will put these keys elsewhere: use the murmur2 (Java default) partitioner everywhere',
       });
     }
-  });
+  }, TIMEOUT);
 });

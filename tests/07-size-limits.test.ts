@@ -5,7 +5,7 @@ import { diagnose } from '../support/diagnosis.js';
 import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
 
 const TIMEOUT = checkTimeouts(collectionSettings()).sizeLimits;
-import { MAX_MESSAGE_BYTES } from '../support/broker/layout.js';
+import { MAX_REQUEST_BYTES_HARD as MAX_MESSAGE_BYTES } from '../support/eventstream.js';
 import { orderEvent } from '../support/payloads.js';
 import { sendEvent } from '../support/producer.js';
 

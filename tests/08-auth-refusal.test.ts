@@ -4,9 +4,12 @@ import { describe } from 'vitest';
 import { checkFailure } from '../support/checks.js';
 import { withDeadline } from '../support/deadline.js';
 import { diagnose } from '../support/diagnosis.js';
-import { check } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
 import { createKafka } from '../support/kafka.js';
 import { createProducer } from '../support/producer.js';
+
+/** Above the check's own send deadline, so a slow endpoint fails with the check's message, not Vitest's. */
+const TIMEOUT = checkTimeouts(collectionSettings()).send;
 
 /** A password of the same shape that cannot be right: the connection string with a fresh random key. */
 function wrongPassword(password: string): string {
@@ -16,7 +19,7 @@ function wrongPassword(password: string): string {
 
 describe('Auth refusal', () => {
   check('refuses a producer with a wrong password, as an authentication error', async ({ endpoint, settings, recordCheck }) => {
-    const producer = createProducer(createKafka(endpoint, settings, { clientId: 'readiness-wrong-password', password: wrongPassword(endpoint.password) }));
+    const producer = createProducer(createKafka(endpoint, settings, { clientId: 'readiness-wrong-password', password: wrongPassword(endpoint.password) }), settings);
     const start = performance.now();
     let refusal: unknown;
     try {
@@ -46,5 +49,5 @@ describe('Auth refusal', () => {
         hint: d.hint,
       });
     }
-  });
+  }, TIMEOUT);
 });

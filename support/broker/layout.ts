@@ -8,6 +8,7 @@ import type { Env } from '../settings.js';
 import { DeadlineError, withDeadline } from '../deadline.js';
 import { registerSecret } from '../redact.js';
 import { createCa, issueServerCert, type CertificateAuthority, type KeyAndCert } from './certs.js';
+import { MAX_REQUEST_BYTES_HARD } from '../eventstream.js';
 
 export interface LocalBroker {
   readonly kind: 'jvm' | 'container';
@@ -43,8 +44,8 @@ export const DEFAULT_TOPICS: readonly TopicSpec[] = [
   { name: 'orders', partitions: 3 },
 ];
 
-/** Mirrors Event Hubs: about 1 MB per request; it closes the connection above 1,046,528 bytes. */
-export const MAX_MESSAGE_BYTES = 1_046_528;
+/** The broker imitates Event Hubs: it refuses requests above the size where the service closes the connection. */
+export const MAX_MESSAGE_BYTES = MAX_REQUEST_BYTES_HARD;
 
 export const LOCAL_KEY_NAME = 'key_local';
 

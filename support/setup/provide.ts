@@ -8,7 +8,7 @@ import { judgeSecretStorage, type SecretSource } from '../secrets.js';
 import { checkEndpointEnv, formatProblem } from '../config.js';
 import { runPreflight, type Preflight } from '../probes.js';
 import { redact } from '../redact.js';
-import { readSettings, type Env } from '../settings.js';
+import { checkEventHubsLimits, readSettings, type Env } from '../settings.js';
 import type { Profile } from './context.js';
 
 /** Only FABRIC_* and READINESS_* travel to the test workers. */
@@ -43,6 +43,9 @@ export async function provideEndpoint(project: TestProject, profile: Profile, en
   let settings: ReturnType<typeof readSettings> | undefined;
   try {
     settings = readSettings(runEnv);
+    // The real endpoint's bounds hold for the fabric profile; the local broker tolerates shorter timeouts.
+    const limits = profile === 'fabric' ? checkEventHubsLimits(settings) : [];
+    if (limits.length > 0) throw new Error(limits.map((l) => l.message).join('; '));
   } catch (error) {
     skipped = `settings are invalid: ${(error as Error).message}`;
   }
