@@ -1,7 +1,7 @@
 // Runs a real Apache Kafka broker (KRaft, single node) from Maven Central jars as a child JVM.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,8 @@ export interface JvmBrokerOptions extends LocalBrokerOptions {
   /** Extra server.properties entries. */
   readonly properties?: Record<string, string>;
   readonly heapMb?: number;
+  /** Append Kafka's request log (kafka.request.logger at DEBUG: every request the broker completed) to this file. */
+  readonly requestLogFile?: string;
 }
 
 /** Whether java and mvn answer; a reason when they don't. */
@@ -124,6 +126,7 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
           '-XX:TieredStopAtLevel=1',
           '-Xshare:auto',
           '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+          ...(options.requestLogFile ? ['-Dorg.slf4j.simpleLogger.log.kafka.request.logger=debug'] : []),
           ...java,
           'kafka.Kafka',
           propsFile,
@@ -132,7 +135,12 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
       );
       const output: string[] = [];
       const keep = (chunk: Buffer) => {
-        output.push(...chunk.toString().split('\n').filter(Boolean));
+        const lines = chunk.toString().split('\n').filter(Boolean);
+        if (options.requestLogFile) {
+          const requests = lines.filter((l) => l.includes('kafka.request.logger'));
+          if (requests.length > 0) appendFileSync(options.requestLogFile, `${requests.join('\n')}\n`);
+        }
+        output.push(...lines.filter((l) => !l.includes('kafka.request.logger')));
         if (output.length > 200) output.splice(0, output.length - 200);
       };
       child.stdout?.on('data', keep);
