@@ -3,8 +3,9 @@ import { inject, type TestContext } from 'vitest';
 import { relative } from 'node:path';
 import { formatMeasured, readableValue, readableValues, type Measured } from './format.js';
 import { STAGE_TITLES, type StageName, type StageResult } from './probes.js';
-import { diagnose } from './diagnosis.js';
-import { appendJournal } from './report/journal.js';
+import { diagnose, type Diagnosis } from './diagnosis.js';
+import { appendJournal, readJournal } from './report/journal.js';
+import type { CheckEntry } from './report/model.js';
 import { idFromName } from './report/model.js';
 import { redact } from './redact.js';
 import type { CheckRecord } from './setup/context.js';
@@ -102,9 +103,44 @@ export async function requireConnectivity(ctx: CheckContext, id?: string): Promi
   }
 }
 
+/** The failure class a check failure's message names ("Likely cause: ... (authorization)"), as checkFailure writes it. */
+export function failureClassIn(message: string | undefined): string | undefined {
+  return /^Likely cause: .*\(([a-z-]+)\)$/m.exec(message ?? '')?.[1];
+}
+
+/** Classes an earlier authorization denial explains better than they explain themselves (Event Hubs may just close the connection). */
+const FOLLOWS_FROM_DENIAL = new Set(['authorization', 'connection-lost', 'timeout', 'too-large', 'topic-missing', 'unknown']);
+
+/**
+ * One cause for the run: once a check has failed on an authorization denial, a later failure of the kind such a
+ * denial produces is attributed to it, instead of blaming the connection or the size.
+ */
+export function explainByEarlierDenial(d: Diagnosis, earlier: readonly CheckEntry[]): Diagnosis {
+  if (!FOLLOWS_FROM_DENIAL.has(d.failureClass)) return d;
+  const denial = earlier.find((e) => e.state === 'fail' && failureClassIn(e.message) === 'authorization');
+  if (!denial) return d;
+  return {
+    failureClass: 'authorization',
+    cause: `the same authorization denial as "${denial.name}" earlier in this run (here it showed as ${d.failureClass})`,
+    hint: 'fix the key\'s rights or scope first (see that check); this check cannot pass before it does',
+    detail: d.detail,
+  };
+}
+
+/** A diagnosis in the light of what this run has already shown (its journal). */
+export function inRun(d: Diagnosis): Diagnosis {
+  const journal = inject('journalFile');
+  return explainByEarlierDenial(d, journal ? readJournal(journal) : []);
+}
+
+/** The diagnosis of an error, in the light of what this run has already shown. */
+export function diagnoseInRun(error: unknown): Diagnosis {
+  return inRun(diagnose(error));
+}
+
 /** A check failure built from a caught error: what was being done, plus the diagnosis of the error. */
 export function failureFrom(what: string, error: unknown, extra: { measured?: Measured; thresholds?: Measured } = {}): Error {
-  const d = diagnose(error);
+  const d = diagnoseInRun(error);
   return checkFailure({ what: `${what}: ${d.detail}`, ...extra, cause: `${d.cause} (${d.failureClass})`, hint: d.hint });
 }
 

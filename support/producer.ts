@@ -48,6 +48,11 @@ export interface BurstOptions {
   readonly settings: Settings;
   /** Optional pause before event i, for paced bursts (sends one event at a time when given). */
   readonly gapMs?: (i: number) => number;
+  /**
+   * Called when a request failed as throttled (POLICY_VIOLATION: Event Hubs held it past the request timeout), with
+   * how long it was held, so the hold counts in the throttle figures like a delayed answer does.
+   */
+  readonly onThrottled?: (ms: number) => void;
   /** Called after every acknowledged request with the running counts (progress lines). */
   readonly onAck?: (acknowledged: number, total: number) => void;
 }
@@ -132,6 +137,7 @@ export async function runBurst(producer: Producer, options: BurstOptions): Promi
         stop = true;
         failed += count;
         const d = diagnose(error);
+        if (d.failureClass === 'throttled') options.onThrottled?.(elapsedMs(sent));
         const entry = failures.get(d.failureClass) ?? { count: 0, diagnosis: d };
         entry.count += count;
         failures.set(d.failureClass, entry);

@@ -1,6 +1,6 @@
 // Burst: orders at the notebook's random 50-300 ms pace, then at full speed; every event acknowledged, rate and latency judged.
 import { describe } from 'vitest';
-import { checkFailure, expectWithin } from '../support/checks.js';
+import { checkFailure, expectWithin, inRun } from '../support/checks.js';
 import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
 import { orderEvent } from '../support/payloads.js';
 import { runBurst, type BurstResult } from '../support/producer.js';
@@ -38,7 +38,8 @@ function expectAllAcknowledged(what: string, r: BurstResult, measured: Record<st
       hint: 'compare events/s and throttle time; READINESS_BURST_TIMEOUT_MS or READINESS_BURST_EVENTS adjust the burst',
     });
   }
-  const first = r.failures[0]?.diagnosis;
+  const failure = r.failures[0]?.diagnosis;
+  const first = failure ? inRun(failure) : undefined;
   throw checkFailure({
     what: `${what}: ${r.failed} of ${r.attempted} events sent failed (${r.failures.map((f) => `${f.count} ${f.failureClass}`).join(', ')}), ${r.notSent} not sent after that: ${first?.detail ?? ''}`,
     measured,
@@ -61,6 +62,7 @@ describe('Burst', () => {
       settings,
       timeoutMs: settings.BURST_TIMEOUT_MS,
       gapMs: () => min + Math.random() * (max - min),
+      onThrottled: (ms) => throttle.add(ms),
       onAck: (acked, total) => ticker.tick(() => `${acked} of ${total} acknowledged`),
     });
     ticker.done(`${r.acknowledged} of ${r.attempted + r.notSent} acknowledged, ${r.failed} failed`);
@@ -79,6 +81,7 @@ describe('Burst', () => {
       inFlight: settings.BURST_IN_FLIGHT,
       timeoutMs: settings.BURST_TIMEOUT_MS,
       settings,
+      onThrottled: (ms) => throttle.add(ms),
       onAck: (acked, total) => ticker.tick(() => `${acked} of ${total} acknowledged`),
     });
     ticker.done(`${r.acknowledged} of ${r.attempted + r.notSent} acknowledged, ${r.failed} failed`);

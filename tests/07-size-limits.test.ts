@@ -1,7 +1,6 @@
 // Size limits: an event just under the limit is accepted; one over Event Hubs' 1 MB limit is refused, promptly, naming the limit.
 import { describe } from 'vitest';
-import { checkFailure, failureFrom } from '../support/checks.js';
-import { diagnose } from '../support/diagnosis.js';
+import { checkFailure, diagnoseInRun, failureFrom } from '../support/checks.js';
 import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
 
 const TIMEOUT = checkTimeouts(collectionSettings()).sizeLimits;
@@ -41,7 +40,7 @@ describe('Size limits', () => {
         hint: 'producers tuned here may fail against Eventstream: keep events under 1 MB',
       });
     }
-    const d = diagnose(refusal);
+    const d = diagnoseInRun(refusal);
     // A dropped connection only counts as a size refusal if the endpoint still takes a small event right after.
     let stillAccepting = true;
     try {

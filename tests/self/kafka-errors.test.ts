@@ -1,8 +1,10 @@
 // Every Kafka error the checks can meet maps to a specific cause and next step, through the one diagnosis path.
 import { KafkaJSProtocolError } from 'kafkajs';
 import { describe, expect, test } from 'vitest';
+import { checkFailure, explainByEarlierDenial, failureClassIn } from '../../support/checks.js';
 import { diagnose } from '../../support/diagnosis.js';
 import { KAFKA_ERRORS, kafkaErrorInText } from '../../support/kafka-errors.js';
+import type { CheckEntry } from '../../support/report/model.js';
 import { KafkaProtocolError } from '../../support/wire.js';
 
 describe('the Kafka error table', () => {
@@ -47,5 +49,37 @@ describe('the Kafka error table', () => {
   test('a name inside a longer message is found', () => {
     expect(kafkaErrorInText('Request failed (REBALANCE_IN_PROGRESS) after 3 retries')?.failureClass).toBe('group');
     expect(kafkaErrorInText('nothing here')).toBeUndefined();
+  });
+});
+
+describe('one cause for the run', () => {
+  const denied: CheckEntry = {
+    id: 'smoke',
+    name: 'Smoke > publishes telemetry events',
+    file: 'tests/03-smoke.test.ts',
+    state: 'fail',
+    message: 'send was not acknowledged\nLikely cause: the login worked but access to the topic was denied (authorization)\nNext: ...',
+  };
+  const passed: CheckEntry = { ...denied, id: 'env', name: 'Environment', state: 'pass', message: undefined };
+
+  test('the class a failure message names is read back exactly as checkFailure writes it', () => {
+    expect(failureClassIn(checkFailure({ what: 'x', cause: 'y (authorization)' }).message)).toBe('authorization');
+    expect(failureClassIn('no cause here')).toBeUndefined();
+  });
+
+  test('after an authorization denial, a dropped connection or a size-like failure is put down to that denial', () => {
+    const lost = diagnose(Object.assign(new Error('Connection closed'), { code: 'ECONNRESET' }));
+    expect(lost.failureClass).toBe('connection-lost');
+    const explained = explainByEarlierDenial(lost, [passed, denied]);
+    expect(explained.failureClass).toBe('authorization');
+    expect(explained.cause).toContain('the same authorization denial as "Smoke > publishes telemetry events"');
+    expect(explained.cause).toContain('showed as connection-lost');
+  });
+
+  test('without an earlier denial, or for an unrelated class, the diagnosis stands', () => {
+    const lost = diagnose(Object.assign(new Error('Connection closed'), { code: 'ECONNRESET' }));
+    expect(explainByEarlierDenial(lost, [passed])).toEqual(lost);
+    const dns = diagnose(Object.assign(new Error('getaddrinfo ENOTFOUND x'), { code: 'ENOTFOUND' }));
+    expect(explainByEarlierDenial(dns, [denied])).toEqual(dns);
   });
 });
