@@ -27,9 +27,13 @@ function removeContainer(id: string): Promise<void> {
   return new Promise((done) => execFile('docker', ['rm', '-f', '-v', id], { timeout: DOCKER_CLI_TIMEOUT_MS }, () => done()));
 }
 
-/** Ids and names of containers (running or not) labelled with this run marker; empty when no docker CLI or engine answers. */
-export function containersOfRun(runMarker: string): string[] {
-  const r = spawnSync('docker', ['ps', '-a', '--filter', `label=${CONTAINER_RUN_LABEL}=${runMarker}`, '--format', '{{.ID}} {{.Names}} {{.Status}}'], {
+/**
+ * Containers (running or not) we started: those of one run (the TMPDIR it had) or, without a marker, all of them.
+ * Empty when no docker CLI or engine answers.
+ */
+export function ourContainers(runMarker?: string): string[] {
+  const label = runMarker === undefined ? CONTAINER_LABEL : `${CONTAINER_RUN_LABEL}=${runMarker}`;
+  const r = spawnSync('docker', ['ps', '-a', '--filter', `label=${label}`, '--format', '{{.ID}} {{.Image}} {{.Status}}'], {
     encoding: 'utf8',
     timeout: DOCKER_CLI_TIMEOUT_MS,
   });
