@@ -20,6 +20,10 @@ import {
 
 /** Same Kafka version as support/broker/pom.xml; override with LOCAL_BROKER_IMAGE. */
 export const DEFAULT_IMAGE = 'apache/kafka:4.1.1';
+/** The local stand-in for DEFAULT_IMAGE that scripts/standin-image/build.sh builds (its STANDIN_IMAGE_TAG default). */
+export const STANDIN_IMAGE = 'eventstream-readiness/kafka-standin:4.1.1';
+/** The command that installs and starts a Docker engine here and builds the stand-in image. */
+export const CONTAINER_SETUP_COMMAND = 'scripts/standin-image/setup-docker.sh';
 /** The SASL_SSL listener inside the container; published on a free port of 127.0.0.1. */
 const CONTAINER_SASL_PORT = 9093;
 /** Host-port clashes are retried with a new free port this many times in all. */
@@ -56,6 +60,18 @@ export async function dockerAvailable(): Promise<{ ok: boolean; reason?: string 
   } catch (error) {
     return { ok: false, reason: `no Docker runtime answered (${(error as Error).message.split('\n')[0]})` };
   }
+}
+
+/**
+ * Whether container mode can start without pulling: Docker answers and the image (LOCAL_BROKER_IMAGE, else
+ * apache/kafka:4.1.1) is present. LOCAL_BROKER=auto asks this, so a machine whose engine cannot pull (no
+ * registry reachable) falls back to the JVM broker at once instead of failing on the pull.
+ */
+export async function containerModeReady(image = process.env.LOCAL_BROKER_IMAGE || DEFAULT_IMAGE): Promise<{ ok: boolean; reason?: string }> {
+  const docker = await dockerAvailable();
+  if (!docker.ok) return docker;
+  const present = await imagePresent(image).catch(() => false);
+  return present ? { ok: true } : { ok: false, reason: `Docker answers but image ${image} is not present locally (pull it, or build the stand-in: ${CONTAINER_SETUP_COMMAND})` };
 }
 
 /** Whether the image is present locally (nothing is pulled to find out). */

@@ -1,0 +1,160 @@
+// Container mode proven against a real Docker engine and the local stand-in image: start, crash, port clash, leftovers, interrupts.
+import type { ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { describe, expect, test, type TestContext } from 'vitest';
+import { ourContainers } from '../../support/broker/cleanup.js';
+import { CONTAINER_SETUP_COMMAND, dockerAvailable, imagePresent, STANDIN_IMAGE, startContainerBroker } from '../../support/broker/container.js';
+import { freePort, type LocalBroker } from '../../support/broker/layout.js';
+import { runSuite, type SuiteRun } from '../../support/self/run-suite.js';
+
+const IMAGE = process.env.LOCAL_BROKER_IMAGE || STANDIN_IMAGE;
+// Ryuk's image cannot be pulled here; our own cleanup must be enough, so these tests run without it.
+process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+const CONTAINER_ENV = { LOCAL_BROKER: 'container', LOCAL_BROKER_IMAGE: IMAGE, TESTCONTAINERS_RYUK_DISABLED: 'true' };
+const QUICK = { READINESS_BURST_EVENTS: '500', READINESS_PACED_EVENTS: '2', READINESS_ROUND_TRIP_EVENTS: '20' };
+/** A container that dies must be reported well before any start-up timeout (120 s). */
+const CRASH_BOUND_MS = 20000;
+/** From the interrupt to the run's exit, containers and temp dirs removed. */
+const INTERRUPT_BOUND_MS = 10000;
+
+/** Whether container mode can run here: an engine answers and the image is present (nothing is pulled). */
+async function containerSetup(): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const docker = await dockerAvailable();
+  if (!docker.ok) return { ok: false, reason: docker.reason ?? 'no Docker runtime' };
+  if (!(await imagePresent(IMAGE).catch(() => false))) return { ok: false, reason: `image ${IMAGE} is not present` };
+  return { ok: true };
+}
+const setup = await containerSetup();
+
+/** Skips with the setup command where Docker or the image is missing; in CI (which sets both up) fails instead. */
+function requireContainerSetup(ctx: TestContext): void {
+  if (setup.ok) return;
+  const hint = `${setup.reason}; set it up with \`${CONTAINER_SETUP_COMMAND}\` (installs docker.io, starts dockerd, builds ${STANDIN_IMAGE})`;
+  if (process.env.CI === 'true') throw new Error(`container mode cannot be proven in CI: ${hint}`);
+  ctx.skip(hint);
+}
+
+/** Runs `action` once, the first time the child's stderr has matched `pattern`. */
+function onceStderrMatches(child: ChildProcess, pattern: RegExp, action: () => void): void {
+  let buffered = '';
+  let done = false;
+  child.stderr?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    if (!done && pattern.test(buffered)) {
+      done = true;
+      action();
+    }
+  });
+}
+
+function expectNothingLeft(run: SuiteRun): void {
+  expect(run.leftoverContainers, 'containers left by the run').toEqual([]);
+  expect(run.leftoverProcesses, 'processes left by the run').toEqual([]);
+  expect(run.leftoverFiles, 'temp dirs left by the run').toEqual([]);
+}
+
+/** Our containers that exist now and did not before: what an in-process start left behind. */
+function newContainers(before: readonly string[]): string[] {
+  const ids = new Set(before.map((line) => line.split(' ')[0]));
+  return ourContainers().filter((line) => !ids.has(line.split(' ')[0]));
+}
+
+const localRun = (onStart?: (child: ChildProcess) => void, env: Record<string, string> = {}) =>
+  runSuite({ project: 'local', env: { ...QUICK, ...CONTAINER_ENV, ...env }, timeoutMs: 180000, onStart });
+
+describe(`container mode (${IMAGE})`, () => {
+  test('a local run in container mode starts the broker and passes the local checks, leaving nothing behind', async (ctx) => {
+    requireContainerSetup(ctx);
+    const r = await localRun();
+    const failed = r.cases.filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.failureMessage?.slice(0, 300)}`);
+    expect(r.code, `${failed.join('\n')}\n${r.stderr.slice(-2000)}`).toBe(0);
+    expect(r.stderr).toMatch(/\[local broker\] Kafka container ready in [\d.]+ s/);
+    expect(r.cases.filter((c) => c.status === 'pass').length).toBeGreaterThan(10);
+    expectNothingLeft(r);
+  });
+
+  test('a container that crashes at start-up is reported at once, with its last log lines and no secret', async (ctx) => {
+    requireContainerSetup(ctx);
+    const before = ourContainers();
+    const start = performance.now();
+    // An unknown process role: Kafka refuses the configuration and the container exits.
+    const error = await startContainerBroker({ image: IMAGE, properties: { 'process.roles': 'no-such-role' } }).then(
+      (b) => b.stop().then(() => new Error('the broker started despite a broken server.properties')),
+      (e: unknown) => e as Error,
+    );
+    const elapsed = performance.now() - start;
+    expect(error.message).toMatch(/exited during start-up: the container of .* exited with code [1-9]\d*; its last log lines:\n/);
+    expect(error.message).toMatch(/no-such-role/);
+    expect(error.message).not.toMatch(/SharedAccessKey=(?!\*\*\*)/);
+    expect(elapsed, error.message).toBeLessThan(CRASH_BOUND_MS);
+    expect(newContainers(before)).toEqual([]);
+  });
+
+  test('a host port taken before Docker binds it is retried on another port', async (ctx) => {
+    requireContainerSetup(ctx);
+    const before = ourContainers();
+    // Holds the first port handed out, as another process grabbing it between pick and bind would.
+    const squatter: Server = createServer();
+    const taken = await freePort();
+    await new Promise<void>((r) => squatter.listen(taken, '127.0.0.1', r));
+    const picks: number[] = [];
+    const lines: string[] = [];
+    let broker: LocalBroker | undefined;
+    try {
+      broker = await startContainerBroker({
+        image: IMAGE,
+        log: (line) => lines.push(line),
+        pickHostPort: async () => {
+          picks.push(picks.length === 0 ? taken : await freePort());
+          return picks[picks.length - 1] as number;
+        },
+      });
+      expect(picks[0]).toBe(taken);
+      expect(broker.saslPort).not.toBe(taken);
+      expect(lines.join('\n')).toMatch(new RegExp(`host port ${taken} was taken .* retrying with another \\(attempt 2 of 3\\)`));
+    } finally {
+      await broker?.stop();
+      await new Promise((r) => squatter.close(r));
+    }
+    expect(newContainers(before)).toEqual([]);
+  });
+
+  test.for([
+    { name: 'Ctrl-C (SIGINT to the process group)', signal: 'SIGINT', group: true },
+    { name: 'SIGTERM to the runner', signal: 'SIGTERM', group: false },
+  ] as const)('$name in the middle of a run ends it non-zero within 10 s, containers and temp dirs removed', async ({ signal, group }, ctx) => {
+    requireContainerSetup(ctx);
+    let signalledAt = 0;
+    let closedAt = 0;
+    const r = await localRun((child) => {
+      child.once('close', () => (closedAt = Date.now()));
+      // The preflight's last stage printed: the broker container is up and the checks are about to run.
+      onceStderrMatches(child, /\[readiness local\] topics\s+pass/, () => {
+        signalledAt = Date.now();
+        process.kill(group ? -(child.pid as number) : (child.pid as number), signal);
+      });
+    });
+    expect(signalledAt, r.stderr.slice(-2000)).toBeGreaterThan(0);
+    expect(r.code === 0 && r.signal === null, `exit ${r.code ?? r.signal}`).toBe(false);
+    expect(closedAt - signalledAt).toBeLessThan(INTERRUPT_BOUND_MS);
+    expectNothingLeft(r);
+  });
+
+  test('the runner killed outright (SIGKILL) leaves no container: the watchdog removes it', async (ctx) => {
+    requireContainerSetup(ctx);
+    let killed = false;
+    const r = await localRun((child) =>
+      onceStderrMatches(child, /\[readiness local\] topics\s+pass/, () => {
+        killed = true;
+        // No handler runs on SIGKILL: only the detached watchdog can clean up.
+        process.kill(-(child.pid as number), 'SIGKILL');
+      }),
+    );
+    expect(killed, r.stderr.slice(-2000)).toBe(true);
+    expect(r.signal).toBe('SIGKILL');
+    expect(r.leftoverContainers, 'containers left by the run').toEqual([]);
+    expect(r.leftoverProcesses, 'processes left by the run (the watchdog exits once done)').toEqual([]);
+    // The watchdog takes the broker's dir with the container; the run's report journal has no watchdog (nor has it in JVM mode).
+    expect(r.leftoverFiles.filter((f) => f.startsWith('eventstream-readiness-container-'))).toEqual([]);
+  });
+});
