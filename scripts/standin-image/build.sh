@@ -92,7 +92,11 @@ for applet in $(/bin/busybox --list); do
 done
 
 say "Kafka 4.1.1 jars from Maven (support/broker/pom.xml)"
-timeout 600 mvn -B -q -Dstyle.color=never -f "$POM" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$rootfs/opt/kafka/libs" >&2
+if ! mvn_out="$(timeout 600 mvn -B -q -Dstyle.color=never -f "$POM" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$rootfs/opt/kafka/libs" 2>&1)"; then
+  echo "$mvn_out" | tail -n 20 >&2
+  say "Maven could not copy the Kafka jars"
+  exit 1
+fi
 
 install -m 0755 "$here/run" "$rootfs/etc/kafka/docker/run"
 install -m 0644 "$here/default-server.properties" "$rootfs/opt/kafka/config/server.properties"
@@ -105,6 +109,7 @@ chown -R 1000:1000 "$rootfs/home/appuser" "$rootfs/var/lib/kafka"
 # Docker bind-mounts these over the image's; the targets must exist.
 touch "$rootfs/etc/hosts" "$rootfs/etc/hostname" "$rootfs/etc/resolv.conf"
 
+previous="$(docker_ image inspect "$TAG" --format '{{.Id}}' 2>/dev/null || true)"
 say "importing $TAG ($(du -sh "$rootfs" | cut -f1) root fs)"
 tar --numeric-owner -C "$rootfs" -c . |
   docker_ import \
@@ -115,5 +120,7 @@ tar --numeric-owner -C "$rootfs" -c . |
     --change 'EXPOSE 9092' \
     --change "LABEL $LABEL=$hash org.opencontainers.image.description=stand-in-for-apache/kafka:4.1.1" \
     - "$TAG" >/dev/null
+# The image this one replaces would linger untagged: remove it (kept if a container still uses it).
+if [[ -n "$previous" ]]; then docker_ rmi "$previous" >/dev/null 2>&1 || true; fi
 say "built $TAG (content $hash) in $(($(date +%s) - started)) s"
 echo "$TAG"
