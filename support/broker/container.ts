@@ -121,7 +121,7 @@ async function logTail(client: ContainerRuntimeClient, id: string): Promise<stri
 function demultiplex(raw: Buffer): string {
   const parts: Buffer[] = [];
   let at = 0;
-  while (at + 8 <= raw.length && raw[1] === 0 && raw[2] === 0 && raw[3] === 0) {
+  while (at + 8 <= raw.length && raw[at + 1] === 0 && raw[at + 2] === 0 && raw[at + 3] === 0) {
     const size = raw.readUInt32BE(at + 4);
     parts.push(raw.subarray(at + 8, at + 8 + size));
     at += 8 + size;
