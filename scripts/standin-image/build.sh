@@ -32,7 +32,8 @@ fi
 # Tools from Debian's packages: the JDK (for jlink) and a static busybox (for /bin/sh in an empty root fs).
 need=()
 command -v jlink >/dev/null 2>&1 || [[ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/jlink ]] || need+=(openjdk-17-jdk-headless)
-[[ -x /bin/busybox ]] && /bin/busybox --help 2>&1 | head -n 1 | grep -q . || need+=(busybox-static)
+# The static build: the root fs has no libraries but those the Java runtime links.
+dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 if ((${#need[@]} > 0)); then
   say "installing ${need[*]} from Debian's packages"
@@ -43,10 +44,12 @@ JDK=/usr/lib/jvm/java-17-openjdk-amd64
 # Kafka's broker needs these modules (JMX, SASL/GSSAPI, TLS with EC keys, java.beans via commons-beanutils, Unsafe).
 MODULES=java.base,java.compiler,java.datatransfer,java.desktop,java.instrument,java.logging,java.management,java.management.rmi,java.naming,java.net.http,java.prefs,java.rmi,java.scripting,java.security.jgss,java.security.sasl,java.sql,java.transaction.xa,java.xml,jdk.crypto.ec,jdk.crypto.cryptoki,jdk.jfr,jdk.management,jdk.management.agent,jdk.naming.dns,jdk.net,jdk.security.auth,jdk.security.jgss,jdk.unsupported,jdk.zipfs
 
+# No `| head` here: a reader that closes early SIGPIPEs the writer, and pipefail would fail the build at random.
+busybox_version="$(dpkg-query -W -f '${Version}' busybox-static)"
 hash="$( {
   cat "$0" "$here/run" "$here/default-server.properties" "$POM"
   cat "$JDK/release"
-  /bin/busybox --help 2>&1 | head -n 1
+  echo "busybox-static $busybox_version"
 } | sha256sum | cut -c1-16)"
 
 current="$(docker_ image inspect "$TAG" --format "{{ index .Config.Labels \"$LABEL\" }}" 2>/dev/null || true)"
