@@ -6,7 +6,7 @@ import { describe, expect, test, type TestContext } from 'vitest';
 import { ourContainers } from '../../support/broker/cleanup.js';
 import { CONTAINER_SETUP_COMMAND, dockerAvailable, imagePresent, STANDIN_IMAGE, startContainerBroker } from '../../support/broker/container.js';
 import { freePort, type LocalBroker } from '../../support/broker/layout.js';
-import { runSuite, type SuiteRun } from '../../support/self/run-suite.js';
+import { onceStderrMatches, runSuite, type SuiteRun } from '../../support/self/run-suite.js';
 
 const IMAGE = process.env.LOCAL_BROKER_IMAGE || STANDIN_IMAGE;
 // Ryuk's image cannot be pulled here; our own cleanup must be enough, so these tests run without it.
@@ -33,19 +33,6 @@ function requireContainerSetup(ctx: TestContext): void {
   const hint = `${setup.reason}; set it up with \`${CONTAINER_SETUP_COMMAND}\` (installs docker.io, starts dockerd, builds ${STANDIN_IMAGE})`;
   if (process.env.CI === 'true') throw new Error(`container mode cannot be proven in CI: ${hint}`);
   ctx.skip(hint);
-}
-
-/** Runs `action` once, the first time the child's stderr has matched `pattern`. */
-function onceStderrMatches(child: ChildProcess, pattern: RegExp, action: () => void): void {
-  let buffered = '';
-  let done = false;
-  child.stderr?.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    if (!done && pattern.test(buffered)) {
-      done = true;
-      action();
-    }
-  });
 }
 
 function expectNothingLeft(run: SuiteRun): void {
@@ -124,23 +111,24 @@ describe(`container mode (${IMAGE})`, () => {
   });
 
   test.for([
-    { name: 'Ctrl-C (SIGINT to the process group)', signal: 'SIGINT', group: true },
-    { name: 'SIGTERM to the runner', signal: 'SIGTERM', group: false },
-  ] as const)('$name in the middle of a run ends it non-zero within 10 s, containers and temp dirs removed', async ({ signal, group }, ctx) => {
+    // What a terminal does on Ctrl-C: SIGINT to the foreground process group, here once the burst is under way.
+    { name: 'Ctrl-C during the burst', signal: 'SIGINT', group: true, line: /\[readiness local\] burst\.max-rate: [1-9]\d* of 3000000 acknowledged/, env: { READINESS_BURST_EVENTS: '3000000' } as Record<string, string> },
+    // What a cancelled CI job does: SIGTERM to the test command alone, once the preflight has passed.
+    { name: 'SIGTERM after the preflight', signal: 'SIGTERM', group: false, line: /\[readiness local\] topics\s+pass/, env: {} as Record<string, string> },
+  ] as const)('$name ends the run non-zero within 10 s, containers and temp dirs removed', async ({ signal, group, line, env }, ctx) => {
     requireContainerSetup(ctx);
     let signalledAt = 0;
-    let closedAt = 0;
-    const r = await localRun((child) => {
-      child.once('close', () => (closedAt = Date.now()));
-      // The preflight's last stage printed: the broker container is up and the checks are about to run.
-      onceStderrMatches(child, /\[readiness local\] topics\s+pass/, () => {
-        signalledAt = Date.now();
-        process.kill(group ? -(child.pid as number) : (child.pid as number), signal);
-      });
-    });
-    expect(signalledAt, r.stderr.slice(-2000)).toBeGreaterThan(0);
+    const r = await localRun(
+      (child) =>
+        onceStderrMatches(child, line, () => {
+          signalledAt = performance.now();
+          process.kill(group ? -(child.pid as number) : (child.pid as number), signal);
+        }),
+      env,
+    );
+    expect(signalledAt, `the line never came:\n${r.stderr.slice(-2000)}`).toBeGreaterThan(0);
     expect(r.code === 0 && r.signal === null, `exit ${r.code ?? r.signal}`).toBe(false);
-    expect(closedAt - signalledAt).toBeLessThan(INTERRUPT_BOUND_MS);
+    expect(r.closedAt - signalledAt).toBeLessThan(INTERRUPT_BOUND_MS);
     expectNothingLeft(r);
   });
 
