@@ -1,31 +1,36 @@
-// Container mode proven against a real Docker engine and the local stand-in image: start, crash, port clash, leftovers, interrupts.
+// Container mode proven against a real Docker engine and the local stand-in (or apache/kafka where present): start, crash, port clash, leftovers, interrupts.
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { describe, expect, test, type TestContext } from 'vitest';
 import { ourContainers } from '../../support/broker/cleanup.js';
-import { CONTAINER_SETUP_COMMAND, dockerAvailable, imagePresent, STANDIN_IMAGE, startContainerBroker } from '../../support/broker/container.js';
+import { CONTAINER_SETUP_COMMAND, DEFAULT_IMAGE, dockerAvailable, imagePresent, STANDIN_IMAGE, startContainerBroker } from '../../support/broker/container.js';
 import { freePort, type LocalBroker } from '../../support/broker/layout.js';
 import { onceStderrMatches, runSuite, type SuiteRun } from '../../support/self/run-suite.js';
 
-const IMAGE = process.env.LOCAL_BROKER_IMAGE || STANDIN_IMAGE;
 // Ryuk's image cannot be pulled here; our own cleanup must be enough, so these tests run without it.
 process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
-const CONTAINER_ENV = { LOCAL_BROKER: 'container', LOCAL_BROKER_IMAGE: IMAGE, TESTCONTAINERS_RYUK_DISABLED: 'true' };
 const QUICK = { READINESS_BURST_EVENTS: '500', READINESS_PACED_EVENTS: '2', READINESS_ROUND_TRIP_EVENTS: '20' };
 /** A container that dies must be reported well before any start-up timeout (120 s). */
 const CRASH_BOUND_MS = 20000;
 /** From the interrupt to the run's exit, containers and temp dirs removed. */
 const INTERRUPT_BOUND_MS = 10000;
 
-/** Whether container mode can run here: an engine answers and the image is present (nothing is pulled). */
-async function containerSetup(): Promise<{ ok: true } | { ok: false; reason: string }> {
+/**
+ * The image to prove container mode with, and whether it can run here (an engine answers, the image is present;
+ * nothing is pulled): LOCAL_BROKER_IMAGE if set, else the local stand-in, else apache/kafka:4.1.1 (present where
+ * it can be pulled, e.g. GitHub's CI, whose container-mode globalSetup has pulled it by the time tests run).
+ */
+async function containerSetup(): Promise<{ ok: true; image: string } | { ok: false; image: string; reason: string }> {
+  const candidates = process.env.LOCAL_BROKER_IMAGE ? [process.env.LOCAL_BROKER_IMAGE] : [STANDIN_IMAGE, DEFAULT_IMAGE];
   const docker = await dockerAvailable();
-  if (!docker.ok) return { ok: false, reason: docker.reason ?? 'no Docker runtime' };
-  if (!(await imagePresent(IMAGE).catch(() => false))) return { ok: false, reason: `image ${IMAGE} is not present` };
-  return { ok: true };
+  if (!docker.ok) return { ok: false, image: candidates[0] as string, reason: docker.reason ?? 'no Docker runtime' };
+  for (const image of candidates) if (await imagePresent(image).catch(() => false)) return { ok: true, image };
+  return { ok: false, image: candidates[0] as string, reason: `none of ${candidates.join(', ')} is present` };
 }
 const setup = await containerSetup();
+const IMAGE = setup.image;
+const CONTAINER_ENV = { LOCAL_BROKER: 'container', LOCAL_BROKER_IMAGE: IMAGE, TESTCONTAINERS_RYUK_DISABLED: 'true' };
 
 /** Skips with the setup command where Docker or the image is missing; in CI (which sets both up) fails instead. */
 function requireContainerSetup(ctx: TestContext): void {
