@@ -1,10 +1,44 @@
-// Guarantees that broker processes and temp dirs we start are gone: on stop, on exit, on Ctrl-C, even on SIGKILL of us.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Guarantees that broker processes, containers and temp dirs we start are gone: on stop, on exit, on Ctrl-C, even on SIGKILL of us.
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
 interface Owned {
   readonly child?: ChildProcess;
   readonly dir?: string;
+  /** A Docker container id: removed with the docker CLI, which works synchronously (exit and signal handlers). */
+  readonly containerId?: string;
+  /** The detached watchdog guarding a container, ended once the container is removed. */
+  watchdog?: ChildProcess;
+}
+
+/** Marks every container we start, so what a run leaves behind can be listed (docker ps --filter label=...). */
+export const CONTAINER_LABEL = 'eventstream-readiness';
+/** Its value: the TMPDIR of the process that started the container, the marker of a run (run-suite gives each run its own). */
+export const CONTAINER_RUN_LABEL = 'eventstream-readiness.tmpdir';
+/** Bound on one docker CLI call: a hung engine must not hang an exit handler. */
+const DOCKER_CLI_TIMEOUT_MS = 15000;
+
+/** `docker rm -f -v`: SIGKILL and remove, with its anonymous volumes; "no such container" counts as done. */
+function removeContainerSync(id: string): void {
+  spawnSync('docker', ['rm', '-f', '-v', id], { stdio: 'ignore', timeout: DOCKER_CLI_TIMEOUT_MS });
+}
+
+function removeContainer(id: string): Promise<void> {
+  return new Promise((done) => execFile('docker', ['rm', '-f', '-v', id], { timeout: DOCKER_CLI_TIMEOUT_MS }, () => done()));
+}
+
+/**
+ * Containers (running or not) we started: those of one run (the TMPDIR it had) or, without a marker, all of them.
+ * Empty when no docker CLI or engine answers.
+ */
+export function ourContainers(runMarker?: string): string[] {
+  const label = runMarker === undefined ? CONTAINER_LABEL : `${CONTAINER_RUN_LABEL}=${runMarker}`;
+  const r = spawnSync('docker', ['ps', '-a', '--filter', `label=${label}`, '--format', '{{.ID}} {{.Image}} {{.Status}}'], {
+    encoding: 'utf8',
+    timeout: DOCKER_CLI_TIMEOUT_MS,
+  });
+  if (r.status !== 0) return [];
+  return r.stdout.split('\n').filter(Boolean);
 }
 
 const owned = new Set<Owned>();
@@ -28,6 +62,8 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 export function cleanupNow(): void {
   for (const item of owned) {
     if (item.child) killGroup(item.child, 'SIGKILL');
+    if (item.containerId) removeContainerSync(item.containerId);
+    if (item.watchdog) killGroup(item.watchdog, 'SIGKILL');
     if (item.dir) rmSync(item.dir, { recursive: true, force: true });
   }
   owned.clear();
@@ -67,16 +103,39 @@ function startWatchdog(child: ChildProcess, dir: string): void {
   watchdog.unref();
 }
 
-/** Registers a child process and/or dir; returns the function that releases them gracefully. */
-export function own(item: { child?: ChildProcess; dir?: string }): { release: (graceMs: number) => Promise<void>; forget: () => void } {
+/**
+ * A detached watchdog for a container: if this Node process dies without cleaning up (SIGKILL), it removes
+ * the container (and the dir). Without Ryuk (TESTCONTAINERS_RYUK_DISABLED=true) nothing else would. It is
+ * ended by `release`/`cleanupNow` once the container is removed.
+ */
+function startContainerWatchdog(containerId: string, dir: string | undefined): ChildProcess {
+  const script = `
+    const [parent, id, dir] = process.argv.slice(1);
+    const alive = (p) => { try { process.kill(Number(p), 0); return true; } catch { return false; } };
+    const timer = setInterval(() => {
+      if (alive(parent)) return;
+      clearInterval(timer);
+      require('child_process').spawnSync('docker', ['rm', '-f', '-v', id], { stdio: 'ignore', timeout: 30000 });
+      if (dir) require('fs').rmSync(dir, { recursive: true, force: true });
+      process.exit(0);
+    }, 500);`;
+  const watchdog = spawn(process.execPath, ['-e', script, String(process.pid), containerId, dir ?? ''], { detached: true, stdio: 'ignore' });
+  watchdog.unref();
+  return watchdog;
+}
+
+/** Registers a child process, a container and/or a dir; returns the function that releases them gracefully. */
+export function own(item: { child?: ChildProcess; dir?: string; containerId?: string }): { release: (graceMs: number) => Promise<void>; forget: () => void } {
   hookProcess();
-  owned.add(item);
+  const entry: Owned = { ...item };
+  owned.add(entry);
   if (item.child && item.dir) startWatchdog(item.child, item.dir);
+  if (item.containerId) entry.watchdog = startContainerWatchdog(item.containerId, item.dir);
   return {
     /** Stops tracking without touching anything (ownership moved elsewhere). */
-    forget: () => owned.delete(item),
+    forget: () => owned.delete(entry),
     release: async (graceMs: number) => {
-      const { child, dir } = item;
+      const { child, dir, containerId, watchdog } = entry;
       if (child && child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
         // SIGTERM runs Kafka's shutdown hook; SIGKILL if it takes longer than the grace period.
@@ -85,8 +144,11 @@ export function own(item: { child?: ChildProcess; dir?: string }): { release: (g
         await exited;
         clearTimeout(timer);
       }
+      // The container was normally stopped already (testcontainers' stop); this makes sure, and is quick when it is gone.
+      if (containerId) await removeContainer(containerId);
+      if (watchdog) killGroup(watchdog, 'SIGKILL');
       if (dir) rmSync(dir, { recursive: true, force: true });
-      owned.delete(item);
+      owned.delete(entry);
     },
   };
 }

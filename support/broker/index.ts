@@ -1,5 +1,5 @@
 // Picks how the local broker runs (LOCAL_BROKER=auto|jvm|container) and starts it.
-import { dockerAvailable, startContainerBroker } from './container.js';
+import { containerModeReady, startContainerBroker } from './container.js';
 import { jvmToolsAvailable, startJvmBroker } from './jvm.js';
 import type { LocalBroker, LocalBrokerOptions } from './layout.js';
 
@@ -13,15 +13,15 @@ export function brokerMode(raw: string | undefined): BrokerMode {
   throw new Error(`LOCAL_BROKER: expected one of ${BROKER_MODES.join(', ')}, got ${JSON.stringify(value)}`);
 }
 
-/** auto: a container when Docker answers, else the JVM broker when java and mvn are there, else a clear failure. */
+/** auto: a container when Docker answers and the image is present (nothing is pulled), else the JVM broker when java and mvn are there, else a clear failure. */
 export async function startLocalBroker(mode: BrokerMode, options: LocalBrokerOptions = {}): Promise<LocalBroker> {
   if (mode === 'jvm') return startJvmBroker(options);
   if (mode === 'container') return startContainerBroker(options);
-  const docker = await dockerAvailable();
+  const docker = await containerModeReady();
   if (docker.ok) return startContainerBroker(options);
   const jvm = jvmToolsAvailable();
   if (jvm.ok) {
-    options.log?.(`no Docker runtime, using the JVM broker (${docker.reason})`);
+    options.log?.(`container mode not ready, using the JVM broker (${docker.reason})`);
     return startJvmBroker(options);
   }
   throw new Error(

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ourContainers } from '../broker/cleanup.js';
 import { parseJUnit, type JUnitCase } from '../junit.js';
 import type { ReadinessReport } from '../report/model.js';
 
@@ -30,6 +31,8 @@ export interface SuiteRun {
   readonly leftoverFiles: string[];
   /** Processes still running whose command line mentions the run's TMPDIR (a broker left behind), or in the run's process group. */
   readonly leftoverProcesses: string[];
+  /** Containers (running or stopped) labelled with the run's TMPDIR, i.e. started by the run and not removed. */
+  readonly leftoverContainers: string[];
 }
 
 /** Command lines of live processes that mention `needle` (Linux /proc; empty elsewhere). */
@@ -161,6 +164,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
     const durationMs = closedAt - start;
     const pgid = child.pid ?? 0;
     const leftoverProcesses = await stillThere(() => [...processesMentioning(runTmp), ...(pgid ? processesInGroup(pgid) : [])], 5000);
+    // A watchdog removes its container within about a second of seeing its runner gone.
+    const leftoverContainers = await stillThere(() => ourContainers(runTmp), 5000);
     // Vitest keeps a module cache of its own in TMPDIR (and leaves it on Ctrl-C): only our dirs are judged.
     const leftoverFiles = readdirSync(runTmp).filter((f) => f.startsWith('eventstream-readiness-'));
     const junitXml = existsSync(junitFile) ? readFileSync(junitFile, 'utf8') : '';
@@ -181,6 +186,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
       allOutput: [stdout, stderr, junitXml, json, readinessMd].join('\n'),
       leftoverFiles,
       leftoverProcesses,
+      leftoverContainers,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
