@@ -26,9 +26,14 @@ function rsaKeys(): { pkcs8: string; publicKey: forge.pki.rsa.PublicKey; private
   return { pkcs8, privateKey: forgeKey, publicKey: forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e) };
 }
 
-function serial(): string {
-  // Positive, 16 bytes: the first hex digit below 8 keeps the DER integer positive.
-  return `0${randomBytes(15).toString('hex')}`;
+/**
+ * A positive 16-byte serial in minimal DER form: the first byte in 0x40-0x7f is neither negative (high bit) nor a
+ * superfluous zero, which OpenSSL rejects as "illegal padding" (a random first byte of 0x00 did that now and then).
+ */
+export function serial(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = ((bytes[0] ?? 0) & 0x3f) | 0x40;
+  return bytes.toString('hex');
 }
 
 const DAY = 86_400_000;

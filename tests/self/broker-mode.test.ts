@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { dockerAvailable } from '../../support/broker/container.js';
 import { brokerMode, startLocalBroker } from '../../support/broker/index.js';
+import { serial } from '../../support/broker/certs.js';
 import { kafkaClusterId, serverProperties } from '../../support/broker/layout.js';
 
 describe('choosing the local broker', () => {
@@ -56,4 +57,9 @@ describe('server.properties for the container broker', () => {
     expect(get('message.max.bytes')).toBe('1046528');
     expect(get('auto.create.topics.enable')).toBe('false');
   });
+});
+
+test('certificate serials are positive and minimally encoded (OpenSSL refuses a padded one as "illegal padding")', () => {
+  const serials = Array.from({ length: 5000 }, () => serial());
+  expect(serials.filter((s) => !/^[4-7][0-9a-f]{31}$/.test(s))).toEqual([]);
 });
