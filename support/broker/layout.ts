@@ -46,6 +46,9 @@ export const DEFAULT_TOPICS: readonly TopicSpec[] = [
   { name: 'orders', partitions: 3 },
 ];
 
+/** The other setup valid on Eventstream: one topic (one custom endpoint) for both checks, with its one key. */
+export const ONE_TOPIC: readonly TopicSpec[] = [{ name: 'telemetry', partitions: 3 }];
+
 /** The broker imitates Event Hubs: it refuses requests above the size where the service closes the connection. */
 export const MAX_MESSAGE_BYTES = MAX_REQUEST_BYTES_HARD;
 
