@@ -15,6 +15,8 @@ import { runSuite } from '../support/self/run-suite.js';
 import { readSettings, type Env } from '../support/settings.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Bench events are marked like the suite's, so they are as easy to filter. */
+const BENCH_MARKER = { runId: uniqueId('bench'), check: 'bench.burst' };
 const SCENARIOS = [
   { name: '1 KiB', bytes: 1024, count: Number(process.env.BENCH_1K_RECORDS ?? 50000) },
   { name: '100 KiB', bytes: 102400, count: Number(process.env.BENCH_100K_RECORDS ?? 1000) },
@@ -94,7 +96,8 @@ async function main(): Promise<void> {
         const r = await runBurst(producer, {
           topic,
           events: s.count,
-          make: (i) => ({ key: `order-${i % 64}`, value: JSON.stringify(orderEvent(i, 'bench', s.bytes)) }),
+          make: (i) => ({ key: `order-${i % 64}`, value: JSON.stringify(orderEvent(i, BENCH_MARKER, s.bytes)) }),
+          marker: BENCH_MARKER,
           batchSize: settings.BURST_BATCH_SIZE,
           inFlight: settings.BURST_IN_FLIGHT,
           eventBytes: s.bytes,
@@ -126,7 +129,7 @@ async function main(): Promise<void> {
         consumerKafka: createKafka(config, settings, { clientId: 'bench-rt' }),
         consumer: { ...consumer, groupId: uniqueId('bench') },
         settings: { ...settings, ROUND_TRIP_EVENTS: E2E.count, ROUND_TRIP_TIMEOUT_MS: 120000 },
-        runId: uniqueId('bench'),
+        marker: { runId: uniqueId('bench'), check: 'bench.round-trip' },
       });
       await p.disconnect();
       if (rt.account.missing.length) throw new Error(`our round trip lost ${rt.account.missing.length} events`);

@@ -34,6 +34,36 @@ export interface Connection {
   readonly connectionString?: ConnectionStringInfo;
   /** The variables each value came from, for messages ("FABRIC_ORDERS_PASSWORD"). */
   readonly from: { readonly bootstrap: string; readonly username: string; readonly password: string };
+  /** SASL_SSL (Eventstream) or SASL_PLAINTEXT (the Event Hubs emulator only). */
+  readonly securityProtocol: SecurityProtocol;
+}
+
+export const SECURITY_PROTOCOLS = ['SASL_SSL', 'SASL_PLAINTEXT'] as const;
+export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
+
+/**
+ * FABRIC_KAFKA_SECURITY_PROTOCOL: SASL_SSL unless set. Eventstream speaks TLS only; SASL_PLAINTEXT is accepted only
+ * with connection strings that say UseDevelopmentEmulator=true (Microsoft's Event Hubs emulator), never otherwise.
+ */
+export function checkSecurityProtocol(env: Env, connectionStrings: ReadonlyArray<{ variable: string; info?: ConnectionStringInfo }>): { protocol: SecurityProtocol; problem?: ConfigProblem } {
+  const variable = 'FABRIC_KAFKA_SECURITY_PROTOCOL';
+  const raw = env[variable]?.trim().toUpperCase() || 'SASL_SSL';
+  if (!(SECURITY_PROTOCOLS as readonly string[]).includes(raw)) {
+    return { protocol: 'SASL_SSL', problem: { variable, expected: 'SASL_SSL (Eventstream), or SASL_PLAINTEXT for the Event Hubs emulator only', found: JSON.stringify(env[variable]) } };
+  }
+  const protocol = raw as SecurityProtocol;
+  const notEmulator = connectionStrings.filter((c) => !c.info?.developmentEmulator).map((c) => c.variable);
+  if (protocol === 'SASL_PLAINTEXT' && notEmulator.length > 0) {
+    return {
+      protocol,
+      problem: {
+        variable,
+        expected: 'SASL_SSL: Eventstream accepts TLS only. SASL_PLAINTEXT is for the Event Hubs emulator, whose connection string says UseDevelopmentEmulator=true',
+        found: `SASL_PLAINTEXT with ${notEmulator.join(', ')} lacking UseDevelopmentEmulator=true`,
+      },
+    };
+  }
+  return { protocol };
 }
 
 /** The endpoint the checks use: the main connection (telemetry) and the orders topic's connection. */
@@ -52,6 +82,8 @@ export interface ConnectionStringInfo {
   readonly endpointHost: string;
   readonly keyName: string;
   readonly entityPath?: string;
+  /** UseDevelopmentEmulator=true: the Event Hubs emulator, the one endpoint that speaks SASL_PLAINTEXT. */
+  readonly developmentEmulator: boolean;
 }
 
 /** One malformed or missing setting: the variable, the form expected, and what was found (never a secret). */
@@ -195,6 +227,7 @@ export function parseConnectionString(raw: string, variable = 'FABRIC_KAFKA_PASS
       endpointHost: endpointMatch[1] ?? '',
       keyName: parts.get('sharedaccesskeyname') ?? '',
       entityPath: parts.get('entitypath') || undefined,
+      developmentEmulator: parts.get('usedevelopmentemulator')?.toLowerCase() === 'true',
     },
   };
 }
@@ -267,6 +300,7 @@ function ordersConnection(env: Env, main: Connection, defaultPort: number, probl
     caFile: main.caFile,
     connectionString: password.info,
     from: { bootstrap: bootstrapFrom.variable, username: usernameFrom.variable, password: passwordFrom.variable },
+    securityProtocol: main.securityProtocol,
   };
 }
 
@@ -305,7 +339,7 @@ export function checkEndpointEnv(env: Env, cwd = process.cwd()): { config?: Endp
   }
   const ca = readCa(env, cwd);
   if (ca.problem) problems.push(ca.problem);
-  const main: Connection = {
+  const main: Omit<Connection, 'securityProtocol'> = {
     brokers: bootstrap.brokers,
     username: (env.FABRIC_KAFKA_USERNAME ?? '').trim(),
     password: (env.FABRIC_KAFKA_PASSWORD ?? '').trim(),
@@ -314,14 +348,20 @@ export function checkEndpointEnv(env: Env, cwd = process.cwd()): { config?: Endp
     connectionString: password.info,
     from: { bootstrap: 'FABRIC_KAFKA_BOOTSTRAP', username: 'FABRIC_KAFKA_USERNAME', password: 'FABRIC_KAFKA_PASSWORD' },
   };
-  const orders = ordersConnection(env, main, port.port ?? DEFAULT_PORT, problems);
+  const security = checkSecurityProtocol(env, [{ variable: 'FABRIC_KAFKA_PASSWORD', info: password.info }]);
+  if (security.problem && !password.problem) problems.push(security.problem);
+  const orders = ordersConnection(env, { ...main, securityProtocol: security.protocol }, port.port ?? DEFAULT_PORT, problems);
+  if (orders !== undefined && orders.from.password === 'FABRIC_ORDERS_PASSWORD') {
+    const ordersSecurity = checkSecurityProtocol(env, [{ variable: 'FABRIC_ORDERS_PASSWORD', info: orders.connectionString }]);
+    if (ordersSecurity.problem && orders.connectionString) problems.push(ordersSecurity.problem);
+  }
   if (problems.length > 0) return { problems, entityProblems: [] };
   const topics = { telemetry: (env.FABRIC_TOPIC_TELEMETRY ?? '').trim(), orders: (env.FABRIC_TOPIC_ORDERS ?? '').trim() };
   const entityProblems = [
     entityPathProblem({ passwordVariable: main.from.password, entityPath: main.connectionString?.entityPath, topicVariable: 'FABRIC_TOPIC_TELEMETRY', topic: topics.telemetry }),
     entityPathProblem({ passwordVariable: orders.from.password, entityPath: orders.connectionString?.entityPath, topicVariable: 'FABRIC_TOPIC_ORDERS', topic: topics.orders }),
   ].filter((p): p is ConfigProblem => p !== undefined);
-  return { problems, entityProblems, config: { ...main, topics, orders } };
+  return { problems, entityProblems, config: { ...main, securityProtocol: security.protocol, topics, orders } };
 }
 
 /** Like checkEndpointEnv, but throws a ConfigError listing every problem. */
@@ -333,6 +373,7 @@ export function parseEndpointEnv(env: Env, cwd = process.cwd()): EndpointConfig 
 
 /** Where the round trip reads events back: an Eventstream custom endpoint *destination* (optional). */
 export interface ConsumerConfig {
+  readonly securityProtocol: SecurityProtocol;
   readonly brokers: readonly BrokerAddress[];
   readonly username: string;
   readonly password: string;
@@ -368,13 +409,15 @@ export function checkConsumerEnv(env: Env, cwd = process.cwd()): { configured: b
     info = cs.info;
   }
   const ca = readCa(env, cwd);
+  const security = checkSecurityProtocol(env, [{ variable: 'FABRIC_CONSUMER_PASSWORD', info }]);
+  if (security.problem && info) problems.push(security.problem);
   if (problems.length > 0) return { configured, problems, entityProblems: [] };
   const entity = entityPathProblem({ passwordVariable: 'FABRIC_CONSUMER_PASSWORD', entityPath: info?.entityPath, topicVariable: 'FABRIC_CONSUMER_TOPIC', topic });
   return {
     configured,
     problems,
     entityProblems: entity ? [entity] : [],
-    config: { brokers: bootstrap.brokers, username, password, topic, groupId: env.FABRIC_CONSUMER_GROUP?.trim() ?? '', ca: ca.ca },
+    config: { securityProtocol: security.protocol, brokers: bootstrap.brokers, username, password, topic, groupId: env.FABRIC_CONSUMER_GROUP?.trim() ?? '', ca: ca.ca },
   };
 }
 

@@ -2,9 +2,10 @@
 import { inject, test as base } from 'vitest';
 import type { Kafka, Producer } from 'kafkajs';
 import { parseEndpointEnv, type EndpointConfig } from './config.js';
-import { record, requireConnectivity } from './checks.js';
+import { checkId, record, requireConnectivity } from './checks.js';
 import { withDeadline } from './deadline.js';
 import { createKafka, uniqueId } from './kafka.js';
+import type { Marker } from './marker.js';
 import { createProducer } from './producer.js';
 import { progressLine, ProgressTicker } from './progress.js';
 import { readSettings, type Settings } from './settings.js';
@@ -23,6 +24,8 @@ export interface CheckFixtures {
   ordersProducer: Producer;
   /** Unique per test, carried in every event so a check only counts its own. */
   runId: string;
+  /** The run and this check, marked on every event it writes (header and top-level field), for filtering downstream. */
+  marker: Marker;
   /** Records what the check measured on its testcase (JUnit properties, readiness report). */
   recordCheck: (input: Parameters<typeof record>[1]) => Promise<void>;
   /** Progress lines for a long check ("burst.max-rate: 1200 of 5000 acknowledged"), at most one a second. */
@@ -52,6 +55,9 @@ export const check = base.extend<CheckFixtures>({
   },
   runId: async ({}, use) => {
     await use(uniqueId('run'));
+  },
+  marker: async ({ task, runId }, use) => {
+    await use({ runId, check: checkId({ task }) });
   },
   recordCheck: async ({ task, skip, annotate }, use) => {
     await use((input) => record({ task, skip, annotate }, input));

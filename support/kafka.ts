@@ -40,14 +40,15 @@ export function uniqueId(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-export function createKafka(config: Pick<EndpointConfig, 'brokers' | 'username' | 'password' | 'ca'>, settings: Settings, options: ClientOptions): Kafka {
+export function createKafka(config: Pick<EndpointConfig, 'brokers' | 'username' | 'password' | 'ca' | 'securityProtocol'>, settings: Settings, options: ClientOptions): Kafka {
   const password = options.password ?? config.password;
   registerSecret(password);
   const sasl: SASLOptions = { mechanism: 'plain', username: config.username, password };
   const kafkaConfig: KafkaConfig = {
     clientId: uniqueId(options.clientId),
     brokers: config.brokers.map((b) => `${b.host}:${b.port}`),
-    ssl: tlsOptions(config),
+    // SASL_PLAINTEXT only ever reaches here for the Event Hubs emulator (config refuses it otherwise).
+    ssl: config.securityProtocol === 'SASL_PLAINTEXT' ? false : tlsOptions(config),
     sasl,
     connectionTimeout: settings.KAFKA_CONNECT_TIMEOUT_MS,
     authenticationTimeout: settings.KAFKA_CONNECT_TIMEOUT_MS,

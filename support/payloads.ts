@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { MARKER_FIELD, markerValue, type Marker } from './marker.js';
 
 const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 
@@ -35,25 +36,30 @@ export function sample(name: SchemaName): Record<string, unknown> {
 
 const now = () => new Date().toISOString();
 
-export function telemetryEvent(i: number, runId: string): Record<string, unknown> {
-  const event = { ...sample('telemetry-event'), deviceId: `sensor-${i}`, temperature: 20 + i, eventTime: now(), runId };
+/** The run id and the marker every test event carries at top level (see support/marker.ts). */
+function marked(marker: Marker): Record<string, string> {
+  return { runId: marker.runId, [MARKER_FIELD]: markerValue(marker) };
+}
+
+export function telemetryEvent(i: number, marker: Marker): Record<string, unknown> {
+  const event = { ...sample('telemetry-event'), deviceId: `sensor-${i}`, temperature: 20 + i, eventTime: now(), ...marked(marker) };
   assertMatchesSchema('telemetry-event', event);
   return event;
 }
 
-export function deviceStatus(seq: number, runId: string): Record<string, unknown> {
-  const event = { ...sample('device-status'), runId, seq };
+export function deviceStatus(seq: number, marker: Marker): Record<string, unknown> {
+  const event = { ...sample('device-status'), ...marked(marker), seq };
   assertMatchesSchema('device-status', event);
   return event;
 }
 
 /** An order as the notebook made it (random id 1000-9999 and amount 10-500), padded to `bytes` when given. */
-export function orderEvent(seq: number, runId: string, bytes?: number): Record<string, unknown> {
+export function orderEvent(seq: number, marker: Marker, bytes?: number): Record<string, unknown> {
   const event: Record<string, unknown> = {
     orderId: 1000 + Math.floor(Math.random() * 9000),
     amount: Math.round((10 + Math.random() * 490) * 100) / 100,
     eventTime: now(),
-    runId,
+    ...marked(marker),
     seq,
   };
   if (bytes !== undefined) {

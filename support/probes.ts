@@ -29,6 +29,9 @@ export interface StageResult {
   readonly durationMs: number;
 }
 
+/** Thrown by a stage that does not apply to this endpoint (TLS against the emulator's plaintext listener). */
+class StageNotRun extends Error {}
+
 class StageFailure extends Error {
   constructor(
     message: string,
@@ -247,6 +250,9 @@ async function connectBootstrapPorts(state: PreflightState): Promise<StageOutcom
 }
 
 async function judgeBootstrapTls(state: PreflightState): Promise<StageOutcome> {
+  if (state.config.securityProtocol === 'SASL_PLAINTEXT') {
+    throw new StageNotRun('not run: SASL_PLAINTEXT to the Event Hubs emulator (UseDevelopmentEmulator=true) has no TLS to judge');
+  }
   return tlsStage(state.bootstrap, state.config, state.settings);
 }
 
@@ -289,7 +295,11 @@ async function listBrokersForTopics(state: PreflightState): Promise<StageOutcome
     let conn: WireConnection | undefined;
     try {
       conn = await withDeadline(
-        WireConnection.open({ host: first.host, port: first.port, tls: { ca: tlsOptions(route.connection).ca } }, 'readiness-preflight', settings.KAFKA_CONNECT_TIMEOUT_MS),
+        WireConnection.open(
+          { host: first.host, port: first.port, tls: route.connection.securityProtocol === 'SASL_PLAINTEXT' ? null : { ca: tlsOptions(route.connection).ca } },
+          'readiness-preflight',
+          settings.KAFKA_CONNECT_TIMEOUT_MS,
+        ),
         settings.KAFKA_CONNECT_TIMEOUT_MS + 500,
         `connecting for ${what}`,
       );
@@ -329,6 +339,10 @@ async function reachAdvertisedBrokers(state: PreflightState): Promise<StageOutco
   const results = await Promise.allSettled(
     advertised.map(async (b) => {
       await probeDns(b.host, settings);
+      if (config.securityProtocol === 'SASL_PLAINTEXT') {
+        measured[`${b.host}:${b.port} connect ms`] = (await probeTcp(b, settings)).ms;
+        return;
+      }
       const facts = await withDeadline(probeTlsFacts(b, config, settings), settings.TLS_TIMEOUT_MS + 500, `TLS handshake with ${b.host}:${b.port}`);
       judgeTls(facts, b.host, settings);
       measured[`${b.host}:${b.port} handshake ms`] = facts.handshakeMs;
@@ -428,6 +442,7 @@ async function runStage(stage: StageName, body: () => Promise<StageOutcome>): Pr
     const outcome = await body();
     return { stage, status: 'pass', thresholds: {}, warnings: [], ...outcome, durationMs: elapsedMs(start) };
   } catch (error) {
+    if (error instanceof StageNotRun) return { stage, status: 'not-run', message: error.message, measured: {}, thresholds: {}, warnings: [], durationMs: elapsedMs(start) };
     const diagnosis = error instanceof StageFailure ? error.diagnosis : diagnose(error);
     return {
       stage,

@@ -2,6 +2,7 @@
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { elapsedMs, withDeadline } from './deadline.js';
 import { diagnose, type Diagnosis } from './diagnosis.js';
+import { markerHeaders, type Marker } from './marker.js';
 import type { Settings } from './settings.js';
 import { rate, summarize, type LatencySummary } from './stats.js';
 
@@ -22,10 +23,11 @@ export interface Ack {
 }
 
 /** One acknowledged send of one JSON event; resolves to its partition, offset and ack time. */
-export async function sendEvent(producer: Producer, settings: Settings, topic: string, event: { key?: string; value: unknown }): Promise<Ack> {
+export async function sendEvent(producer: Producer, settings: Settings, topic: string, event: { key?: string; value: unknown; marker: Marker }): Promise<Ack> {
   const start = performance.now();
+  const message = { key: event.key ?? null, value: JSON.stringify(event.value), headers: markerHeaders(event.marker) };
   const metadata = await withDeadline(
-    producer.send({ topic, messages: [{ key: event.key ?? null, value: JSON.stringify(event.value) }], acks: -1, timeout: settings.KAFKA_REQUEST_TIMEOUT_MS }),
+    producer.send({ topic, messages: [message], acks: -1, timeout: settings.KAFKA_REQUEST_TIMEOUT_MS }),
     settings.SEND_TIMEOUT_MS,
     `send to ${topic}`,
   );
@@ -39,6 +41,8 @@ export interface BurstOptions {
   readonly events: number;
   /** Builds event i (already serialized), and its key. */
   readonly make: (i: number) => { key?: string; value: string };
+  /** Which run and check the events belong to: sent as a header on every record. */
+  readonly marker: Marker;
   readonly batchSize: number;
   readonly inFlight: number;
   /** Approximate size of one event, to keep requests under the size cap (default READINESS_BURST_EVENT_BYTES). */
@@ -113,11 +117,12 @@ export async function runBurst(producer: Producer, options: BurstOptions): Promi
       next += count;
       if (options.gapMs) await new Promise((r) => setTimeout(r, options.gapMs?.(first)));
       const messages: Message[] = [];
+      const headers = markerHeaders(options.marker);
       let batchBytes = 0;
       for (let i = first; i < first + count; i++) {
         const { key, value } = options.make(i);
         batchBytes += Buffer.byteLength(value);
-        messages.push({ key: key ?? null, value });
+        messages.push({ key: key ?? null, value, headers });
       }
       const sent = performance.now();
       try {

@@ -3,6 +3,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { ConsumerConfig } from './config.js';
 import { DeadlineError, withDeadline } from './deadline.js';
 import { accountDeliveries, type DeliveryAccount, type ReceivedEvent, type SentEvent } from './delivery.js';
+import type { Marker } from './marker.js';
 import { deviceStatus } from './payloads.js';
 import { sendEvent } from './producer.js';
 import type { Settings } from './settings.js';
@@ -24,13 +25,15 @@ export interface RoundTripOptions {
   readonly consumerKafka: Kafka;
   readonly consumer: ConsumerConfig;
   readonly settings: Settings;
-  readonly runId: string;
+  /** The run and check the events are marked with; the run id also tells this run's events from others'. */
+  readonly marker: Marker;
   /** Progress: called when the consumer has joined, and after each event read back with the running count. */
   readonly onProgress?: (event: { phase: 'joined'; partitions: number; joinMs: number } | { phase: 'read'; received: number; expected: number }) => void;
 }
 
 export async function roundTrip(options: RoundTripOptions): Promise<RoundTripResult> {
-  const { settings, runId, consumer: cfg } = options;
+  const { settings, consumer: cfg } = options;
+  const { runId } = options.marker;
   const admin = options.consumerKafka.admin();
   const consumer = options.consumerKafka.consumer({
     groupId: cfg.groupId,
@@ -95,7 +98,7 @@ export async function roundTrip(options: RoundTripOptions): Promise<RoundTripRes
       const id = `${runId}-${i}`;
       sent.push({ id, key, seq });
       sentAt.set(id, performance.now());
-      await sendEvent(options.producer, settings, options.produceTopic, { key, value: { ...deviceStatus(seq, runId), id } });
+      await sendEvent(options.producer, settings, options.produceTopic, { key, value: { ...deviceStatus(seq, options.marker), id }, marker: options.marker });
     }
     if (firstSeenAt.size >= sent.length) allArrived();
     const waitStart = performance.now();

@@ -85,6 +85,9 @@ export const CHOICE_SETTINGS = {
   PERF_REGRESSION: { default: 'fail', choices: ['fail', 'warn'], help: 'what a performance regression against the baseline does' },
   // fail: a key scoped to one event hub (EntityPath) used for another topic fails before any network stage; warn: only
   // reported, and the run goes on to meet the endpoint's own refusal (useful to see it, or where topic names are aliased).
+  // light: for a production eventstream, where every event reaches every destination. It leaves out the max-rate
+  // burst and the near-1 MB event, and uses the smallest counts (LIGHT_COUNTS) unless a count is set explicitly.
+  LOAD: { default: 'full', choices: ['full', 'light'], help: 'how much the run writes into the eventstream' },
   ENTITY_PATH_CHECK: { default: 'fail', choices: ['fail', 'warn'], help: 'what a connection string scoped to another topic (EntityPath) does' },
 } as const;
 export type ChoiceSettingKey = keyof typeof CHOICE_SETTINGS;
@@ -93,6 +96,28 @@ export type Settings = { readonly [K in NumberSettingKey]: number } & {
   readonly [K in ChoiceSettingKey]: (typeof CHOICE_SETTINGS)[K]['choices'][number];
 };
 
+/** The counts light mode uses (each still overridable with its READINESS_* variable). */
+export const LIGHT_COUNTS: Partial<Record<NumberSettingKey, number>> = {
+  SMOKE_EVENTS: 1,
+  KEYED_SENDS: 2,
+  PACED_EVENTS: 3,
+  ROUND_TRIP_EVENTS: 6,
+  ROUND_TRIP_KEYS: 2,
+};
+
+/** The checks light mode leaves out, by id, with what each would have written. */
+export const LIGHT_MODE_LEAVES_OUT = [
+  { id: 'burst.max-rate', writes: 'the max-rate burst (READINESS_BURST_EVENTS events of READINESS_BURST_EVENT_BYTES, 5,000 x 1 KiB by default)' },
+  { id: 'size-limits.accepts-an-event-just-under-the-1-mb-limit', writes: 'an event of READINESS_SIZE_ACCEPTED_BYTES (1,000,000 bytes by default)' },
+] as const;
+
+/** The reason a check left out by light mode gives, or undefined when it runs. */
+export function leftOutByLoad(settings: Settings, id: (typeof LIGHT_MODE_LEAVES_OUT)[number]['id']): string | undefined {
+  if (settings.LOAD !== 'light') return undefined;
+  const entry = LIGHT_MODE_LEAVES_OUT.find((e) => e.id === id);
+  return `not run: left out by READINESS_LOAD=light (it would write ${entry?.writes ?? 'more events'} into the eventstream)`;
+}
+
 export function readSettings(env: Env): Settings {
   const out: Partial<Record<NumberSettingKey, number>> = {};
   for (const key of Object.keys(NUMBER_SETTINGS) as NumberSettingKey[]) {
@@ -100,7 +125,8 @@ export function readSettings(env: Env): Settings {
     const variable = `READINESS_${key}`;
     const raw = env[variable]?.trim();
     if (raw === undefined || raw === '') {
-      out[key] = s.default;
+      const light = env.READINESS_LOAD?.trim() === 'light' ? LIGHT_COUNTS[key] : undefined;
+      out[key] = light ?? s.default;
       continue;
     }
     const value = Number(raw);

@@ -10,13 +10,13 @@ import { summarize } from '../support/stats.js';
 const TIMEOUT = checkTimeouts(collectionSettings()).send;
 
 describe('Smoke', () => {
-  check('publishes telemetry events as JSON, each acknowledged with a partition and offset', async ({ producer, endpoint, settings, runId, recordCheck }) => {
+  check('publishes telemetry events as JSON, each acknowledged with a partition and offset', async ({ producer, endpoint, settings, marker, recordCheck }) => {
     const topic = endpoint.topics.telemetry;
     const acks: Ack[] = [];
     for (let i = 0; i < settings.SMOKE_EVENTS; i++) {
-      const event = telemetryEvent(i, runId);
+      const event = telemetryEvent(i, marker);
       try {
-        acks.push(await sendEvent(producer, settings, topic, { value: event }));
+        acks.push(await sendEvent(producer, settings, topic, { value: event, marker }));
       } catch (error) {
         throw failureFrom(`telemetry event ${i + 1} of ${settings.SMOKE_EVENTS} to "${topic}" was not acknowledged (${acks.length} were)`, error, {
           measured: { acknowledged: acks.length },

@@ -19,21 +19,21 @@ function telemetryPartitions(): number {
 }
 
 describe('Keyed delivery', () => {
-  check(`acknowledges the keyed event ${KEY} {status, rpm} with a partition and offset`, async ({ producer, endpoint, settings, runId, recordCheck }) => {
+  check(`acknowledges the keyed event ${KEY} {status, rpm} with a partition and offset`, async ({ producer, endpoint, settings, marker, recordCheck }) => {
     let ack: Ack;
     try {
-      ack = await sendEvent(producer, settings, endpoint.topics.telemetry, { key: KEY, value: deviceStatus(0, runId) });
+      ack = await sendEvent(producer, settings, endpoint.topics.telemetry, { key: KEY, value: deviceStatus(0, marker), marker });
     } catch (error) {
       throw failureFrom(`keyed send of ${KEY} to "${endpoint.topics.telemetry}" was not acknowledged`, error);
     }
     await recordCheck({ measured: { key: KEY, partition: ack.partition, offset: ack.offset, 'ack ms': ack.ms }, thresholds: {}, warnings: [] });
   }, TIMEOUT);
 
-  check('lands repeated sends of one key on one partition with strictly increasing offsets', async ({ producer, endpoint, settings, runId, recordCheck }) => {
+  check('lands repeated sends of one key on one partition with strictly increasing offsets', async ({ producer, endpoint, settings, marker, recordCheck }) => {
     const acks: Ack[] = [];
     for (let seq = 0; seq < settings.KEYED_SENDS; seq++) {
       try {
-        acks.push(await sendEvent(producer, settings, endpoint.topics.telemetry, { key: KEY, value: deviceStatus(seq, runId) }));
+        acks.push(await sendEvent(producer, settings, endpoint.topics.telemetry, { key: KEY, value: deviceStatus(seq, marker), marker }));
       } catch (error) {
         throw failureFrom(`keyed send ${seq + 1} of ${settings.KEYED_SENDS} was not acknowledged`, error);
       }
@@ -50,7 +50,7 @@ describe('Keyed delivery', () => {
     }
   }, TIMEOUT);
 
-  check("puts each key on the partition Java's murmur2 partitioner assigns", async ({ producer, endpoint, settings, runId, recordCheck }) => {
+  check("puts each key on the partition Java's murmur2 partitioner assigns", async ({ producer, endpoint, settings, marker, recordCheck }) => {
     const count = telemetryPartitions();
     if (count < 1) throw checkFailure({ what: 'the telemetry topic\'s partition count is unknown', cause: 'the Topics connectivity stage did not measure it', hint: 'see the Topics check' });
     const placements: string[] = [];
@@ -59,7 +59,7 @@ describe('Keyed delivery', () => {
     for (const key of MURMUR_KEYS) {
       let ack: Ack;
       try {
-        ack = await sendEvent(producer, settings, endpoint.topics.telemetry, { key, value: deviceStatus(0, runId) });
+        ack = await sendEvent(producer, settings, endpoint.topics.telemetry, { key, value: deviceStatus(0, marker), marker });
       } catch (error) {
         throw failureFrom(`keyed send of ${key} was not acknowledged`, error);
       }

@@ -1,6 +1,7 @@
 // Burst: orders at the notebook's random 50-300 ms pace, then at full speed; every event acknowledged, rate and latency judged.
 import { describe } from 'vitest';
-import { checkFailure, expectWithin, inRun } from '../support/checks.js';
+import { checkFailure, expectWithin, inRun, notRun } from '../support/checks.js';
+import { leftOutByLoad } from '../support/settings.js';
 import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
 import { orderEvent } from '../support/payloads.js';
 import { runBurst, type BurstResult } from '../support/producer.js';
@@ -50,13 +51,14 @@ function expectAllAcknowledged(what: string, r: BurstResult, measured: Record<st
 }
 
 describe('Burst', () => {
-  check('acknowledges every order sent with random 50-300 ms gaps', async ({ ordersProducer, endpoint, settings, runId, throttle, recordCheck, progress }) => {
+  check('acknowledges every order sent with random 50-300 ms gaps', async ({ ordersProducer, endpoint, settings, marker, throttle, recordCheck, progress }) => {
     const { PACED_MIN_GAP_MS: min, PACED_MAX_GAP_MS: max } = settings;
     const ticker = progress('burst.paced');
     const r = await runBurst(ordersProducer, {
       topic: endpoint.topics.orders,
       events: settings.PACED_EVENTS,
-      make: (i) => ({ value: JSON.stringify(orderEvent(i, runId)) }),
+      make: (i) => ({ value: JSON.stringify(orderEvent(i, marker)) }),
+      marker,
       batchSize: 1,
       inFlight: 1,
       settings,
@@ -71,12 +73,15 @@ describe('Burst', () => {
     expectAllAcknowledged('paced burst', r, measured, settings.BURST_TIMEOUT_MS);
   }, TIMEOUT);
 
-  check('absorbs a max-rate burst: every event acknowledged, throughput, ack p99 and throttling within limits', async ({ ordersProducer, endpoint, settings, runId, throttle, recordCheck, progress }) => {
+  check('absorbs a max-rate burst: every event acknowledged, throughput, ack p99 and throttling within limits', async ({ ordersProducer, endpoint, settings, marker, throttle, recordCheck, progress, task, skip, annotate }) => {
+    const leftOut = leftOutByLoad(settings, 'burst.max-rate');
+    if (leftOut) return notRun({ task, skip, annotate }, 'burst.max-rate', leftOut);
     const ticker = progress('burst.max-rate');
     const r = await runBurst(ordersProducer, {
       topic: endpoint.topics.orders,
       events: settings.BURST_EVENTS,
-      make: (i) => ({ key: `order-${i % 64}`, value: JSON.stringify(orderEvent(i, runId, settings.BURST_EVENT_BYTES)) }),
+      make: (i) => ({ key: `order-${i % 64}`, value: JSON.stringify(orderEvent(i, marker, settings.BURST_EVENT_BYTES)) }),
+      marker,
       batchSize: settings.BURST_BATCH_SIZE,
       inFlight: settings.BURST_IN_FLIGHT,
       timeoutMs: settings.BURST_TIMEOUT_MS,

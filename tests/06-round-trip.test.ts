@@ -7,7 +7,7 @@ import { createKafka } from '../support/kafka.js';
 import { roundTrip, type RoundTripResult } from '../support/roundtrip.js';
 
 describe('Round trip', () => {
-  check('reads back every event: no loss, per-key order kept, duplicates within policy, end-to-end p99 within limit', async ({ producer, endpoint, settings, runId, recordCheck, progress, task, skip, annotate }) => {
+  check('reads back every event: no loss, per-key order kept, duplicates within policy, end-to-end p99 within limit', async ({ producer, endpoint, settings, marker, recordCheck, progress, task, skip, annotate }) => {
     const consumerEnv = checkConsumerEnv(inject('runEnv'));
     if (!consumerEnv.configured) {
       return notRun(
@@ -29,7 +29,7 @@ describe('Round trip', () => {
         consumerKafka,
         consumer: consumerEnv.config,
         settings,
-        runId,
+        marker,
         onProgress: (p) =>
           p.phase === 'joined'
             ? ticker.done(`consumer joined in ${p.joinMs} ms, ${p.partitions} partition(s) assigned`)

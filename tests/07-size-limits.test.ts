@@ -1,30 +1,34 @@
 // Size limits: an event just under the limit is accepted; one over Event Hubs' 1 MB limit is refused, promptly, naming the limit.
 import { describe } from 'vitest';
-import { checkFailure, diagnoseInRun, failureFrom } from '../support/checks.js';
-import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
-
-const TIMEOUT = checkTimeouts(collectionSettings()).sizeLimits;
+import { checkFailure, diagnoseInRun, failureFrom, notRun } from '../support/checks.js';
 import { MAX_REQUEST_BYTES_HARD as MAX_MESSAGE_BYTES } from '../support/eventstream.js';
+import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
 import { orderEvent } from '../support/payloads.js';
 import { sendEvent } from '../support/producer.js';
+import { leftOutByLoad } from '../support/settings.js';
+
+const TIMEOUT = checkTimeouts(collectionSettings()).sizeLimits;
 
 describe('Size limits', () => {
-  check('accepts an event just under the 1 MB limit', async ({ ordersProducer: producer, endpoint, settings, runId, recordCheck }) => {
+  check('accepts an event just under the 1 MB limit', async ({ ordersProducer: producer, endpoint, settings, marker, recordCheck, task, skip, annotate }) => {
+    const id = 'size-limits.accepts-an-event-just-under-the-1-mb-limit';
+    const leftOut = leftOutByLoad(settings, id);
+    if (leftOut) return notRun({ task, skip, annotate }, id, leftOut);
     const bytes = settings.SIZE_ACCEPTED_BYTES;
     try {
-      const ack = await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(0, runId, bytes) });
+      const ack = await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(0, marker, bytes), marker });
       await recordCheck({ measured: { 'event bytes': bytes, partition: ack.partition, offset: ack.offset, 'ack ms': ack.ms }, thresholds: { 'must accept bytes': bytes }, warnings: [] });
     } catch (error) {
       throw failureFrom(`an event of ${bytes} bytes was refused (Event Hubs accepts up to 1 MB per event or batch)`, error, { measured: { 'event bytes': bytes } });
     }
   }, TIMEOUT);
 
-  check(`refuses an event over the limit (${MAX_MESSAGE_BYTES} bytes) without hanging or retrying forever`, async ({ ordersProducer: producer, endpoint, settings, runId, recordCheck }) => {
+  check(`refuses an event over the limit (${MAX_MESSAGE_BYTES} bytes) without hanging or retrying forever`, async ({ ordersProducer: producer, endpoint, settings, marker, recordCheck }) => {
     const bytes = settings.SIZE_REFUSED_BYTES;
     const start = performance.now();
     let refusal: unknown;
     try {
-      await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(0, runId, bytes) });
+      await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(0, marker, bytes), marker });
     } catch (error) {
       refusal = error;
     }
@@ -44,7 +48,7 @@ describe('Size limits', () => {
     // A dropped connection only counts as a size refusal if the endpoint still takes a small event right after.
     let stillAccepting = true;
     try {
-      await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(1, runId) });
+      await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(1, marker), marker });
     } catch {
       stillAccepting = false;
     }

@@ -104,33 +104,34 @@ function startWatchdog(child: ChildProcess, dir: string): void {
 }
 
 /**
- * A detached watchdog for a container: if this Node process dies without cleaning up (SIGKILL), it removes
- * the container (and the dir). Without Ryuk (TESTCONTAINERS_RYUK_DISABLED=true) nothing else would. It is
- * ended by `release`/`cleanupNow` once the container is removed.
+ * A detached watchdog for a container and/or a dir: if this Node process dies without cleaning up (SIGKILL), it
+ * removes the container (without Ryuk nothing else would) and the dir (e.g. the run journal). It is ended by
+ * `release`/`cleanupNow` once they are removed.
  */
-function startContainerWatchdog(containerId: string, dir: string | undefined): ChildProcess {
+function startParentWatchdog(containerId: string | undefined, dir: string | undefined): ChildProcess {
   const script = `
     const [parent, id, dir] = process.argv.slice(1);
     const alive = (p) => { try { process.kill(Number(p), 0); return true; } catch { return false; } };
     const timer = setInterval(() => {
       if (alive(parent)) return;
       clearInterval(timer);
-      require('child_process').spawnSync('docker', ['rm', '-f', '-v', id], { stdio: 'ignore', timeout: 30000 });
+      if (id) require('child_process').spawnSync('docker', ['rm', '-f', '-v', id], { stdio: 'ignore', timeout: 30000 });
       if (dir) require('fs').rmSync(dir, { recursive: true, force: true });
       process.exit(0);
     }, 500);`;
-  const watchdog = spawn(process.execPath, ['-e', script, String(process.pid), containerId, dir ?? ''], { detached: true, stdio: 'ignore' });
+  const watchdog = spawn(process.execPath, ['-e', script, String(process.pid), containerId ?? '', dir ?? ''], { detached: true, stdio: 'ignore' });
   watchdog.unref();
   return watchdog;
 }
 
 /** Registers a child process, a container and/or a dir; returns the function that releases them gracefully. */
-export function own(item: { child?: ChildProcess; dir?: string; containerId?: string }): { release: (graceMs: number) => Promise<void>; forget: () => void } {
+export function own(item: { child?: ChildProcess; dir?: string; containerId?: string; guardDir?: boolean }): { release: (graceMs: number) => Promise<void>; forget: () => void } {
   hookProcess();
-  const entry: Owned = { ...item };
+  const entry: Owned = { child: item.child, dir: item.dir, containerId: item.containerId };
   owned.add(entry);
   if (item.child && item.dir) startWatchdog(item.child, item.dir);
-  if (item.containerId) entry.watchdog = startContainerWatchdog(item.containerId, item.dir);
+  // guardDir: a dir that lives as long as the run (the journal) is removed even if the run is SIGKILLed.
+  if (item.containerId || (item.guardDir && item.dir && !item.child)) entry.watchdog = startParentWatchdog(item.containerId, item.dir);
   return {
     /** Stops tracking without touching anything (ownership moved elsewhere). */
     forget: () => owned.delete(entry),

@@ -5,7 +5,7 @@ import { checkEndpointEnv, parsePort, parseBootstrap, DEFAULT_PORT } from '../co
 import type { Preflight } from '../probes.js';
 import { redact } from '../redact.js';
 import type { Profile } from '../setup/context.js';
-import { readSettings, type Env } from '../settings.js';
+import { LIGHT_MODE_LEAVES_OUT, readSettings, type Env } from '../settings.js';
 import { assess, parseWorkloadProfile, type Assessment } from './assessment.js';
 import {
   compareWithBaseline,
@@ -140,6 +140,7 @@ export function buildReport(inputs: ReportInputs): ReadinessReport {
     comparison,
     assessment: assessment.assessment,
     assessmentNote: assessment.note,
+    load: { mode: settings.LOAD, leftOut: settings.LOAD === 'light' ? LIGHT_MODE_LEAVES_OUT.map((e) => ({ ...e })) : [] },
   };
   // One last pass over everything that leaves the process: no secret survives, whatever a check recorded.
   return redactDeep(report);

@@ -84,6 +84,8 @@ export interface ReadinessReport {
   readonly comparison?: Comparison;
   readonly assessment?: Assessment;
   readonly assessmentNote: string;
+  /** READINESS_LOAD: how much the run wrote; light mode names the checks it left out (added in schema 1, optional). */
+  readonly load?: { readonly mode: 'full' | 'light'; readonly leftOut: ReadonlyArray<{ readonly id: string; readonly writes: string }> };
 }
 
 /** A stable id for a check without an explicit one: "Smoke > publishes ..." -> "smoke.publishes-...". */

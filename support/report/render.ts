@@ -33,6 +33,9 @@ export function renderMarkdown(r: ReadinessReport): string {
   );
   out.push('');
   out.push(`${r.summary.passed} passed, ${r.summary.actionRequired} need action, ${r.summary.notRun} not run.`);
+  if (r.load?.mode === 'light') {
+    out.push('', `Light mode (READINESS_LOAD=light): smallest counts; left out: ${r.load.leftOut.map((e) => `\`${e.id}\` (${e.writes})`).join('; ')}.`);
+  }
   out.push('', '## Readiness', '', '| Check | Status | Evidence | Meaning |', '|---|---|---|---|');
   for (const row of r.readiness) out.push(`| ${row.name} | ${ICON[row.status]} | ${cell(row.evidence)} | ${cell(row.meaning)} |`);
   out.push('', '## Checks', '', '| Check | Status | Measured | Threshold | Notes |', '|---|---|---|---|---|');

@@ -35,7 +35,7 @@ export async function provideEndpoint(project: TestProject, profile: Profile, en
   project.provide('envFile', options.envFile ?? '');
   project.provide('secrets', judgeSecretStorage(options.secretSource));
   const journalDir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-journal-'));
-  const journal = own({ dir: journalDir });
+  const journal = own({ dir: journalDir, guardDir: true });
   project.provide('journalFile', join(journalDir, 'journal.jsonl'));
   let preflight: Preflight | null = null;
   let skipped = '';

@@ -44,7 +44,7 @@ describe('parseBootstrap', () => {
 
 describe('parseConnectionString', () => {
   test('returns the non-secret parts of a good one', () => {
-    expect(parseConnectionString(GOOD_CS).info).toEqual({ endpointHost: 'es-abc.servicebus.windows.net', keyName: 'key_1', entityPath: 'es_1' });
+    expect(parseConnectionString(GOOD_CS).info).toEqual({ endpointHost: 'es-abc.servicebus.windows.net', keyName: 'key_1', entityPath: 'es_1', developmentEmulator: false });
   });
   test('names the missing parts without echoing the value', () => {
     const raw = 'Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=k;TopSecretValue=1';

@@ -36,3 +36,21 @@ describe('SIGTERM, as a cancelled CI job sends it to the test command', () => {
     expect(r.leftoverFiles).toEqual([]);
   });
 });
+
+test('SIGKILL of the whole run (nothing of ours can run): the watchdogs remove the broker, its dir and the run journal', async () => {
+  let killed = false;
+  const r = await runSuite({
+    project: 'local',
+    env: QUICK,
+    timeoutMs: 120000,
+    onStart: (child) =>
+      onceStderrMatches(child, /\[readiness local\] topics\s+pass/, () => {
+        killed = true;
+        process.kill(-(child.pid as number), 'SIGKILL');
+      }),
+  });
+  expect(killed, r.stderr.slice(-2000)).toBe(true);
+  expect(r.signal).toBe('SIGKILL');
+  expect(r.leftoverProcesses).toEqual([]);
+  expect(r.leftoverFiles).toEqual([]);
+});
