@@ -6,6 +6,7 @@ import { GenericContainer, getContainerRuntimeClient, ImageName, type ContainerR
 import { withDeadline } from '../deadline.js';
 import { redact } from '../redact.js';
 import { CONTAINER_LABEL, CONTAINER_RUN_LABEL, own } from './cleanup.js';
+import { sasKeysJar } from './sas-keys.js';
 import {
   awaitReadyAndCreateTopics,
   brokerCredentials,
@@ -13,6 +14,7 @@ import {
   DEFAULT_TOPICS,
   freePort,
   kafkaClusterId,
+  mainKey,
   serverProperties,
   type LocalBroker,
   type LocalBrokerOptions,
@@ -24,6 +26,8 @@ export const DEFAULT_IMAGE = 'apache/kafka:4.1.1';
 export const STANDIN_IMAGE = 'eventstream-readiness/kafka-standin:4.1.1';
 /** The command that installs and starts a Docker engine here and builds the stand-in image. */
 export const CONTAINER_SETUP_COMMAND = 'scripts/standin-image/setup-docker.sh';
+/** The key checks' jar inside the container. */
+const SAS_KEYS_JAR_NAME = 'eventstream-readiness-sas-keys.jar';
 /** The SASL_SSL listener inside the container; published on a free port of 127.0.0.1. */
 const CONTAINER_SASL_PORT = 9093;
 /** Host-port clashes are retried with a new free port this many times in all. */
@@ -191,7 +195,10 @@ export async function startContainerBroker(options: ContainerBrokerOptions = {})
   const dir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-container-'));
   const tracked = own({ dir });
   try {
-    const { ca, caFile, keystorePem, connectionString } = brokerCredentials(dir, topics);
+    const { ca, caFile, keystorePem, issued, keys } = brokerCredentials(dir, topics);
+    const connectionString = mainKey(keys, topics);
+    // The key checks run inside Kafka: the same jar as the JVM broker's, copied onto the image's classpath.
+    const keysJar = await sasKeysJar(log);
     for (let attempt = 1; ; attempt++) {
       // The advertised address must be the host port, so it is chosen before the container starts.
       const hostPort = await (options.pickHostPort ?? freePort)();
@@ -204,7 +211,7 @@ export async function startContainerBroker(options: ContainerBrokerOptions = {})
           advertisedSaslPort: hostPort,
           dataDir: '/tmp/kraft-data',
           keystore: '/etc/kafka/secrets/server.pem',
-          connectionString,
+          keys: issued,
         },
         options.properties,
       );
@@ -221,6 +228,7 @@ export async function startContainerBroker(options: ContainerBrokerOptions = {})
           image,
           properties,
           keystorePem,
+          keysJar,
           hostPort,
           onCreated: (id) => {
             owned = own({ containerId: id, dir });
@@ -230,7 +238,7 @@ export async function startContainerBroker(options: ContainerBrokerOptions = {})
         const container = await withDeadline(exit.race(starting), startTimeoutMs, `starting the ${image} container`);
         await exit.race(
           awaitReadyAndCreateTopics({
-            via: { kind: 'sasl_ssl', port: hostPort, caPem: ca.certPem, connectionString },
+            via: { kind: 'sasl_ssl', port: hostPort, caPem: ca.certPem, connectionString: keys.namespace },
             topics,
             timeoutMs: startTimeoutMs,
             // The race rejects at once; this ends the wait's own retry loop too.
@@ -241,10 +249,11 @@ export async function startContainerBroker(options: ContainerBrokerOptions = {})
         log(`Kafka container ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         return {
           kind: 'container',
-          env: brokerEnv({ port: hostPort, connectionString, caFile, topics }),
+          env: brokerEnv({ port: hostPort, keys, caFile, topics }),
           saslPort: hostPort,
           caFile,
           connectionString,
+          keys,
           stop: async () => {
             // SIGTERM first, so Kafka shuts down cleanly; then our own removal makes sure (Ryuk may be off).
             await withDeadline(container.stop({ timeout: 5000 }), 20000, 'stopping the Kafka container').catch(() => undefined);
@@ -271,7 +280,7 @@ export async function startContainerBroker(options: ContainerBrokerOptions = {})
 }
 
 /** One `GenericContainer.start()`, labelled for cleanup and leftover checks; `onCreated` gets the id before it starts. */
-function startOne(plan: { image: string; properties: string; keystorePem: string; hostPort: number; onCreated: (id: string) => void }): Promise<StartedTestContainer> {
+function startOne(plan: { image: string; properties: string; keystorePem: string; keysJar: string; hostPort: number; onCreated: (id: string) => void }): Promise<StartedTestContainer> {
   return (
     new OwnedContainer(plan.image, plan.onCreated)
       // The image reads a whole server.properties from /mnt/shared/config ("file input").
@@ -280,6 +289,8 @@ function startOne(plan: { image: string; properties: string; keystorePem: string
         // Readable by the image's non-root user (appuser); the container is private to this run.
         { content: plan.keystorePem, target: '/etc/kafka/secrets/server.pem', mode: 0o644 },
       ])
+      // /opt/kafka/libs/* is the classpath of apache/kafka's scripts and of the stand-in's run script alike.
+      .withCopyFilesToContainer([{ source: plan.keysJar, target: `/opt/kafka/libs/${SAS_KEYS_JAR_NAME}`, mode: 0o644 }])
       .withEnvironment({
         CLUSTER_ID: kafkaClusterId(),
         KAFKA_HEAP_OPTS: '-Xms384m -Xmx384m',

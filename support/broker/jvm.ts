@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { own } from './cleanup.js';
+import { sasKeysJar } from './sas-keys.js';
 import type { CertificateAuthority, KeyAndCert } from './certs.js';
 import {
   awaitReadyAndCreateTopics,
@@ -15,6 +16,7 @@ import {
   DEFAULT_TOPICS,
   freePort,
   kafkaClusterId,
+  mainKey,
   serverProperties,
   type LocalBroker,
   type LocalBrokerOptions,
@@ -77,12 +79,14 @@ export async function kafkaClasspath(log: (line: string) => void = () => undefin
 export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<LocalBroker> {
   const log = options.log ?? (() => undefined);
   const topics = options.topics ?? DEFAULT_TOPICS;
-  const classpath = await kafkaClasspath(log);
+  // Kafka's jars and ours: the key checks (SASL server, callback handler, authorizer) load from the same classpath.
+  const classpath = `${await kafkaClasspath(log)}:${await sasKeysJar(log)}`;
   const dir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-kafka-'));
   const tracked = own({ dir });
 
   try {
-    const { ca, caFile, keystorePem, connectionString } = brokerCredentials(dir, topics, options.tls);
+    const { ca, caFile, keystorePem, issued, keys } = brokerCredentials(dir, topics, options.tls);
+    const connectionString = mainKey(keys, topics);
     const keystore = join(dir, 'server.pem');
     writeFileSync(keystore, keystorePem, { mode: 0o600 });
 
@@ -101,7 +105,7 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
             advertisedSaslPort: sasl,
             dataDir: join(dir, `data-${attempt}`),
             keystore,
-            connectionString,
+            keys: issued,
           },
           options.properties,
         ),
@@ -152,7 +156,7 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
       );
       try {
         await awaitReadyAndCreateTopics({
-          via: options.tls ? { kind: 'plaintext', port: plain } : { kind: 'sasl_ssl', port: sasl, caPem: ca.certPem, connectionString },
+          via: options.tls ? { kind: 'plaintext', port: plain } : { kind: 'sasl_ssl', port: sasl, caPem: ca.certPem, connectionString: keys.namespace },
           topics,
           timeoutMs: options.startTimeoutMs ?? 60000,
           exited,
@@ -172,10 +176,11 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
       log(`Kafka broker ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return {
         kind: 'jvm',
-        env: brokerEnv({ port: sasl, connectionString, caFile, topics }),
+        env: brokerEnv({ port: sasl, keys, caFile, topics }),
         saslPort: sasl,
         caFile,
         connectionString,
+        keys,
         adminBootstrap: `localhost:${plain}`,
         pid: child.pid,
         stop: () => proc.release(10000),

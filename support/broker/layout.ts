@@ -16,8 +16,10 @@ export interface LocalBroker {
   readonly env: Env;
   readonly saslPort: number;
   readonly caFile: string;
-  /** The connection string the broker accepts (a secret, like a real one). */
+  /** The first topic's own key (EntityPath=that topic): what FABRIC_KAFKA_PASSWORD holds. A secret, like a real one. */
   readonly connectionString: string;
+  /** Every connection string the broker issued, for self tests (secrets: never print them). */
+  readonly keys: BrokerKeys;
   /** The internal PLAINTEXT listener, for Kafka's admin tools (JVM broker only). */
   readonly adminBootstrap?: string;
   /** The broker process id (JVM broker only), e.g. to kill it in a fault test. */
@@ -44,33 +46,112 @@ export const DEFAULT_TOPICS: readonly TopicSpec[] = [
   { name: 'orders', partitions: 3 },
 ];
 
+/** The other setup valid on Eventstream: one topic (one custom endpoint) for both checks, with its one key. */
+export const ONE_TOPIC: readonly TopicSpec[] = [{ name: 'telemetry', partitions: 3 }];
+
 /** The broker imitates Event Hubs: it refuses requests above the size where the service closes the connection. */
 export const MAX_MESSAGE_BYTES = MAX_REQUEST_BYTES_HARD;
 
-export const LOCAL_KEY_NAME = 'key_local';
+/** The namespace the broker's keys name (Endpoint=sb://localhost/): a key for another namespace fails SASL. */
+export const LOCAL_NAMESPACE_HOST = 'localhost';
+/** Event Hubs' default namespace-level policy: Manage, Send and Listen on every event hub. */
+export const NAMESPACE_KEY_NAME = 'RootManageSharedAccessKey';
 
-/**
- * A connection string of Eventstream's shape, with a fresh random key for each broker. Without an entity it is a
- * namespace-level key, which reaches every topic (one of the setups that is valid on Eventstream).
- */
-export function localConnectionString(entityPath?: string): string {
-  const key = randomBytes(32).toString('base64');
-  const value = `Endpoint=sb://localhost/;SharedAccessKeyName=${LOCAL_KEY_NAME};SharedAccessKey=${key}${entityPath ? `;EntityPath=${entityPath}` : ''}`;
-  registerSecret(value);
-  return value;
+/** Event Hubs SAS rights: Send writes, Listen reads, Manage does everything (creating topics included). */
+export type KeyRight = 'send' | 'listen' | 'manage';
+
+/** One key the broker issued, as an Event Hubs shared access policy. */
+export interface IssuedKey {
+  readonly name: string;
+  /** The topic (event hub) the key is scoped to; none for a namespace-level key. */
+  readonly entity?: string;
+  readonly rights: readonly KeyRight[];
+  /** Endpoint=sb://localhost/;SharedAccessKeyName=...;SharedAccessKey=...[;EntityPath=...]: a secret. */
+  readonly connectionString: string;
 }
 
-/** The JAAS line for the broker: `$` is a word character for Kafka's parser; values stay double-quoted. */
-export function plainJaas(connectionString: string): string {
-  if (connectionString.includes('"')) throw new Error('a connection string for the local broker must not contain a double quote');
-  return `org.apache.kafka.common.security.plain.PlainLoginModule required user_$ConnectionString="${connectionString}";`;
+/** The connection strings a broker issued (secrets). */
+export interface BrokerKeys {
+  /** Each topic's own key, Send and Listen, EntityPath=the topic: what an Eventstream custom endpoint hands out. */
+  readonly byTopic: Readonly<Record<string, string>>;
+  /** The namespace-level key (no EntityPath): reaches every topic. */
+  readonly namespace: string;
+  /** A Listen-only key for the first topic: it may log in, describe and read, not write. */
+  readonly listenOnly: string;
+}
+
+/**
+ * Event Hubs' classes behind the broker's key checks (support/broker/sas-keys, on the broker's classpath): a SASL
+ * server that reads the password as a connection string, found through the JCA provider Kafka installs from
+ * security.providers; the callback handler holding the issued keys; the authorizer scoping a key to its EntityPath.
+ */
+export const SAS_KEYS_CLASSES = {
+  providerCreator: 'eventstream.readiness.sas.SasKeysProviderCreator',
+  callbackHandler: 'eventstream.readiness.sas.SasKeyCallbackHandler',
+  authorizer: 'eventstream.readiness.sas.EntityAuthorizer',
+} as const;
+
+/** A key's name as a JAAS option may carry it (Kafka's JAAS parser takes letters, digits and "_" safely). */
+function keyName(prefix: string, topic: string): string {
+  return `${prefix}_${topic.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+/** A fresh random key (32 bytes, base64, as Event Hubs issues), registered as a secret at once. */
+function issueKey(name: string, rights: readonly KeyRight[], entity?: string): IssuedKey & { readonly secret: string } {
+  const secret = randomBytes(32).toString('base64');
+  const connectionString = `Endpoint=sb://${LOCAL_NAMESPACE_HOST}/;SharedAccessKeyName=${name};SharedAccessKey=${secret}${entity ? `;EntityPath=${entity}` : ''}`;
+  registerSecret(connectionString);
+  registerSecret(secret);
+  return { name, entity, rights, secret, connectionString };
+}
+
+/** The keys a broker issues: one per topic scoped to it, a Listen-only one for the first topic, and a namespace key. */
+export function issueKeys(topics: readonly TopicSpec[]): (IssuedKey & { readonly secret: string })[] {
+  const names = new Set<string>();
+  // Topic names that differ only in punctuation would give one key name twice: number the later ones.
+  const unique = (name: string, i: number) => (names.has(name) ? `${name}_${i}` : name);
+  const perTopic = topics.map((t, i) => {
+    const name = unique(keyName('key', t.name), i);
+    names.add(name);
+    return issueKey(name, ['send', 'listen'], t.name);
+  });
+  const first = topics[0]?.name ?? 'telemetry';
+  return [...perTopic, issueKey(keyName('listen', first), ['listen'], first), issueKey(NAMESPACE_KEY_NAME, ['manage', 'send', 'listen'])];
+}
+
+/** Hands the issued keys out by role. */
+export function brokerKeys(keys: readonly IssuedKey[]): BrokerKeys {
+  const namespace = keys.find((k) => !k.entity);
+  const listenOnly = keys.find((k) => k.entity && !k.rights.includes('send'));
+  if (!namespace || !listenOnly) throw new Error('the broker issues a namespace key and a Listen-only key');
+  const byTopic: Record<string, string> = {};
+  for (const k of keys) if (k.entity && k.rights.includes('send')) byTopic[k.entity] ??= k.connectionString;
+  return { byTopic, namespace: namespace.connectionString, listenOnly: listenOnly.connectionString };
+}
+
+/**
+ * The JAAS line for the SASL_SSL listener: the keys as options of the login module, read by the callback handler
+ * (sas_NAME="ENTITY RIGHTS KEY", ENTITY "*" for the namespace). `$` and most punctuation are fine inside Kafka's
+ * double-quoted JAAS values; a double quote is not.
+ */
+export function sasJaas(keys: readonly (IssuedKey & { readonly secret: string })[]): string {
+  const options = keys.map((k) => {
+    const value = `${k.entity ?? '*'} ${k.rights.join(',')} ${k.secret}`;
+    if (/["\\]/.test(value)) throw new Error(`key ${k.name}: a value for the local broker's JAAS config must not contain a double quote or backslash`);
+    return `sas_${k.name}="${value}"`;
+  });
+  return `org.apache.kafka.common.security.plain.PlainLoginModule required endpoint_host="${LOCAL_NAMESPACE_HOST}" ${options.join(' ')};`;
 }
 
 /** Broker settings shared by the JVM and container brokers, apart from listeners and paths. */
-export function eventHubsLikeSettings(connectionString: string): Record<string, string> {
+export function eventHubsLikeSettings(keys: readonly (IssuedKey & { readonly secret: string })[]): Record<string, string> {
   return {
     'sasl.enabled.mechanisms': 'PLAIN',
-    'listener.name.sasl_ssl.plain.sasl.jaas.config': plainJaas(connectionString),
+    'listener.name.sasl_ssl.plain.sasl.jaas.config': sasJaas(keys),
+    'listener.name.sasl_ssl.plain.sasl.server.callback.handler.class': SAS_KEYS_CLASSES.callbackHandler,
+    // Kafka puts these JCA providers ahead of its own PLAIN one: our SASL server answers PLAIN logins.
+    'security.providers': SAS_KEYS_CLASSES.providerCreator,
+    'authorizer.class.name': SAS_KEYS_CLASSES.authorizer,
     'ssl.keystore.type': 'PEM',
     'auto.create.topics.enable': 'false',
     'message.max.bytes': String(MAX_MESSAGE_BYTES),
@@ -98,7 +179,8 @@ export interface ListenerPlan {
   readonly advertisedSaslPort: number;
   readonly dataDir: string;
   readonly keystore: string;
-  readonly connectionString: string;
+  /** The keys the SASL_SSL listener accepts. */
+  readonly keys: readonly (IssuedKey & { readonly secret: string })[];
 }
 
 /** A combined-mode KRaft server.properties with an internal PLAINTEXT listener and the Eventstream-shaped SASL_SSL one. */
@@ -114,7 +196,7 @@ export function serverProperties(plan: ListenerPlan, extra: Record<string, strin
     'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL',
     'log.dirs': plan.dataDir,
     'ssl.keystore.location': plan.keystore,
-    ...eventHubsLikeSettings(plan.connectionString),
+    ...eventHubsLikeSettings(plan.keys),
     ...extra,
   };
   // Java's Properties format: only backslashes need escaping in these values.
@@ -129,16 +211,19 @@ export interface BrokerCredentials {
   readonly caFile: string;
   /** Kafka's PEM keystore: the private key and the certificate chain in one file. */
   readonly keystorePem: string;
-  readonly connectionString: string;
+  /** Everything the broker issued, secrets included, for its server.properties. */
+  readonly issued: readonly (IssuedKey & { readonly secret: string })[];
+  readonly keys: BrokerKeys;
 }
 
-/** A run-local CA and server certificate (or the ones given, e.g. expired on purpose), and a fresh connection string. */
-export function brokerCredentials(dir: string, _topics: readonly TopicSpec[], tls?: { ca: CertificateAuthority; server: KeyAndCert }): BrokerCredentials {
+/** A run-local CA and server certificate (or the ones given, e.g. expired on purpose), and fresh keys for these topics. */
+export function brokerCredentials(dir: string, topics: readonly TopicSpec[], tls?: { ca: CertificateAuthority; server: KeyAndCert }): BrokerCredentials {
   const ca = tls?.ca ?? createCa();
   const server = tls?.server ?? issueServerCert(ca, { hosts: ['localhost', '127.0.0.1'] });
   const caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, ca.certPem);
-  return { ca, caFile, keystorePem: `${server.keyPem}${server.certPem}`, connectionString: localConnectionString() };
+  const issued = issueKeys(topics);
+  return { ca, caFile, keystorePem: `${server.keyPem}${server.certPem}`, issued, keys: brokerKeys(issued) };
 }
 
 /**
@@ -164,18 +249,34 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function brokerEnv(options: { port: number; connectionString: string; caFile: string; topics: readonly TopicSpec[] }): Env {
+/** The key FABRIC_KAFKA_PASSWORD gets: the first topic's own, else (no topics) the namespace key. */
+export function mainKey(keys: BrokerKeys, topics: readonly TopicSpec[]): string {
+  return keys.byTopic[topics[0]?.name ?? ''] ?? keys.namespace;
+}
+
+/**
+ * FABRIC_* for a setup that is valid on Eventstream, where a key with an EntityPath reaches its own topic only:
+ * with two topics, each with its own key (two custom endpoints on one namespace; FABRIC_ORDERS_BOOTSTRAP stays
+ * unset, it is the same broker); with one topic, both checks use it with its one key. Without topics, the
+ * namespace key (which reaches every topic).
+ */
+export function brokerEnv(options: { port: number; keys: BrokerKeys; caFile: string; topics: readonly TopicSpec[] }): Env {
+  const telemetry = options.topics[0]?.name ?? 'telemetry';
+  const orders = options.topics.length === 1 ? telemetry : (options.topics[1]?.name ?? 'orders');
+  const keyOf = (topic: string) => options.keys.byTopic[topic] ?? options.keys.namespace;
   return {
     FABRIC_KAFKA_BOOTSTRAP: `localhost:${options.port}`,
     FABRIC_KAFKA_USERNAME: '$ConnectionString',
-    FABRIC_KAFKA_PASSWORD: options.connectionString,
-    FABRIC_TOPIC_TELEMETRY: options.topics[0]?.name ?? 'telemetry',
-    FABRIC_TOPIC_ORDERS: options.topics[1]?.name ?? 'orders',
+    FABRIC_KAFKA_PASSWORD: keyOf(telemetry),
+    FABRIC_TOPIC_TELEMETRY: telemetry,
+    FABRIC_TOPIC_ORDERS: orders,
+    ...(orders !== telemetry && options.topics.length > 1 ? { FABRIC_ORDERS_PASSWORD: keyOf(orders) } : {}),
     FABRIC_KAFKA_CA_FILE: options.caFile,
-    // The round trip reads back from the same broker, as from an Eventstream custom endpoint destination.
+    // The round trip reads back from the same broker, as from an Eventstream custom endpoint destination, with
+    // the key of the topic it reads.
     FABRIC_CONSUMER_BOOTSTRAP: `localhost:${options.port}`,
-    FABRIC_CONSUMER_PASSWORD: options.connectionString,
-    FABRIC_CONSUMER_TOPIC: options.topics[0]?.name ?? 'telemetry',
+    FABRIC_CONSUMER_PASSWORD: keyOf(telemetry),
+    FABRIC_CONSUMER_TOPIC: telemetry,
     FABRIC_CONSUMER_GROUP: `readiness-${randomBytes(8).toString('hex')}`,
   };
 }

@@ -1,4 +1,5 @@
 // What a project's globalSetup hands to the checks (via provide/inject): serializable, typed here once.
+import type { BrokerKeys } from '../broker/layout.js';
 import type { Preflight } from '../probes.js';
 import type {} from 'vitest';
 
@@ -31,8 +32,11 @@ declare module 'vitest' {
     secrets: { status: 'Pass' | 'Action Required' | 'Not Run'; evidence: string };
     /** The run journal (JSON lines), written by each finished check. */
     journalFile: string;
-    /** The self project's shared broker: its FABRIC_* variables (secrets included), port and connection string. */
-    selfBroker: { env: Record<string, string>; saslPort: number; connectionString: string };
+    /**
+     * The self project's shared broker: its FABRIC_* variables (secrets included), port, the telemetry topic's
+     * connection string, and every key it issued (per topic, namespace, Listen-only).
+     */
+    selfBroker: { env: Record<string, string>; saslPort: number; connectionString: string; keys: BrokerKeys };
   }
   export interface TaskMeta {
     check?: CheckRecord;

@@ -12,6 +12,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(broker.env)) if (v !== undefined) env[k] = v;
-  project.provide('selfBroker', { env, saslPort: broker.saslPort, connectionString: broker.connectionString });
+  project.provide('selfBroker', { env, saslPort: broker.saslPort, connectionString: broker.connectionString, keys: broker.keys });
   return () => broker.stop();
 }

@@ -9,11 +9,19 @@ import { PROJECT_ROOT, processesStillMentioning, runSuite } from '../../support/
 const dir = mkdtempSync(join(tmpdir(), 'readiness-broker-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-test('npm run broker prints the FABRIC_* values, hides the password, serves --project fabric, and Ctrl-C removes everything', async () => {
-  const envFile = join(dir, 'local-broker.env');
-  const ownTmp = join(dir, 'tmp');
+/** The value of one variable in the env file the CLI wrote. */
+const valueIn = (file: string, name: string): string | undefined => new RegExp(`^${name}='([^']+)'`, 'm').exec(readFileSync(file, 'utf8'))?.[1];
+
+test.for([
+  // Two custom endpoints' keys, one per topic, each scoped to it (EntityPath).
+  { setup: 'two topics with a key each (default)', args: [] as string[], orders: 'orders', ordersKey: /^Endpoint=sb:\/\/localhost\/;SharedAccessKeyName=key_orders;SharedAccessKey=[^;]+;EntityPath=orders$/ },
+  // One custom endpoint: one topic for both checks, one key.
+  { setup: 'one topic for both checks (--one-topic)', args: ['--one-topic'], orders: 'telemetry', ordersKey: undefined },
+])('npm run broker, $setup: prints the FABRIC_* values, hides the passwords, serves --project fabric, and Ctrl-C removes everything', async ({ args, orders, ordersKey }) => {
+  const envFile = join(dir, `local-broker-${args.length}.env`);
+  const ownTmp = join(dir, `tmp-${args.length}`);
   mkdirSync(ownTmp);
-  const cli = spawn(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'support/broker/cli.ts'], {
+  const cli = spawn(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'support/broker/cli.ts', ...args], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, LOCAL_BROKER_ENV_FILE: envFile, TMPDIR: ownTmp },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,16 +43,22 @@ test('npm run broker prints the FABRIC_* values, hides the password, serves --pr
   const exited = new Promise<number | null>((r) => cli.once('exit', (code) => r(code)));
   try {
     await ready;
-    const password = /FABRIC_KAFKA_PASSWORD='([^']+)'/.exec(readFileSync(envFile, 'utf8'))?.[1] ?? '';
-    expect(password).toMatch(/^Endpoint=sb:\/\/localhost\/;SharedAccessKeyName=key_local;SharedAccessKey=/);
+    const password = valueIn(envFile, 'FABRIC_KAFKA_PASSWORD') ?? '';
+    expect(password).toMatch(/^Endpoint=sb:\/\/localhost\/;SharedAccessKeyName=key_telemetry;SharedAccessKey=[^;]+;EntityPath=telemetry$/);
+    const ordersPassword = valueIn(envFile, 'FABRIC_ORDERS_PASSWORD');
+    if (ordersKey) expect(ordersPassword).toMatch(ordersKey);
+    else expect(ordersPassword).toBeUndefined();
+    expect(valueIn(envFile, 'FABRIC_TOPIC_ORDERS')).toBe(orders);
+    expect(valueIn(envFile, 'FABRIC_CONSUMER_PASSWORD')).toBe(password);
     expect(stdout).toMatch(/FABRIC_KAFKA_BOOTSTRAP=localhost:\d+/);
     expect(stdout).toMatch(/FABRIC_KAFKA_CA_FILE=\S+ca\.pem/);
     expect(stdout).toContain('FABRIC_KAFKA_PASSWORD=(not shown');
-    expect((stdout + stderr).includes(password), 'a secret was printed or reported').toBe(false);
+    const secrets = [password, ...(ordersPassword ? [ordersPassword] : [])];
+    for (const secret of secrets) expect((stdout + stderr).includes(secret), 'a secret was printed or reported').toBe(false);
 
     const run = await runSuite({ project: 'fabric', env: { EVENTSTREAM_ENV_FILE: envFile, READINESS_BURST_EVENTS: '500', READINESS_PACED_EVENTS: '2' }, timeoutMs: 90000 });
     expect(run.code, run.stdout.slice(-2000)).toBe(0);
-    expect((run.allOutput).includes(password), 'a secret was printed or reported').toBe(false);
+    for (const secret of secrets) expect(run.allOutput.includes(secret), 'a secret was printed or reported').toBe(false);
   } finally {
     cli.kill('SIGINT');
     const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20000))]);

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { dockerAvailable } from '../../support/broker/container.js';
 import { brokerMode, startLocalBroker } from '../../support/broker/index.js';
 import { serial } from '../../support/broker/certs.js';
-import { kafkaClusterId, serverProperties } from '../../support/broker/layout.js';
+import { issueKeys, kafkaClusterId, NAMESPACE_KEY_NAME, serverProperties } from '../../support/broker/layout.js';
 
 describe('choosing the local broker', () => {
   test('LOCAL_BROKER accepts auto, jvm and container, and names itself on anything else', () => {
@@ -42,7 +42,7 @@ describe('server.properties for the container broker', () => {
     advertisedSaslPort: 45678,
     dataDir: '/tmp/kraft-data',
     keystore: '/etc/kafka/secrets/server.pem',
-    connectionString: 'Endpoint=sb://localhost/;SharedAccessKeyName=key_local;SharedAccessKey=abc;EntityPath=telemetry',
+    keys: issueKeys([{ name: 'telemetry', partitions: 3 }]),
   });
   const get = (key: string) => new RegExp(`^${key.replace(/\./g, '\\.')}=(.*)$`, 'm').exec(props)?.[1];
 
@@ -50,9 +50,15 @@ describe('server.properties for the container broker', () => {
     expect(get('listeners')).toBe('PLAINTEXT://0.0.0.0:19092,CONTROLLER://127.0.0.1:9094,SASL_SSL://0.0.0.0:9093');
     expect(get('advertised.listeners')).toBe('PLAINTEXT://localhost:19092,SASL_SSL://localhost:45678');
   });
-  test('is shaped like Event Hubs: PLAIN with $ConnectionString, PEM keystore, 1 MB, no auto-created topics', () => {
+  test('is shaped like Event Hubs: PLAIN checked against the issued keys, PEM keystore, 1 MB, no auto-created topics', () => {
     expect(get('sasl.enabled.mechanisms')).toBe('PLAIN');
-    expect(get('listener.name.sasl_ssl.plain.sasl.jaas.config')).toContain('user_$ConnectionString="Endpoint=sb://localhost/;');
+    const jaas = get('listener.name.sasl_ssl.plain.sasl.jaas.config');
+    expect(jaas).toContain('endpoint_host="localhost"');
+    expect(jaas).toMatch(/sas_key_telemetry="telemetry send,listen [A-Za-z0-9+/=]{44}"/);
+    expect(jaas).toMatch(/sas_listen_telemetry="telemetry listen [A-Za-z0-9+/=]{44}"/);
+    expect(jaas).toMatch(new RegExp(`sas_${NAMESPACE_KEY_NAME}="\\* manage,send,listen [A-Za-z0-9+/=]{44}"`));
+    expect(get('authorizer.class.name')).toBe('eventstream.readiness.sas.EntityAuthorizer');
+    expect(get('security.providers')).toBe('eventstream.readiness.sas.SasKeysProviderCreator');
     expect(get('ssl.keystore.type')).toBe('PEM');
     expect(get('message.max.bytes')).toBe('1046528');
     expect(get('auto.create.topics.enable')).toBe('false');

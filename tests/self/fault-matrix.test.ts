@@ -14,6 +14,8 @@ import { onceStderrMatches, runSuite, type SuiteRun } from '../../support/self/r
 const shared = inject('selfBroker');
 const QUICK = { READINESS_BURST_EVENTS: '500', READINESS_PACED_EVENTS: '2', READINESS_ROUND_TRIP_EVENTS: '20' };
 const CONNECTIVITY_BOUND_MS = 30000;
+/** A fault the environment check catches never reaches the network: the run is over well before any timeout. */
+const ENVIRONMENT_BOUND_MS = 10000;
 
 interface Expectation {
   /** The first failing testcase's name contains this. */
@@ -72,7 +74,10 @@ describe('fault matrix on the shared broker', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const secrets = secretParts(shared.connectionString);
+  // Every key the broker issued: none may be printed, whichever a row uses.
+  const keys = shared.keys;
+  const secrets = [shared.connectionString, ...Object.values(keys.byTopic), keys.namespace, keys.listenOnly].flatMap(secretParts);
+  const topicKey = (topic: string): string => keys.byTopic[topic] ?? '';
   const run = (envFile: Record<string, string>, env: Record<string, string> = {}) =>
     runSuite({ project: 'fabric', envFile, env: { ...QUICK, ...env }, timeoutMs: 90000 });
   const without = (name: string) => Object.fromEntries(Object.entries(shared.env).filter(([k]) => k !== name));
@@ -124,8 +129,50 @@ describe('fault matrix on the shared broker', () => {
   });
 
   test('a missing topic fails at Topics, naming it', async () => {
-    const r = await run({ ...shared.env, FABRIC_TOPIC_ORDERS: 'no-such-topic' });
+    // A namespace key may ask for any topic: the answer is then the topic's absence, not a denial.
+    const r = await run({ ...shared.env, FABRIC_ORDERS_PASSWORD: keys.namespace, FABRIC_TOPIC_ORDERS: 'no-such-topic' });
     expectFault(r, { first: 'Topics:', message: /no-such-topic.*\(topic-missing\)/s, dependentsFrom: 'tests/03', boundMs: CONNECTIVITY_BOUND_MS, secrets });
+  });
+
+  test("a key scoped to another topic (orders' key for telemetry) fails the environment check on its EntityPath, before any network stage", async () => {
+    const r = await run({ ...shared.env, FABRIC_KAFKA_PASSWORD: topicKey('orders'), FABRIC_TOPIC_TELEMETRY: 'telemetry' });
+    expectFault(r, {
+      first: 'EntityPath',
+      message: /EntityPath=orders \(from FABRIC_KAFKA_PASSWORD\), used for FABRIC_TOPIC_TELEMETRY=telemetry/,
+      dependentsFrom: 'tests/02',
+      boundMs: ENVIRONMENT_BOUND_MS,
+      secrets,
+    });
+    expect(r.stderr).not.toContain('[readiness fabric] dns');
+  });
+
+  test('with the EntityPath check relaxed (warn), a key scoped to one topic meets the broker\'s denial of another at Topics, naming the EntityPath', async () => {
+    // One key for both topics (no FABRIC_ORDERS_PASSWORD): the broker answers as Event Hubs, TOPIC_AUTHORIZATION_FAILED for orders.
+    const r = await run(without('FABRIC_ORDERS_PASSWORD'), { READINESS_ENTITY_PATH_CHECK: 'warn' });
+    expectFault(r, {
+      first: 'Topics:',
+      message: /orders topic "orders" with key key_telemetry from FABRIC_KAFKA_PASSWORD \(EntityPath=telemetry\).*TOPIC_AUTHORIZATION_FAILED.*\(authorization\).*reaches only "telemetry", not "orders"/s,
+      dependentsFrom: 'tests/03',
+      boundMs: CONNECTIVITY_BOUND_MS,
+      secrets,
+    });
+  });
+
+  test('a namespace key (no EntityPath) serves both topics: the run passes', async () => {
+    const namespaceOnly = Object.fromEntries(Object.entries(shared.env).filter(([k]) => k !== 'FABRIC_ORDERS_PASSWORD'));
+    const r = await run({ ...namespaceOnly, FABRIC_KAFKA_PASSWORD: keys.namespace, FABRIC_CONSUMER_PASSWORD: keys.namespace });
+    const failed = r.cases.filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.failureMessage?.slice(0, 300)}`);
+    expect(r.code, `${failed.join('\n')}\n${r.stderr.slice(-1500)}`).toBe(0);
+    expect(r.stderr).toMatch(/\[readiness fabric\] topics\s+pass\s+telemetry "telemetry" has 3 partition\(s\), orders "orders" has 3/);
+    for (const secret of secrets) expect(r.allOutput.includes(secret), 'a secret was printed or reported').toBe(false);
+    expect(r.leftoverProcesses).toEqual([]);
+    expect(r.leftoverFiles).toEqual([]);
+  });
+
+  test('a key of another namespace (Endpoint=sb://other.servicebus.windows.net/) fails at SASL as an auth error', async () => {
+    const elsewhere = shared.connectionString.replace('sb://localhost/', 'sb://other.servicebus.windows.net/');
+    const r = await run({ ...shared.env, FABRIC_KAFKA_PASSWORD: elsewhere, FABRIC_CONSUMER_PASSWORD: elsewhere });
+    expectFault(r, { first: 'SASL:', message: /not this namespace.*\(auth\)/s, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets: [...secrets, ...secretParts(elsewhere)] });
   });
 
   test('an event over the size limit fails the size check, naming the limit', async () => {

@@ -52,7 +52,7 @@ function controlClient(): Kafka {
     clientId: 'control',
     brokers: [String(broker.env.FABRIC_KAFKA_BOOTSTRAP)],
     ssl: { ca: [readFileSync(broker.caFile, 'utf8')] },
-    sasl: { mechanism: 'plain', username: '$ConnectionString', password: broker.connectionString },
+    sasl: { mechanism: 'plain', username: '$ConnectionString', password: broker.keys.namespace },
     logLevel: logLevel.NOTHING,
   });
 }
