@@ -1,11 +1,15 @@
 // Round trip: subscribe first, produce events with unique ids, read them back; counts loss, duplicates, order, latency.
+// Nothing guarantees that a record's key, headers, partition or one-record-per-event shape survive source ->
+// Eventstream -> custom endpoint destination: identity (run, id, key, sequence, send time) travels in the value,
+// records are read as one JSON object, JSON lines or a JSON array, and what the path kept is reported as a finding.
 import type { Kafka, Producer } from 'kafkajs';
 import type { ConsumerConfig } from './config.js';
 import { DeadlineError, withDeadline } from './deadline.js';
 import { accountDeliveries, type DeliveryAccount, type ReceivedEvent, type SentEvent } from './delivery.js';
-import type { Marker } from './marker.js';
+import { MARKER_HEADER, type Marker } from './marker.js';
 import { deviceStatus } from './payloads.js';
 import { sendEvent } from './producer.js';
+import { eventsInRecord, shapeOf } from './reader.js';
 import type { Settings } from './settings.js';
 import { summarize, type LatencySummary } from './stats.js';
 
@@ -17,6 +21,34 @@ export interface RoundTripResult {
   readonly partitionsAssigned: number;
   /** Keys whose events came back on more than one partition: per-key order is then not guaranteed downstream. */
   readonly keysOnSeveralPartitions: number;
+  /** What the path from source to destination kept, counted over the events read back (first receipt of each). */
+  readonly path: PathFindings;
+}
+
+export interface PathFindings {
+  readonly events: number;
+  /** Events whose record key still was the key they were sent with. */
+  readonly keyKept: number;
+  /** Events whose record still carried the marker header. */
+  readonly headersKept: number;
+  /** Events read from the partition number their send was acknowledged on. */
+  readonly partitionKept: number;
+  /** Events that came one per record, as sent (not re-batched into JSON lines or an array). */
+  readonly oneRecordPerEvent: number;
+}
+
+/** What a round-trip event carries in its value: its identity, independent of what the path keeps. */
+interface RoundTripIdentity {
+  readonly runId: string;
+  readonly id: string;
+  readonly key: string;
+  readonly seq: number;
+  readonly sentAt: number;
+}
+
+function identityOf(event: Record<string, unknown>, runId: string): RoundTripIdentity | undefined {
+  if (event.runId !== runId || typeof event.id !== 'string' || typeof event.key !== 'string' || typeof event.seq !== 'number') return undefined;
+  return { runId, id: event.id, key: event.key, seq: event.seq, sentAt: typeof event.sentAt === 'number' ? event.sentAt : Number.NaN };
 }
 
 export interface RoundTripOptions {
@@ -50,6 +82,8 @@ export async function roundTrip(options: RoundTripOptions): Promise<RoundTripRes
   let allArrived: () => void = () => undefined;
   const arrived = new Promise<void>((r) => (allArrived = r));
   const sent: SentEvent[] = [];
+  const ackedPartition = new Map<string, number>();
+  const kept: Array<{ key: boolean; headers: boolean; partition: boolean; alone: boolean }> = [];
   try {
     await withDeadline(admin.connect(), settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'consumer-side admin connect');
     // Kafka consumers start at the end of the stream: note where it ends now, and read from there.
@@ -64,17 +98,22 @@ export async function roundTrip(options: RoundTripOptions): Promise<RoundTripRes
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ partition, message }) => {
-        let value: { runId?: string; seq?: number; id?: string } | undefined;
-        try {
-          value = JSON.parse(message.value?.toString() ?? 'null') as typeof value;
-        } catch {
-          return; // not one of ours
-        }
-        if (!value || value.runId !== runId || typeof value.id !== 'string') return;
+        const value = message.value?.toString() ?? '';
+        const events = eventsInRecord(value);
+        const shape = shapeOf(value);
         const now = performance.now();
-        received.push({ id: value.id, key: message.key?.toString() ?? '', seq: value.seq ?? -1, partition });
-        if (!firstSeenAt.has(value.id)) {
-          firstSeenAt.set(value.id, now);
+        for (const event of events) {
+          const identity = identityOf(event, runId);
+          if (!identity) continue; // not one of this run's
+          received.push({ id: identity.id, key: identity.key, seq: identity.seq, partition });
+          if (firstSeenAt.has(identity.id)) continue;
+          firstSeenAt.set(identity.id, now);
+          kept.push({
+            key: message.key?.toString() === identity.key,
+            headers: message.headers?.[MARKER_HEADER] !== undefined,
+            partition: ackedPartition.get(identity.id) === partition,
+            alone: events.length === 1 && shape === 'object',
+          });
           options.onProgress?.({ phase: 'read', received: firstSeenAt.size, expected: settings.ROUND_TRIP_EVENTS });
         }
         if (firstSeenAt.size >= sent.length && sent.length === settings.ROUND_TRIP_EVENTS) allArrived();
@@ -98,7 +137,9 @@ export async function roundTrip(options: RoundTripOptions): Promise<RoundTripRes
       const id = `${runId}-${i}`;
       sent.push({ id, key, seq });
       sentAt.set(id, performance.now());
-      await sendEvent(options.producer, settings, options.produceTopic, { key, value: { ...deviceStatus(seq, options.marker), id }, marker: options.marker });
+      const value = { ...deviceStatus(seq, options.marker), id, key, sentAt: Date.now() };
+      const ack = await sendEvent(options.producer, settings, options.produceTopic, { key, value, marker: options.marker });
+      ackedPartition.set(id, ack.partition);
     }
     if (firstSeenAt.size >= sent.length) allArrived();
     const waitStart = performance.now();
@@ -108,7 +149,9 @@ export async function roundTrip(options: RoundTripOptions): Promise<RoundTripRes
     const partitionsByKey = new Map<string, Set<number>>();
     for (const r of received) partitionsByKey.set(r.key, (partitionsByKey.get(r.key) ?? new Set()).add(r.partition));
     const keysOnSeveralPartitions = [...partitionsByKey.values()].filter((p) => p.size > 1).length;
-    return { account: accountDeliveries(sent, received), latency: summarize(latencies), joinMs, waitedMs, partitionsAssigned: assigned.length, keysOnSeveralPartitions };
+    const count = (f: (k: (typeof kept)[number]) => boolean) => kept.filter(f).length;
+    const path = { events: kept.length, keyKept: count((k) => k.key), headersKept: count((k) => k.headers), partitionKept: count((k) => k.partition), oneRecordPerEvent: count((k) => k.alone) };
+    return { account: accountDeliveries(sent, received), latency: summarize(latencies), joinMs, waitedMs, partitionsAssigned: assigned.length, keysOnSeveralPartitions, path };
   } finally {
     await withDeadline(consumer.disconnect(), 5000, 'consumer disconnect').catch(() => undefined);
     await withDeadline(admin.disconnect(), 3000, 'admin disconnect').catch(() => undefined);

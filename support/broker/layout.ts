@@ -30,6 +30,8 @@ export interface LocalBroker {
 export interface TopicSpec {
   readonly name: string;
   readonly partitions: number;
+  /** A custom endpoint destination's topic: what a relay (the "eventstream") writes and the round trip reads. */
+  readonly destination?: boolean;
 }
 
 export interface LocalBrokerOptions {
@@ -261,8 +263,10 @@ export function mainKey(keys: BrokerKeys, topics: readonly TopicSpec[]): string 
  * namespace key (which reaches every topic).
  */
 export function brokerEnv(options: { port: number; keys: BrokerKeys; caFile: string; topics: readonly TopicSpec[] }): Env {
-  const telemetry = options.topics[0]?.name ?? 'telemetry';
-  const orders = options.topics.length === 1 ? telemetry : (options.topics[1]?.name ?? 'orders');
+  const sources = options.topics.filter((t) => !t.destination);
+  const destination = options.topics.find((t) => t.destination)?.name;
+  const telemetry = sources[0]?.name ?? 'telemetry';
+  const orders = sources.length === 1 ? telemetry : (sources[1]?.name ?? 'orders');
   const keyOf = (topic: string) => options.keys.byTopic[topic] ?? options.keys.namespace;
   return {
     FABRIC_KAFKA_BOOTSTRAP: `localhost:${options.port}`,
@@ -270,13 +274,13 @@ export function brokerEnv(options: { port: number; keys: BrokerKeys; caFile: str
     FABRIC_KAFKA_PASSWORD: keyOf(telemetry),
     FABRIC_TOPIC_TELEMETRY: telemetry,
     FABRIC_TOPIC_ORDERS: orders,
-    ...(orders !== telemetry && options.topics.length > 1 ? { FABRIC_ORDERS_PASSWORD: keyOf(orders) } : {}),
+    ...(orders !== telemetry ? { FABRIC_ORDERS_PASSWORD: keyOf(orders) } : {}),
     FABRIC_KAFKA_CA_FILE: options.caFile,
     // The round trip reads back from the same broker, as from an Eventstream custom endpoint destination, with
     // the key of the topic it reads.
     FABRIC_CONSUMER_BOOTSTRAP: `localhost:${options.port}`,
-    FABRIC_CONSUMER_PASSWORD: keyOf(telemetry),
-    FABRIC_CONSUMER_TOPIC: telemetry,
+    FABRIC_CONSUMER_PASSWORD: keyOf(destination ?? telemetry),
+    FABRIC_CONSUMER_TOPIC: destination ?? telemetry,
     FABRIC_CONSUMER_GROUP: `readiness-${randomBytes(8).toString('hex')}`,
   };
 }
