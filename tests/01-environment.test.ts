@@ -7,6 +7,19 @@ import { checkEventHubsLimits, readSettings, SettingError, type Settings } from 
 const env = inject('runEnv');
 const { problems, entityProblems } = checkEndpointEnv(env);
 
+/** Variables a check of this file names; any other problem is caught by the "every problem is reported" check. */
+const CHECKED_VARIABLES = new Set<string>([
+  'FABRIC_KAFKA_PORT',
+  'FABRIC_KAFKA_BOOTSTRAP',
+  'FABRIC_KAFKA_USERNAME',
+  'FABRIC_KAFKA_PASSWORD',
+  'FABRIC_TOPIC_TELEMETRY',
+  'FABRIC_TOPIC_ORDERS',
+  ...ORDERS_VARIABLES,
+  'FABRIC_KAFKA_SECURITY_PROTOCOL',
+  'FABRIC_KAFKA_CA_FILE',
+]);
+
 /** Settings for judging, or the defaults when they are invalid (the settings check reports that). */
 function settingsOrDefaults(): Settings {
   try {
@@ -105,6 +118,22 @@ describe('Environment', () => {
         cause: 'a connection string carries an EntityPath (a key for one event hub) and is used for a topic with another name; Event Hubs would answer TOPIC_AUTHORIZATION_FAILED',
         hint: 'pick one of the three setups above (README: "One key, one event hub"); READINESS_ENTITY_PATH_CHECK=warn lets the run go on to meet the endpoint\'s own answer',
       });
+    }
+  });
+
+  test('FABRIC_KAFKA_SECURITY_PROTOCOL is SASL_SSL (SASL_PLAINTEXT only for the Event Hubs emulator)', async (ctx) => {
+    expectNoProblems('FABRIC_KAFKA_SECURITY_PROTOCOL', problems);
+    const protocol = env.FABRIC_KAFKA_SECURITY_PROTOCOL?.trim().toUpperCase() || 'SASL_SSL';
+    const warnings = protocol === 'SASL_PLAINTEXT' ? ['SASL_PLAINTEXT: this is the Event Hubs emulator (UseDevelopmentEmulator=true), not Eventstream; TLS is not checked'] : [];
+    await record(ctx, { id: 'environment.security_protocol', measured: { 'security protocol': protocol }, thresholds: {}, warnings });
+  });
+
+  test('every configuration problem is reported by a check (none goes unreported while the network stages are skipped)', async (ctx) => {
+    // A problem whose variable no check above names would skip every network stage, and the run would pass.
+    const unreported = problems.filter((p) => !CHECKED_VARIABLES.has(p.variable));
+    await record(ctx, { id: 'environment.all-reported', measured: { 'unreported problems': unreported.length }, thresholds: { 'unreported problems': 0 }, warnings: [] });
+    if (unreported.length > 0) {
+      throw checkFailure({ what: unreported.map(formatProblem).join('\n'), cause: 'the setting is missing or malformed', hint: 'fix it in the environment or the .env file (see .env.example)' });
     }
   });
 

@@ -32,6 +32,8 @@ export interface JvmBrokerOptions extends LocalBrokerOptions {
   /** Extra server.properties entries. */
   readonly properties?: Record<string, string>;
   readonly heapMb?: number;
+  /** Also open a SASL_PLAINTEXT listener shaped like the Event Hubs emulator's (see LocalBroker.emulatorPort). */
+  readonly emulatorListener?: boolean;
   /** Append Kafka's request log (kafka.request.logger at DEBUG: every request the broker completed) to this file. */
   readonly requestLogFile?: string;
 }
@@ -93,6 +95,7 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
     // Ports can be taken between picking and binding: retry start-up a few times on a bind failure.
     for (let attempt = 1; ; attempt++) {
       const [controller, plain, sasl] = [await freePort(), await freePort(), await freePort()];
+      const emulatorPort = options.emulatorListener ? await freePort() : undefined;
       const propsFile = join(dir, 'server.properties');
       writeFileSync(
         propsFile,
@@ -103,6 +106,7 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
             plainPort: plain,
             saslPort: sasl,
             advertisedSaslPort: sasl,
+            emulatorPort,
             dataDir: join(dir, `data-${attempt}`),
             keystore,
             keys: issued,
@@ -182,6 +186,7 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
         connectionString,
         keys,
         adminBootstrap: `localhost:${plain}`,
+        emulatorPort,
         pid: child.pid,
         stop: () => proc.release(10000),
       };

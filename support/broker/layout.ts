@@ -22,6 +22,8 @@ export interface LocalBroker {
   readonly keys: BrokerKeys;
   /** The internal PLAINTEXT listener, for Kafka's admin tools (JVM broker only). */
   readonly adminBootstrap?: string;
+  /** The emulator-shaped SASL_PLAINTEXT listener's port, when the broker was started with one. */
+  readonly emulatorPort?: number;
   /** The broker process id (JVM broker only), e.g. to kill it in a fault test. */
   readonly pid?: number;
   stop(): Promise<void>;
@@ -183,19 +185,36 @@ export interface ListenerPlan {
   readonly keystore: string;
   /** The keys the SASL_SSL listener accepts. */
   readonly keys: readonly (IssuedKey & { readonly secret: string })[];
+  /**
+   * A SASL_PLAINTEXT listener shaped like the Event Hubs emulator's (same keys, no TLS), for proving the suite's
+   * emulator path against a real broker; never used by the local profile.
+   */
+  readonly emulatorPort?: number;
 }
 
 /** A combined-mode KRaft server.properties with an internal PLAINTEXT listener and the Eventstream-shaped SASL_SSL one. */
 export function serverProperties(plan: ListenerPlan, extra: Record<string, string> = {}): string {
+  const emulator: { listener: string; advertised: string; map: string; settings: Record<string, string> } = plan.emulatorPort
+    ? {
+        listener: `,EMULATOR://${plan.bindHost}:${plan.emulatorPort}`,
+        advertised: `,EMULATOR://localhost:${plan.emulatorPort}`,
+        map: ',EMULATOR:SASL_PLAINTEXT',
+        settings: {
+          'listener.name.emulator.plain.sasl.jaas.config': sasJaas(plan.keys),
+          'listener.name.emulator.plain.sasl.server.callback.handler.class': SAS_KEYS_CLASSES.callbackHandler,
+        },
+      }
+    : { listener: '', advertised: '', map: '', settings: {} };
   const entries: Record<string, string> = {
     'process.roles': 'broker,controller',
     'node.id': '1',
     'controller.quorum.voters': `1@127.0.0.1:${plan.controllerPort}`,
-    listeners: `PLAINTEXT://${plan.bindHost}:${plan.plainPort},CONTROLLER://127.0.0.1:${plan.controllerPort},SASL_SSL://${plan.bindHost}:${plan.saslPort}`,
-    'advertised.listeners': `PLAINTEXT://localhost:${plan.plainPort},SASL_SSL://localhost:${plan.advertisedSaslPort}`,
+    listeners: `PLAINTEXT://${plan.bindHost}:${plan.plainPort},CONTROLLER://127.0.0.1:${plan.controllerPort},SASL_SSL://${plan.bindHost}:${plan.saslPort}${emulator.listener}`,
+    'advertised.listeners': `PLAINTEXT://localhost:${plan.plainPort},SASL_SSL://localhost:${plan.advertisedSaslPort}${emulator.advertised}`,
     'inter.broker.listener.name': 'PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
-    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL',
+    'listener.security.protocol.map': `CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL${emulator.map}`,
+    ...emulator.settings,
     'log.dirs': plan.dataDir,
     'ssl.keystore.location': plan.keystore,
     ...eventHubsLikeSettings(plan.keys),

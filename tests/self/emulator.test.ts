@@ -1,11 +1,14 @@
 // The emulator job (.github/workflows/emulator.yml) and its compose file are parsed and checked against each other;
-// SASL_PLAINTEXT is accepted for the emulator's connection strings only. The job itself is unverified until GitHub runs it.
+// SASL_PLAINTEXT is accepted for the emulator's connection strings only, and works end to end against an
+// emulator-shaped listener of the local broker. The job itself is unverified until GitHub runs it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startJvmBroker } from '../../support/broker/jvm.js';
+import type { LocalBroker } from '../../support/broker/layout.js';
 import { parse } from 'yaml';
 import { checkConsumerEnv, checkEndpointEnv } from '../../support/config.js';
-import { PROJECT_ROOT } from '../../support/self/run-suite.js';
+import { PROJECT_ROOT, runSuite } from '../../support/self/run-suite.js';
 
 type Step = { name?: string; uses?: string; run?: string; if?: string; env?: Record<string, string> };
 const load = (path: string) => parse(readFileSync(join(PROJECT_ROOT, path), 'utf8')) as Record<string, any>;
@@ -66,5 +69,45 @@ describe('SASL_PLAINTEXT is for the emulator only', () => {
     expect(checkEndpointEnv({ ...base, FABRIC_KAFKA_PASSWORD: EMULATOR_KEY, FABRIC_KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext' }).config?.securityProtocol).toBe('SASL_PLAINTEXT');
     expect(checkEndpointEnv({ ...base, FABRIC_KAFKA_PASSWORD: EMULATOR_KEY }).config?.securityProtocol).toBe('SASL_SSL');
     expect(checkEndpointEnv({ ...base, FABRIC_KAFKA_PASSWORD: EMULATOR_KEY, FABRIC_KAFKA_SECURITY_PROTOCOL: 'PLAINTEXT' }).problems[0]?.variable).toBe('FABRIC_KAFKA_SECURITY_PROTOCOL');
+  });
+});
+
+describe('the emulator path against a real broker (an emulator-shaped SASL_PLAINTEXT listener with the same key checks)', () => {
+  let broker: LocalBroker;
+  beforeAll(async () => {
+    broker = await startJvmBroker({ emulatorListener: true });
+  });
+  afterAll(async () => broker?.stop());
+
+  /** What the emulator job sets, pointed at the local broker's plaintext listener with its namespace key. */
+  const emulatorEnv = (password: string) => ({
+    FABRIC_KAFKA_BOOTSTRAP: `localhost:${broker.emulatorPort}`,
+    FABRIC_KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT',
+    FABRIC_KAFKA_USERNAME: '$ConnectionString',
+    FABRIC_KAFKA_PASSWORD: password,
+    FABRIC_TOPIC_TELEMETRY: 'telemetry',
+    FABRIC_TOPIC_ORDERS: 'orders',
+    FABRIC_CONSUMER_BOOTSTRAP: `localhost:${broker.emulatorPort}`,
+    FABRIC_CONSUMER_PASSWORD: password,
+    FABRIC_CONSUMER_TOPIC: 'telemetry',
+    FABRIC_CONSUMER_GROUP: 'readiness',
+  });
+  const QUICK = { READINESS_BURST_EVENTS: '300', READINESS_PACED_EVENTS: '2', READINESS_ROUND_TRIP_EVENTS: '10' };
+
+  test('--project fabric over SASL_PLAINTEXT with an emulator connection string passes, the TLS stage reported as not run', async () => {
+    const r = await runSuite({ project: 'fabric', envFile: emulatorEnv(`${broker.keys.namespace};UseDevelopmentEmulator=true;`), env: QUICK, timeoutMs: 120000 });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const tls = r.cases.find((c) => c.name.includes('TLS:'));
+    expect(tls?.status).toBe('skip');
+    expect(tls?.properties.find((p) => p.name === 'not run')?.value).toMatch(/SASL_PLAINTEXT to the Event Hubs emulator/);
+    expect(r.cases.find((c) => c.name.includes('reads back every event'))?.status).toBe('pass');
+    expect(r.allOutput.includes(broker.keys.namespace)).toBe(false);
+  });
+
+  test('SASL_PLAINTEXT with a connection string that is not the emulator\'s is refused before any network stage', async () => {
+    const r = await runSuite({ project: 'fabric', envFile: emulatorEnv(broker.keys.namespace), env: QUICK, timeoutMs: 60000 });
+    expect(r.code).not.toBe(0);
+    expect(r.cases.find((c) => c.status === 'fail')?.failureMessage).toMatch(/FABRIC_KAFKA_SECURITY_PROTOCOL: expected SASL_SSL.*lacking UseDevelopmentEmulator=true/s);
+    expect(r.stderr).not.toMatch(/\[readiness fabric\] dns/);
   });
 });

@@ -43,6 +43,8 @@ function expectFault(run: SuiteRun, e: Expectation): void {
   expect(first?.name, summary).toContain(e.first);
   expect(first?.failureMessage).toMatch(e.message);
   expect(first?.failureMessage).toMatch(/Likely cause/);
+  // Every reproduced failure has a specific cause: none ends as "unknown".
+  expect(first?.failureMessage).not.toMatch(/\(unknown\)/);
   if (e.dependentsFrom) {
     const from = e.dependentsFrom;
     const passedAfter = run.cases.slice(firstIndex + 1).filter((c) => c.suite >= from && !c.suite.includes('09-readiness') && c.status === 'pass');

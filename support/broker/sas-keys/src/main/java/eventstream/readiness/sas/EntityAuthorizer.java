@@ -62,9 +62,9 @@ public final class EntityAuthorizer implements Authorizer {
     return allows(key, op, resourceType, key.entity) ? AuthorizationResult.ALLOWED : AuthorizationResult.DENIED;
   }
 
-  /** Only keys log in on the SASL_SSL listener; anything else there would be a bypass, so it is refused. */
+  /** Only keys log in on the SASL listeners (SASL_SSL, and the emulator-shaped SASL_PLAINTEXT one); anything else there is refused. */
   private static boolean fromKeyListener(AuthorizableRequestContext context) {
-    return context.securityProtocol() == SecurityProtocol.SASL_SSL;
+    return context.securityProtocol() == SecurityProtocol.SASL_SSL || context.securityProtocol() == SecurityProtocol.SASL_PLAINTEXT;
   }
 
   static boolean allows(SasPrincipal key, AclOperation op, ResourceType type, String name) {
