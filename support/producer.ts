@@ -2,6 +2,7 @@
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { elapsedMs, withDeadline } from './deadline.js';
 import { diagnose, type Diagnosis } from './diagnosis.js';
+import { AckTimeline, encodeHistogram, latencyHistogram, recordLatencyMs, type AckBuckets } from './histogram.js';
 import { EVENT_HUBS_METADATA_MAX_AGE_MS } from './kafka.js';
 import type { Settings } from './settings.js';
 import { rate, summarize, type LatencySummary } from './stats.js';
@@ -68,6 +69,10 @@ export interface BurstResult {
   readonly timedOut: boolean;
   /** Ack latency per event (an event's latency is its produce request's). */
   readonly ackLatency: LatencySummary;
+  /** Every acknowledged event's latency as an HdrHistogram (compressed base64, microseconds): mergeable across runs. */
+  readonly ackHistogram: string;
+  /** Acknowledged events per time bucket since the burst started. */
+  readonly acksPerBucket: AckBuckets;
   /** Distinct failure classes seen, with counts and one diagnosis each. */
   readonly failures: ReadonlyArray<{ failureClass: string; count: number; diagnosis: Diagnosis }>;
 }
@@ -82,6 +87,8 @@ export interface BurstResult {
 export async function runBurst(producer: Producer, options: BurstOptions): Promise<BurstResult> {
   const { settings } = options;
   const latencies: number[] = [];
+  const histogram = latencyHistogram();
+  const timeline = new AckTimeline();
   const failures = new Map<string, { count: number; diagnosis: Diagnosis }>();
   let next = 0;
   let acknowledged = 0;
@@ -125,6 +132,8 @@ export async function runBurst(producer: Producer, options: BurstOptions): Promi
         if (bad.length > 0) throw new Error(`produce answered error code ${bad[0]?.errorCode}`);
         const ms = elapsedMs(sent);
         for (let i = 0; i < count; i++) latencies.push(ms);
+        recordLatencyMs(histogram, ms, count);
+        timeline.add(elapsedMs(start), count);
         acknowledged += count;
         bytes += batchBytes;
         options.onAck?.(acknowledged, options.events);
@@ -151,6 +160,8 @@ export async function runBurst(producer: Producer, options: BurstOptions): Promi
     bytes,
     timedOut,
     ackLatency: summarize(latencies),
+    ackHistogram: encodeHistogram(histogram),
+    acksPerBucket: timeline.buckets(durationMs),
     failures: [...failures.entries()].map(([failureClass, v]) => ({ failureClass, ...v })),
   };
 }

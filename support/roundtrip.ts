@@ -3,6 +3,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { ConsumerConfig } from './config.js';
 import { DeadlineError, withDeadline } from './deadline.js';
 import { accountDeliveries, type DeliveryAccount, type ReceivedEvent, type SentEvent } from './delivery.js';
+import { encodeHistogram, histogramOfMs } from './histogram.js';
 import { deviceStatus } from './payloads.js';
 import { sendEvent } from './producer.js';
 import type { Settings } from './settings.js';
@@ -11,6 +12,8 @@ import { summarize, type LatencySummary } from './stats.js';
 export interface RoundTripResult {
   readonly account: DeliveryAccount;
   readonly latency: LatencySummary;
+  /** Every event's end-to-end latency as an HdrHistogram (compressed base64, microseconds): mergeable across runs. */
+  readonly latencyHistogram: string;
   readonly joinMs: number;
   readonly waitedMs: number;
   readonly partitionsAssigned: number;
@@ -104,7 +107,7 @@ export async function roundTrip(options: RoundTripOptions): Promise<RoundTripRes
     const partitionsByKey = new Map<string, Set<number>>();
     for (const r of received) partitionsByKey.set(r.key, (partitionsByKey.get(r.key) ?? new Set()).add(r.partition));
     const keysOnSeveralPartitions = [...partitionsByKey.values()].filter((p) => p.size > 1).length;
-    return { account: accountDeliveries(sent, received), latency: summarize(latencies), joinMs, waitedMs, partitionsAssigned: assigned.length, keysOnSeveralPartitions };
+    return { account: accountDeliveries(sent, received), latency: summarize(latencies), latencyHistogram: encodeHistogram(histogramOfMs(latencies)), joinMs, waitedMs, partitionsAssigned: assigned.length, keysOnSeveralPartitions };
   } finally {
     await withDeadline(consumer.disconnect(), 5000, 'consumer disconnect').catch(() => undefined);
     await withDeadline(admin.disconnect(), 3000, 'admin disconnect').catch(() => undefined);

@@ -63,6 +63,10 @@ export const NUMBER_SETTINGS = spec({
   REGRESSION_THROUGHPUT_DROP_PCT: { default: 30, min: 0, max: 100, help: 'flag a throughput drop against the baseline beyond this %' },
   REGRESSION_LATENCY_RISE_PCT: { default: 50, min: 0, max: 100000, help: 'flag a latency rise against the baseline beyond this %' },
   REGRESSION_LATENCY_MIN_MS: { default: 20, min: 0, max: 600000, help: 'ignore latency rises smaller than this many ms' },
+  // History (READINESS_HISTORY_DIR): how many earlier reports the trends show, and what counts as a slow drift.
+  HISTORY_RUNS: { default: 30, min: 1, max: 1000, integer: true, help: 'earlier reports (the newest) read from READINESS_HISTORY_DIR for trends' },
+  TREND_MIN_RUNS: { default: 5, min: 1, max: 1000, integer: true, help: 'a trend is a metric worse than the run before in each of this many consecutive runs' },
+  TREND_TOLERANCE_PCT: { default: 20, min: 0, max: 100000, help: 'flag a trend whose total change over those runs is beyond this %' },
   SIZE_REFUSED_BYTES: { default: 1_100_000, min: 1, max: 100_000_000, integer: true, help: 'an event this size must be refused (over the 1 MB Event Hubs limit)' },
 });
 
@@ -74,6 +78,8 @@ export const CHOICE_SETTINGS = {
   DUPLICATE_POLICY: { default: 'allow', choices: ['allow', 'forbid'], help: 'what the round trip does with duplicates' },
   // fail: throughput/latency worse than the baseline beyond tolerance fails the gate; warn: only reported.
   PERF_REGRESSION: { default: 'fail', choices: ['fail', 'warn'], help: 'what a performance regression against the baseline does' },
+  // warn: a slow drift over several runs (or a certificate near expiry) is reported; fail: it also fails the gate.
+  TREND_POLICY: { default: 'warn', choices: ['warn', 'fail'], help: 'what a trend over the history does' },
 } as const;
 export type ChoiceSettingKey = keyof typeof CHOICE_SETTINGS;
 

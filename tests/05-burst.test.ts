@@ -2,6 +2,7 @@
 import { describe } from 'vitest';
 import { checkFailure, expectWithin } from '../support/checks.js';
 import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+import { LATENCY_UNIT } from '../support/histogram.js';
 import { orderEvent } from '../support/payloads.js';
 import { runBurst, type BurstResult } from '../support/producer.js';
 import type { ThrottleMeter } from '../support/stats.js';
@@ -90,7 +91,8 @@ describe('Burst', () => {
       'max throttle total ms': settings.BURST_MAX_THROTTLE_MS,
     };
     const warnings = throttle.totalMs > 0 ? [`the broker throttled ${throttle.responses} response(s), ${throttle.totalMs} ms in all`] : [];
-    await recordCheck({ id: 'burst.max-rate', measured, thresholds, warnings });
+    const samples = { ackLatency: { unit: LATENCY_UNIT, hdr: r.ackHistogram }, acksPerBucket: r.acksPerBucket } as const;
+    await recordCheck({ id: 'burst.max-rate', measured, thresholds, warnings, samples });
     expectAllAcknowledged('max-rate burst', r, measured, settings.BURST_TIMEOUT_MS);
     expectWithin(
       'max-rate burst',

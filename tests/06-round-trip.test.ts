@@ -3,6 +3,7 @@ import { inject, describe } from 'vitest';
 import { checkConsumerEnv, formatProblem } from '../support/config.js';
 import { checkFailure, expectWithin, failureFrom, notRun } from '../support/checks.js';
 import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+import { LATENCY_UNIT } from '../support/histogram.js';
 import { createKafka } from '../support/kafka.js';
 import { roundTrip, type RoundTripResult } from '../support/roundtrip.js';
 
@@ -56,7 +57,7 @@ describe('Round trip', () => {
     };
     const thresholds = { lost: 0, 'order violations': 0, 'keys on several partitions': 0, 'max duplicates': settings.DUPLICATE_POLICY === 'forbid' ? 0 : 'allowed (at-least-once)', 'max e2e p99 ms': settings.ROUND_TRIP_MAX_P99_MS };
     const warnings = account.duplicates > 0 && settings.DUPLICATE_POLICY === 'allow' ? [`${account.duplicates} duplicate(s), allowed by READINESS_DUPLICATE_POLICY=allow`] : [];
-    await recordCheck({ id: 'round-trip', measured, thresholds, warnings });
+    await recordCheck({ id: 'round-trip', measured, thresholds, warnings, samples: { e2eLatency: { unit: LATENCY_UNIT, hdr: r.latencyHistogram } } });
     if (account.missing.length > 0) {
       throw checkFailure({
         what: `${account.unique} of ${account.expected} events came back within ${settings.ROUND_TRIP_TIMEOUT_MS} ms; lost ${account.missing.length} (first: ${account.missing.slice(0, 3).join(', ')})`,

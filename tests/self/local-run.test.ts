@@ -10,7 +10,7 @@ test('a local profile run passes, writes the readiness report, and leaves no bro
   });
   expect(run.code, run.stderr.slice(-3000)).toBe(0);
   expect(run.cases.filter((c) => c.status === 'fail')).toEqual([]);
-  expect(run.readiness).toMatchObject({ schema: 'eventstream-readiness/report', schemaVersion: 1, profile: 'local', verdict: 'pass' });
+  expect(run.readiness).toMatchObject({ schema: 'eventstream-readiness/report', schemaVersion: 2, profile: 'local', verdict: 'pass' });
   expect(run.readiness?.checks.map((c) => c.name)).toEqual(run.cases.map((c) => c.name));
   expect(run.readiness?.readiness.find((r) => r.name === 'SecretsStored')?.evidence).toContain('generated for this run');
   expect(run.readinessMd).toContain('## Readiness');
