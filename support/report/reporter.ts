@@ -1,9 +1,10 @@
-// Vitest reporter: after every run of the check projects, writes reports/readiness.json and .md (and the GitHub job summary).
+// Vitest reporter: after every run of the check projects, writes reports/readiness.json, .md and .html (and the GitHub job summary).
 import { join, relative } from 'node:path';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import { redact } from '../redact.js';
 import '../setup/context.js';
 import { buildReport } from './build.js';
+import { renderHtml } from './html.js';
 import { idFromName, type CheckEntry } from './model.js';
 import { renderMarkdown } from './render.js';
 import { reportWriteFailed, writeReportFile } from './write.js';
@@ -20,7 +21,7 @@ export default class ReadinessReporter implements Reporter {
     this.root = vitest.config.root;
   }
 
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  async onTestRunEnd(testModules: ReadonlyArray<TestModule>): Promise<void> {
     const byProject = new Map<string, TestModule[]>();
     for (const m of testModules) {
       const name = m.project.name;
@@ -68,6 +69,12 @@ export default class ReadinessReporter implements Reporter {
       }
       const { dir } = this.options;
       const markdown = renderMarkdown(report);
+      let html: string | undefined;
+      try {
+        html = await renderHtml(report);
+      } catch (error) {
+        reportWriteFailed(join(this.options.dir, 'readiness.html'), error, report.verdict.toUpperCase());
+      }
       // With several check projects in one run, each gets its own file; a single one writes readiness.json.
       const base = byProject.size > 1 ? `readiness-${projectName}` : 'readiness';
       const verdict = report.verdict.toUpperCase();
@@ -75,10 +82,11 @@ export default class ReadinessReporter implements Reporter {
       const written = [
         writeReportFile(join(dir, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`, { verdict }),
         writeReportFile(join(dir, `${base}.md`), markdown, { verdict }),
+        html !== undefined && writeReportFile(join(dir, `${base}.html`), html, { verdict }),
         !process.env.GITHUB_STEP_SUMMARY || writeReportFile(process.env.GITHUB_STEP_SUMMARY, `${markdown}\n`, { append: true, verdict }),
       ].every(Boolean);
       const ms = Math.round(performance.now() - started);
-      if (written) process.stderr.write(`READINESS report (${projectName}: ${verdict}) written to ${join(dir, `${base}.json`)} and .md in ${ms} ms\n`);
+      if (written) process.stderr.write(`READINESS report (${projectName}: ${verdict}) written to ${join(dir, `${base}.json`)}, .md and .html in ${ms} ms\n`);
     }
   }
 }
