@@ -23,7 +23,7 @@ const CONFIG = {
   font: 'DejaVu Sans, Helvetica, Arial, sans-serif',
   view: { stroke: null },
   axis: { labelFontSize: 11, titleFontSize: 11, titleFontWeight: 'normal', gridColor: '#eeeeee' },
-  legend: { labelFontSize: 11, titleFontSize: 11, orient: 'top' },
+  legend: { labelFontSize: 11, titleFontSize: 11, orient: 'top', labelLimit: 320 },
 } as const;
 
 /** Compiles a Vega-Lite spec and renders it headless to an SVG string. */
@@ -141,22 +141,35 @@ function distributionSpec(encoded: string, percentiles: ReadonlyArray<{ name: st
   };
 }
 
+/** A run on the x axis: when it was made (UTC, to the second, so two runs never share a place). */
+function runLabel(generatedAt: string): string {
+  return generatedAt.slice(5, 19).replace('T', ' ');
+}
+
+// Runs are evenly spaced, one place each, whatever the gaps between nights; crowded labels are thinned out.
+const RUN_AXIS = { field: 'run', type: 'ordinal', sort: null, title: 'run (UTC)', axis: { labelAngle: -35, labelOverlap: 'greedy' } } as const;
+
 /** One line chart of one or more trend metrics over the runs (x: when each run was made). */
 function trendLineSpec(t: TrendReport, keys: readonly TrendMetricKey[], yTitle: string, rules: ReadonlyArray<{ value: number; label: string }> = []): { spec: TopLevelSpec; points: number } | undefined {
   const values: Row[] = [];
   for (const p of t.points) {
     for (const key of keys) {
       const v = p.values[key];
-      if (v !== undefined) values.push({ at: p.generatedAt, metric: TREND_METRICS.find((m) => m.key === key)?.title ?? key, value: v, run: p.source });
+      if (v !== undefined) values.push({ run: runLabel(p.generatedAt), metric: TREND_METRICS.find((m) => m.key === key)?.title ?? key, value: v, source: p.source });
     }
   }
   if (values.length === 0) return undefined;
-  const x = { field: 'at', type: 'temporal', title: 'run' } as const;
   const layers: unknown[] = [
     {
       data: { values },
       mark: { type: 'line', point: { filled: true, size: 40 }, strokeWidth: 1.5 },
-      encoding: { x, y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } }, color: { field: 'metric', type: 'nominal', title: null } },
+      encoding: {
+        x: RUN_AXIS,
+        // An all-zero series (no throttling, ever) still gets a readable 0-1 axis instead of a collapsed one.
+        y: { field: 'value', type: 'quantitative', title: yTitle, ...(values.every((v) => v.value === 0) ? { scale: { domain: [0, 1] } } : {}) },
+        // One series needs no legend: the chart's title names it.
+        color: { field: 'metric', type: 'nominal', title: null, legend: keys.length > 1 ? {} : null },
+      },
     },
   ];
   if (rules.length) {
@@ -170,7 +183,7 @@ function trendLineSpec(t: TrendReport, keys: readonly TrendMetricKey[], yTitle: 
 
 /** Each run as a dot, green for pass and red for fail. */
 function verdictTimelineSpec(t: TrendReport): { spec: TopLevelSpec; points: number } {
-  const values: Row[] = t.points.map((p) => ({ at: p.generatedAt, verdict: p.verdict, run: p.source }));
+  const values: Row[] = t.points.map((p) => ({ run: runLabel(p.generatedAt), verdict: p.verdict, source: p.source }));
   return {
     points: values.length,
     spec: {
@@ -179,7 +192,7 @@ function verdictTimelineSpec(t: TrendReport): { spec: TopLevelSpec; points: numb
       data: { values },
       mark: { type: 'point', filled: true, size: 140, opacity: 1 },
       encoding: {
-        x: { field: 'at', type: 'temporal', title: 'run' },
+        x: RUN_AXIS,
         color: { field: 'verdict', type: 'nominal', title: 'verdict', scale: { domain: ['pass', 'fail'], range: [COLORS.pass, COLORS.fail] } },
         shape: { field: 'verdict', type: 'nominal', scale: { domain: ['pass', 'fail'], range: ['circle', 'cross'] } },
       },
