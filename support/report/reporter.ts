@@ -4,7 +4,6 @@ import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import { redact } from '../redact.js';
 import '../setup/context.js';
 import { buildReport } from './build.js';
-import { renderHtml } from './html.js';
 import { idFromName, type CheckEntry } from './model.js';
 import { renderMarkdown } from './render.js';
 import { reportWriteFailed, writeReportFile } from './write.js';
@@ -69,16 +68,18 @@ export default class ReadinessReporter implements Reporter {
       }
       const { dir } = this.options;
       const markdown = renderMarkdown(report);
-      let html: string | undefined;
-      try {
-        html = await renderHtml(report);
-      } catch (error) {
-        reportWriteFailed(join(this.options.dir, 'readiness.html'), error, report.verdict.toUpperCase());
-      }
       // With several check projects in one run, each gets its own file; a single one writes readiness.json.
       const base = byProject.size > 1 ? `readiness-${projectName}` : 'readiness';
       const verdict = report.verdict.toUpperCase();
       process.stderr.write(`[readiness ${projectName}] writing reports to ${dir}\n`);
+      let html: string | undefined;
+      try {
+        // Loaded here, not at start-up: the charting libraries are needed only once a check project has run.
+        const { renderHtml } = await import('./html.js');
+        html = await renderHtml(report);
+      } catch (error) {
+        reportWriteFailed(join(dir, `${base}.html`), error, verdict);
+      }
       const written = [
         writeReportFile(join(dir, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`, { verdict }),
         writeReportFile(join(dir, `${base}.md`), markdown, { verdict }),
