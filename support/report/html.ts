@@ -23,8 +23,11 @@ function notes(c: ReportCheck): string {
   const out: string[] = [];
   if (c.status === 'Not Run') out.push(escapeHtml(c.reason ?? ''));
   if (c.status === 'Action Required') {
-    out.push(`<p class="failure">${escapeHtml((c.failure ?? '').split('\n')[0])}</p>`);
+    // The failure message's own lines, less the measured values and thresholds already in their columns.
+    const lines = (c.failure ?? '').split('\n').filter((l) => !/^(Measured|Threshold): /.test(l));
+    out.push(`<p class="failure">${escapeHtml(lines[0])}</p>`);
     if (c.diagnosis) out.push(`<p><b>Likely cause:</b> ${escapeHtml(c.diagnosis.cause)}</p><p><b>Next:</b> ${escapeHtml(c.diagnosis.hint)}</p>`);
+    else out.push(...lines.slice(1).map((l) => `<p>${escapeHtml(l)}</p>`));
   }
   for (const w of c.warnings) out.push(`<p class="warning">⚠ ${escapeHtml(w)}</p>`);
   return out.join('');
@@ -68,7 +71,8 @@ export async function renderHtml(r: ReadinessReport): Promise<string> {
     `<p>Profile <b>${escapeHtml(r.profile)}</b> · endpoint <code>${escapeHtml(r.endpoint.bootstrap)}</code> · user <code>${escapeHtml(r.endpoint.username)}</code>` +
       `${r.endpoint.keyName ? ` · key <code>${escapeHtml(r.endpoint.keyName)}</code>` : ''} · topics <code>${escapeHtml(r.endpoint.topics.telemetry)}</code>, <code>${escapeHtml(r.endpoint.topics.orders)}</code> · ${escapeHtml(r.generatedAt)}</p>`,
   );
-  out.push(`<p>${r.summary.passed} passed, ${r.summary.actionRequired} need action, ${r.summary.notRun} not run.</p></header><main>`);
+  const failing = r.checks.filter((c) => c.status === 'Action Required').map((c) => c.name);
+  out.push(`<p>${r.summary.passed} passed, ${r.summary.actionRequired} need action, ${r.summary.notRun} not run.${failing.length ? ` Needs action: ${escapeHtml(failing.join('; '))}.` : ''}</p></header><main>`);
 
   out.push('<section id="readiness"><h2>Readiness</h2><table><tr><th>Row</th><th>Status</th><th>Evidence</th><th>Meaning</th></tr>');
   for (const row of r.readiness) out.push(`<tr data-row="${escapeHtml(row.name)}"><td>${escapeHtml(row.name)}</td><td>${status(row.status)}</td><td>${escapeHtml(row.evidence)}</td><td>${escapeHtml(row.meaning)}</td></tr>`);
