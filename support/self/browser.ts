@@ -6,10 +6,13 @@ import { chromium } from 'playwright-core';
 /** How to get the browser the self tests use (.ci/run does this). */
 export const CHROMIUM_INSTALL = 'apt-get install -y chromium';
 
-/** Debian's chromium, or another Chromium-family browser at a usual path; CHROMIUM_PATH wins. */
+/** Where a Chromium-family browser usually is (Debian's chromium first; GitHub's runners have Google Chrome). */
+export const CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome-stable', '/usr/bin/google-chrome'] as const;
+
+/** CHROMIUM_PATH when set (and nothing else then), or the first usual path that exists. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = [env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome-stable', '/usr/bin/google-chrome'];
-  return candidates.find((c): c is string => !!c && existsSync(c));
+  const candidates = env.CHROMIUM_PATH ? [env.CHROMIUM_PATH] : CHROMIUM_PATHS;
+  return candidates.find((c) => existsSync(c));
 }
 
 export interface ChartOnPage {

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test, type TestContext } from 'vitest';
 import { prepareReportsDir } from '../../support/paths.js';
-import { CHROMIUM_INSTALL, findChromium, inspectReport, type ReportPage } from '../../support/self/browser.js';
+import { CHROMIUM_INSTALL, CHROMIUM_PATHS, findChromium, inspectReport, type ReportPage } from '../../support/self/browser.js';
 import { PROJECT_ROOT, runSuite, type SuiteRun } from '../../support/self/run-suite.js';
 
 const broker = inject('selfBroker');
 const chromium = findChromium();
-const MISSING = `Chromium not found (looked at CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser, /usr/bin/google-chrome): install it with \`${CHROMIUM_INSTALL}\``;
+const MISSING = `Chromium not found (looked at ${process.env.CHROMIUM_PATH ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH}` : CHROMIUM_PATHS.join(', ')}): install it with \`${CHROMIUM_INSTALL}\` (or set CHROMIUM_PATH)`;
 
 /** Screenshots (and the pages they show) go beside the other reports, so CI uploads them. */
 const shots = join(prepareReportsDir(process.env.READINESS_REPORTS_DIR, PROJECT_ROOT).dir ?? join(PROJECT_ROOT, 'reports'), 'screenshots');
