@@ -1,6 +1,7 @@
 // The report's charts: Vega-Lite specs of a run's real measurements, compiled and rendered to SVG in Node (no browser).
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { BURST_METRIC, CHECK_ID, ROUND_TRIP_METRIC } from '../check-ids.js';
 import { decodeHistogram, distributionBins } from '../histogram.js';
 import type { ReadinessReport, ReportCheck } from './model.js';
 import { TREND_METRICS, type TrendMetricKey, type TrendReport } from './trend.js';
@@ -209,20 +210,20 @@ interface Planned {
 
 /** Every chart the report's data allows, in reading order; absent data means no chart (the HTML says why). */
 export async function buildCharts(r: ReadinessReport): Promise<Chart[]> {
-  const burst = checkOf(r, 'burst.max-rate');
-  const roundTrip = checkOf(r, 'round-trip');
+  const burst = checkOf(r, CHECK_ID.burstMaxRate);
+  const roundTrip = checkOf(r, CHECK_ID.roundTrip);
   const planned: Planned[] = [];
   planned.push({ id: 'waterfall', title: 'Connectivity stages', caption: 'Each preflight stage, in order, from its start to its end.', made: waterfallSpec(r) });
   if (burst) {
     const acks = acksSpec(burst);
-    planned.push({ id: 'burst-acks', title: 'Max-rate burst: acknowledgements over time', caption: `Events acknowledged in each ${acks?.bucketMs ?? ''} ms of the burst (${burst.measured['events/s']} events/s overall).`, made: acks });
+    planned.push({ id: 'burst-acks', title: 'Max-rate burst: acknowledgements over time', caption: `Events acknowledged in each ${acks?.bucketMs ?? ''} ms of the burst (${burst.measured[BURST_METRIC.eventsPerSec]} events/s overall).`, made: acks });
     const hdr = burst.samples?.ackLatency?.hdr;
     const m = burst.measured;
     planned.push({
       id: 'burst-latency',
       title: 'Max-rate burst: ack latency distribution',
       caption: 'Per-event acknowledgement latency (an event takes its produce request\'s); dashed lines mark the measured percentiles.',
-      made: hdr ? distributionSpec(hdr, [{ name: 'p50', ms: num(m['ack p50 ms']) }, { name: 'p95', ms: num(m['ack p95 ms']) }, { name: 'p99', ms: num(m['ack p99 ms']) }], 'ack latency ms') : undefined,
+      made: hdr ? distributionSpec(hdr, [{ name: 'p50', ms: num(m[BURST_METRIC.ackP50]) }, { name: 'p95', ms: num(m[BURST_METRIC.ackP95]) }, { name: 'p99', ms: num(m[BURST_METRIC.ackP99]) }], 'ack latency ms') : undefined,
     });
   }
   const e2e = roundTrip?.samples?.e2eLatency?.hdr;
@@ -232,12 +233,12 @@ export async function buildCharts(r: ReadinessReport): Promise<Chart[]> {
       id: 'e2e-latency',
       title: 'Round trip: end-to-end latency distribution',
       caption: 'Produce to read back, per event; dashed lines mark the measured percentiles.',
-      made: distributionSpec(e2e, [{ name: 'p50', ms: num(m['e2e p50 ms']) }, { name: 'p95', ms: num(m['e2e p95 ms']) }, { name: 'p99', ms: num(m['e2e p99 ms']) }], 'end-to-end latency ms'),
+      made: distributionSpec(e2e, [{ name: 'p50', ms: num(m[ROUND_TRIP_METRIC.e2eP50]) }, { name: 'p95', ms: num(m[ROUND_TRIP_METRIC.e2eP95]) }, { name: 'p99', ms: num(m[ROUND_TRIP_METRIC.e2eP99]) }], 'end-to-end latency ms'),
     });
   }
   const t = r.trend;
   if (t) {
-    const warnDays = num(checkOf(r, 'connectivity.tls')?.thresholds['warn under days']);
+    const warnDays = num(checkOf(r, CHECK_ID.tls)?.thresholds['warn under days']);
     planned.push(
       { id: 'trend-verdict', title: 'Trend: verdict per run', caption: `${t.points.length} runs, oldest first; this run last.`, made: verdictTimelineSpec(t) },
       { id: 'trend-connect', title: 'Trend: TCP connect and TLS handshake', caption: 'Slowest bootstrap host of each run.', made: trendLineSpec(t, ['connectMs', 'tlsHandshakeMs'], 'ms') },

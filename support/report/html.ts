@@ -1,4 +1,5 @@
 // Renders the readiness report as one self-contained HTML page (inline CSS and SVG charts, no script, no network).
+import { CHECK_ID } from '../check-ids.js';
 import { buildCharts, type Chart } from './charts.js';
 import type { ReadinessReport, ReportCheck } from './model.js';
 import { trendWarnings } from './trend.js';
@@ -82,10 +83,10 @@ export async function renderHtml(r: ReadinessReport): Promise<string> {
   out.push(section(['waterfall', 'burst-acks', 'burst-latency', 'e2e-latency']));
   out.push('</div>');
   if (!byId.has('waterfall')) out.push(`<p class="note">No connectivity timings: the preflight did not run.</p>`);
-  const burst = r.checks.find((c) => c.id === 'burst.max-rate');
+  const burst = r.checks.find((c) => c.id === CHECK_ID.burstMaxRate);
   if (!byId.has('burst-acks')) out.push(`<p class="note">No burst chart: ${escapeHtml(burst?.reason ?? 'the max-rate burst recorded no samples')}.</p>`);
   if (!byId.has('e2e-latency')) {
-    const rt = r.checks.find((c) => c.id === 'round-trip');
+    const rt = r.checks.find((c) => c.id === CHECK_ID.roundTrip);
     out.push(`<p class="note">No end-to-end chart: ${escapeHtml(rt?.reason ?? 'the round trip recorded no samples')}.</p>`);
   }
   out.push('</section>');

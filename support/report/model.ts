@@ -1,4 +1,5 @@
 // The readiness report: its versioned schema, the notebook's readiness rows, and the comparison with a baseline run.
+import { BURST_METRIC, CHECK_ID, ROUND_TRIP_METRIC } from '../check-ids.js';
 import { readableValues } from '../format.js';
 import { STAGE_TITLES, type Preflight, type StageName } from '../probes.js';
 import type { CheckRecord, Profile } from '../setup/context.js';
@@ -215,11 +216,11 @@ export function readinessRows(inputs: RowInputs): ReadinessRow[] {
 
 /** The measurements the regression gate compares with the baseline. */
 export const TRACKED_METRICS: ReadonlyArray<{ checkId: string; metric: string; better: 'higher' | 'lower'; kind: 'throughput' | 'latency' }> = [
-  { checkId: 'burst.max-rate', metric: 'events/s', better: 'higher', kind: 'throughput' },
-  { checkId: 'burst.max-rate', metric: 'MB/s', better: 'higher', kind: 'throughput' },
-  { checkId: 'burst.max-rate', metric: 'ack p99 ms', better: 'lower', kind: 'latency' },
-  { checkId: 'round-trip', metric: 'e2e p50 ms', better: 'lower', kind: 'latency' },
-  { checkId: 'round-trip', metric: 'e2e p99 ms', better: 'lower', kind: 'latency' },
+  { checkId: CHECK_ID.burstMaxRate, metric: BURST_METRIC.eventsPerSec, better: 'higher', kind: 'throughput' },
+  { checkId: CHECK_ID.burstMaxRate, metric: BURST_METRIC.mbPerSec, better: 'higher', kind: 'throughput' },
+  { checkId: CHECK_ID.burstMaxRate, metric: BURST_METRIC.ackP99, better: 'lower', kind: 'latency' },
+  { checkId: CHECK_ID.roundTrip, metric: ROUND_TRIP_METRIC.e2eP50, better: 'lower', kind: 'latency' },
+  { checkId: CHECK_ID.roundTrip, metric: ROUND_TRIP_METRIC.e2eP99, better: 'lower', kind: 'latency' },
 ];
 
 export interface Tolerances {

@@ -1,6 +1,7 @@
 // Night-over-night trends: earlier reports from READINESS_HISTORY_DIR, one point per run, and the slow-drift check.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { BURST_METRIC, CHECK_ID, ROUND_TRIP_METRIC } from '../check-ids.js';
 import type { Env, Settings } from '../settings.js';
 import { parseReport, type ReadinessReport, type ReportCheck } from './model.js';
 
@@ -33,13 +34,13 @@ export interface TrendMetric {
 
 /** What the trends follow, read from each report's checks (so version 1 reports count too). */
 export const TREND_METRICS = [
-  { key: 'connectMs', title: 'TCP connect ms', checkId: 'connectivity.tcp', better: 'lower', kind: 'latency', pick: (m: Values) => largest(m, / connect ms$/) },
-  { key: 'tlsHandshakeMs', title: 'TLS handshake ms', checkId: 'connectivity.tls', better: 'lower', kind: 'latency', pick: (m: Values) => largest(m, /handshake ms$/) },
-  { key: 'certDaysToExpiry', title: 'days to certificate expiry', checkId: 'connectivity.tls', better: 'higher', kind: 'calendar', pick: (m: Values) => smallest(m, /days to expiry$/) },
-  { key: 'eventsPerSec', title: 'burst events/s', checkId: 'burst.max-rate', better: 'higher', kind: 'throughput', pick: exactly('events/s') },
-  { key: 'ackP99Ms', title: 'burst ack p99 ms', checkId: 'burst.max-rate', better: 'lower', kind: 'latency', pick: exactly('ack p99 ms') },
-  { key: 'e2eP99Ms', title: 'round-trip e2e p99 ms', checkId: 'round-trip', better: 'lower', kind: 'latency', pick: exactly('e2e p99 ms') },
-  { key: 'throttleMs', title: 'broker throttle ms', checkId: 'burst.max-rate', better: 'lower', kind: 'latency', pick: exactly('throttle total ms') },
+  { key: 'connectMs', title: 'TCP connect ms', checkId: CHECK_ID.tcp, better: 'lower', kind: 'latency', pick: (m: Values) => largest(m, / connect ms$/) },
+  { key: 'tlsHandshakeMs', title: 'TLS handshake ms', checkId: CHECK_ID.tls, better: 'lower', kind: 'latency', pick: (m: Values) => largest(m, /handshake ms$/) },
+  { key: 'certDaysToExpiry', title: 'days to certificate expiry', checkId: CHECK_ID.tls, better: 'higher', kind: 'calendar', pick: (m: Values) => smallest(m, /days to expiry$/) },
+  { key: 'eventsPerSec', title: 'burst events/s', checkId: CHECK_ID.burstMaxRate, better: 'higher', kind: 'throughput', pick: exactly(BURST_METRIC.eventsPerSec) },
+  { key: 'ackP99Ms', title: 'burst ack p99 ms', checkId: CHECK_ID.burstMaxRate, better: 'lower', kind: 'latency', pick: exactly(BURST_METRIC.ackP99) },
+  { key: 'e2eP99Ms', title: 'round-trip e2e p99 ms', checkId: CHECK_ID.roundTrip, better: 'lower', kind: 'latency', pick: exactly(ROUND_TRIP_METRIC.e2eP99) },
+  { key: 'throttleMs', title: 'broker throttle ms', checkId: CHECK_ID.burstMaxRate, better: 'lower', kind: 'latency', pick: exactly(BURST_METRIC.throttleTotal) },
 ] as const satisfies readonly TrendMetric[];
 
 export type TrendMetricKey = (typeof TREND_METRICS)[number]['key'];
