@@ -68,27 +68,38 @@ export interface DistributionBin {
   readonly count: number;
 }
 
+export interface Distribution {
+  /** log when the largest value is 20 times the smallest or more: a latency tail then keeps the body readable. */
+  readonly scale: 'linear' | 'log';
+  readonly bins: DistributionBin[];
+}
+
 /**
- * The histogram's samples in about `bins` equal-width bins (ms) between its smallest and largest value, for a
- * distribution chart. Each recorded value range is counted in the bin holding its representative value.
+ * The histogram's samples in about `bins` bins (ms) between its smallest and largest value, for a distribution
+ * chart: equal widths, or equal ratios on a log scale. Each recorded value range counts in the bin of its value.
  */
-export function distributionBins(h: Histogram, bins = 40): DistributionBin[] {
-  if (h.totalCount === 0) return [];
-  const lo = h.minNonZeroValue / 1000;
-  const hi = h.maxValue / 1000;
+export function distribution(h: Histogram, bins = 40): Distribution {
+  if (h.totalCount === 0) return { scale: 'linear', bins: [] };
+  const lo = Math.max(h.minNonZeroValue / 1000, 0.001);
+  const hi = Math.max(h.maxValue / 1000, lo);
+  const scale = hi / lo >= 20 ? 'log' : 'linear';
   const width = Math.max((hi - lo) / bins, 0.1);
-  const counts = new Array<number>(Math.max(1, Math.ceil((hi - lo) / width) + 1)).fill(0);
+  const ratio = (hi / lo) ** (1 / bins);
+  const count = scale === 'log' ? bins : Math.max(1, Math.ceil((hi - lo) / width) + 1);
+  const edge = (i: number) => (scale === 'log' ? lo * ratio ** i : lo + i * width);
+  const binOf = (ms: number) => (scale === 'log' ? Math.floor(Math.log(ms / lo) / Math.log(ratio)) : Math.floor((ms - lo) / width));
+  const counts = new Array<number>(count).fill(0);
   // Decoded histograms are always the JS implementation; its iterator visits every non-empty value range.
   const js = h instanceof JsHistogram ? h : decodeHistogram(encodeHistogram(h));
   const it = (js as JsHistogram).recordedValuesIterator;
   it.reset();
   while (it.hasNext()) {
     const v = it.next();
-    const i = Math.min(counts.length - 1, Math.floor((v.valueIteratedTo / 1000 - lo) / width));
+    const i = Math.min(count - 1, Math.max(0, binOf(Math.max(v.valueIteratedTo / 1000, lo))));
     counts[i] = (counts[i] ?? 0) + v.countAtValueIteratedTo;
   }
-  const round = (x: number) => Math.round(x * 100) / 100;
-  return counts.map((count, i) => ({ fromMs: round(lo + i * width), toMs: round(lo + (i + 1) * width), count }));
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return { scale, bins: counts.map((c, i) => ({ fromMs: round(edge(i)), toMs: round(edge(i + 1)), count: c })) };
 }
 
 /** Acknowledged events per fixed time bucket since a burst started. */

@@ -2,7 +2,7 @@
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { BURST_METRIC, CHECK_ID, ROUND_TRIP_METRIC } from '../check-ids.js';
-import { decodeHistogram, distributionBins } from '../histogram.js';
+import { decodeHistogram, distribution } from '../histogram.js';
 import type { ReadinessReport, ReportCheck } from './model.js';
 import { TREND_METRICS, type TrendMetricKey, type TrendReport } from './trend.js';
 
@@ -109,8 +109,9 @@ function acksSpec(check: ReportCheck): { spec: TopLevelSpec; points: number; buc
 
 /** A latency distribution from the check's HdrHistogram, with its percentiles marked as rules. */
 function distributionSpec(encoded: string, percentiles: ReadonlyArray<{ name: string; ms: number | undefined }>, axisTitle: string): { spec: TopLevelSpec; points: number } | undefined {
-  const bins = distributionBins(decodeHistogram(encoded));
+  const { scale, bins } = distribution(decodeHistogram(encoded));
   if (bins.length === 0) return undefined;
+  const x = { type: 'quantitative', scale: { type: scale }, title: scale === 'log' ? `${axisTitle} (log scale)` : axisTitle } as const;
   const marks = percentiles.filter((p): p is { name: string; ms: number } => p.ms !== undefined).map((p) => ({ name: p.name, ms: p.ms, label: `${p.name} ${p.ms} ms` }));
   return {
     points: bins.length,
@@ -122,7 +123,7 @@ function distributionSpec(encoded: string, percentiles: ReadonlyArray<{ name: st
           data: { values: bins as unknown as Row[] },
           mark: { type: 'bar', color: COLORS.accent, opacity: 0.85 },
           encoding: {
-            x: { field: 'fromMs', type: 'quantitative', bin: { binned: true }, title: axisTitle },
+            x: { ...x, field: 'fromMs', bin: { binned: true } },
             x2: { field: 'toMs' },
             y: { field: 'count', type: 'quantitative', title: 'events' },
           },
@@ -130,12 +131,12 @@ function distributionSpec(encoded: string, percentiles: ReadonlyArray<{ name: st
         {
           data: { values: marks },
           mark: { type: 'rule', strokeDash: [4, 3], strokeWidth: 1.5 },
-          encoding: { x: { field: 'ms', type: 'quantitative' }, color: { field: 'name', type: 'nominal', title: 'percentile', scale: { domain: ['p50', 'p95', 'p99'], range: ['#2e7d32', '#ef6c00', '#c62828'] } } },
+          encoding: { x: { ...x, field: 'ms' }, color: { field: 'name', type: 'nominal', title: 'percentile', scale: { domain: ['p50', 'p95', 'p99'], range: ['#2e7d32', '#ef6c00', '#c62828'] } } },
         },
         {
           data: { values: marks },
           mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, fontSize: 10 },
-          encoding: { x: { field: 'ms', type: 'quantitative' }, y: { value: 2 }, yOffset: { field: 'name', type: 'nominal', scale: { domain: ['p50', 'p95', 'p99'], range: [0, 24] } }, text: { field: 'label' }, color: { field: 'name', type: 'nominal', legend: null } },
+          encoding: { x: { ...x, field: 'ms' }, y: { value: 2 }, yOffset: { field: 'name', type: 'nominal', scale: { domain: ['p50', 'p95', 'p99'], range: [0, 24] } }, text: { field: 'label' }, color: { field: 'name', type: 'nominal', legend: null } },
         },
       ],
     } as TopLevelSpec,

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { AckTimeline, decodeHistogram, distributionBins, encodeHistogram, histogramOfMs, mergeHistograms, niceStep, percentilesMs } from '../../support/histogram.js';
+import { AckTimeline, decodeHistogram, distribution, encodeHistogram, histogramOfMs, mergeHistograms, niceStep, percentilesMs } from '../../support/histogram.js';
 import { checkReadableDirectorySetting } from '../../support/paths.js';
 import { parseBaseline, REPORT_SCHEMA, type ReportCheck } from '../../support/report/model.js';
 import { renderTrend } from '../../support/report/render.js';
@@ -36,10 +36,14 @@ describe('latency histograms', () => {
     expect(encoded.length).toBeLessThan(4000);
     expect(percentilesMs(decodeHistogram(encoded))).toEqual(percentilesMs(histogramOfMs(a)));
   });
-  test('distribution bins hold every sample', () => {
-    const bins = distributionBins(histogramOfMs(a), 40);
-    expect(bins.reduce((s, x) => s + x.count, 0)).toBe(5000);
-    expect(bins.length).toBeGreaterThanOrEqual(40);
+  test('distribution bins hold every sample; a long tail gets log-spaced bins, a narrow spread equal ones', () => {
+    const tail = distribution(histogramOfMs(a), 40);
+    expect(tail.scale).toBe('log');
+    expect(tail.bins.reduce((s, x) => s + x.count, 0)).toBe(5000);
+    expect(tail.bins).toHaveLength(40);
+    const narrow = distribution(histogramOfMs([10, 11, 12, 15, 19.5]), 40);
+    expect(narrow.scale).toBe('linear');
+    expect(narrow.bins.reduce((s, x) => s + x.count, 0)).toBe(5);
   });
   test('acks per bucket add up to the acknowledged events, in round bucket widths', () => {
     const t = new AckTimeline();
