@@ -1,5 +1,5 @@
 // Checks every user-given path before a broker starts or a network stage runs: one line per problem, and never a hang.
-import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, parse, resolve } from 'node:path';
 import { redact } from './redact.js';
 import type { Env } from './settings.js';
@@ -98,6 +98,26 @@ export function checkFileSetting(variable: string, raw: string | undefined, cwd:
   return undefined;
 }
 
+/**
+ * Checks a directory setting that is read, not written: a directory whose entries can be listed. A missing one is
+ * fine when `missingIsFine` (the nightly history is empty on the first night, by design).
+ */
+export function checkReadableDirectorySetting(variable: string, raw: string | undefined, cwd: string, options: { what: string; missingIsFine?: boolean }): PathProblem | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  const dir = resolve(cwd, value);
+  const fail = (problem: string): PathProblem => ({ variable, value, problem: `expected ${options.what}; ${problem}` });
+  const kind = kindOf(dir);
+  if (kind === 'missing') return options.missingIsFine ? undefined : fail(`there is no directory at ${dir}`);
+  if (kind !== 'directory') return fail(`${dir} is a ${kind === 'file' ? 'file' : 'special file'}, not a directory`);
+  try {
+    readdirSync(dir);
+  } catch (error) {
+    return fail(`${dir} cannot be listed (${errorCode(error)})`);
+  }
+  return undefined;
+}
+
 /** The env file chosen with EVENTSTREAM_ENV_FILE, checked as such. */
 export function checkEnvFileSetting(env: Env, cwd: string): PathProblem | undefined {
   return checkFileSetting('EVENTSTREAM_ENV_FILE', env.EVENTSTREAM_ENV_FILE, cwd, { what: 'the path of a readable .env file' });
@@ -111,6 +131,10 @@ export function checkRunPaths(env: Env, cwd: string): PathProblem[] {
       missingIsFine: true,
     }),
     checkFileSetting('READINESS_WORKLOAD_FILE', env.READINESS_WORKLOAD_FILE, cwd, { what: 'a readable YAML or JSON workload profile' }),
+    checkReadableDirectorySetting('READINESS_HISTORY_DIR', env.READINESS_HISTORY_DIR, cwd, {
+      what: 'a directory of earlier readiness.json files (a missing one means no history yet)',
+      missingIsFine: true,
+    }),
     checkFileSetting('FABRIC_KAFKA_CA_FILE', env.FABRIC_KAFKA_CA_FILE, cwd, { what: 'the path of a readable PEM file with CA certificates' }),
   ];
   return problems.filter((p): p is PathProblem => p !== undefined);

@@ -3,6 +3,7 @@ import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { elapsedMs, withDeadline } from './deadline.js';
 import { diagnose, type Diagnosis } from './diagnosis.js';
 import { markerHeaders, type Marker } from './marker.js';
+import { AckTimeline, encodeHistogram, latencyHistogram, recordLatencyMs, type AckBuckets } from './histogram.js';
 import type { Settings } from './settings.js';
 import { rate, summarize, type LatencySummary } from './stats.js';
 
@@ -77,6 +78,10 @@ export interface BurstResult {
   readonly timedOut: boolean;
   /** Ack latency per event (an event's latency is its produce request's). */
   readonly ackLatency: LatencySummary;
+  /** Every acknowledged event's latency as an HdrHistogram (compressed base64, microseconds): mergeable across runs. */
+  readonly ackHistogram: string;
+  /** Acknowledged events per time bucket since the burst started. */
+  readonly acksPerBucket: AckBuckets;
   /** Distinct failure classes seen, with counts and one diagnosis each. */
   readonly failures: ReadonlyArray<{ failureClass: string; count: number; diagnosis: Diagnosis }>;
 }
@@ -91,6 +96,8 @@ export interface BurstResult {
 export async function runBurst(producer: Producer, options: BurstOptions): Promise<BurstResult> {
   const { settings } = options;
   const latencies: number[] = [];
+  const histogram = latencyHistogram();
+  const timeline = new AckTimeline();
   const failures = new Map<string, { count: number; diagnosis: Diagnosis }>();
   let next = 0;
   let acknowledged = 0;
@@ -135,6 +142,8 @@ export async function runBurst(producer: Producer, options: BurstOptions): Promi
         if (bad.length > 0) throw new Error(`produce answered error code ${bad[0]?.errorCode}`);
         const ms = elapsedMs(sent);
         for (let i = 0; i < count; i++) latencies.push(ms);
+        recordLatencyMs(histogram, ms, count);
+        timeline.add(elapsedMs(start), count);
         acknowledged += count;
         bytes += batchBytes;
         options.onAck?.(acknowledged, options.events);
@@ -162,6 +171,8 @@ export async function runBurst(producer: Producer, options: BurstOptions): Promi
     bytes,
     timedOut,
     ackLatency: summarize(latencies),
+    ackHistogram: encodeHistogram(histogram),
+    acksPerBucket: timeline.buckets(durationMs),
     failures: [...failures.entries()].map(([failureClass, v]) => ({ failureClass, ...v })),
   };
 }

@@ -6,6 +6,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import type { ConsumerConfig } from './config.js';
 import { DeadlineError, withDeadline } from './deadline.js';
 import { accountDeliveries, type DeliveryAccount, type ReceivedEvent, type SentEvent } from './delivery.js';
+import { encodeHistogram, histogramOfMs } from './histogram.js';
 import { MARKER_HEADER, type Marker } from './marker.js';
 import { deviceStatus } from './payloads.js';
 import { sendEvent } from './producer.js';
@@ -16,6 +17,8 @@ import { summarize, type LatencySummary } from './stats.js';
 export interface RoundTripResult {
   readonly account: DeliveryAccount;
   readonly latency: LatencySummary;
+  /** Every event's end-to-end latency as an HdrHistogram (compressed base64, microseconds): mergeable across runs. */
+  readonly latencyHistogram: string;
   readonly joinMs: number;
   readonly waitedMs: number;
   readonly partitionsAssigned: number;
@@ -151,7 +154,7 @@ export async function roundTrip(options: RoundTripOptions): Promise<RoundTripRes
     const keysOnSeveralPartitions = [...partitionsByKey.values()].filter((p) => p.size > 1).length;
     const count = (f: (k: (typeof kept)[number]) => boolean) => kept.filter(f).length;
     const path = { events: kept.length, keyKept: count((k) => k.key), headersKept: count((k) => k.headers), partitionKept: count((k) => k.partition), oneRecordPerEvent: count((k) => k.alone) };
-    return { account: accountDeliveries(sent, received), latency: summarize(latencies), joinMs, waitedMs, partitionsAssigned: assigned.length, keysOnSeveralPartitions, path };
+    return { account: accountDeliveries(sent, received), latency: summarize(latencies), joinMs, waitedMs, partitionsAssigned: assigned.length, keysOnSeveralPartitions, path, latencyHistogram: encodeHistogram(histogramOfMs(latencies)) };
   } finally {
     await withDeadline(consumer.disconnect(), 5000, 'consumer disconnect').catch(() => undefined);
     await withDeadline(admin.disconnect(), 3000, 'admin disconnect').catch(() => undefined);

@@ -72,6 +72,10 @@ export const NUMBER_SETTINGS = spec({
   REGRESSION_THROUGHPUT_DROP_PCT: { default: 30, min: 0, max: 100, help: 'flag a throughput drop against the baseline beyond this %' },
   REGRESSION_LATENCY_RISE_PCT: { default: 50, min: 0, max: 100000, help: 'flag a latency rise against the baseline beyond this %' },
   REGRESSION_LATENCY_MIN_MS: { default: 20, min: 0, max: 600000, help: 'ignore latency rises smaller than this many ms' },
+  // History (READINESS_HISTORY_DIR): how many earlier reports the trends show, and what counts as a slow drift.
+  HISTORY_RUNS: { default: 30, min: 1, max: 1000, integer: true, help: 'earlier reports (the newest) read from READINESS_HISTORY_DIR for trends' },
+  TREND_MIN_RUNS: { default: 5, min: 1, max: 1000, integer: true, help: 'a trend is a metric worse than the run before in each of this many consecutive runs' },
+  TREND_TOLERANCE_PCT: { default: 20, min: 0, max: 100000, help: 'flag a trend whose total change over those runs is beyond this %' },
   SIZE_REFUSED_BYTES: { default: 1_100_000, min: 1, max: 100_000_000, integer: true, help: 'an event this size must be refused (over the 1 MB Event Hubs limit)' },
 });
 
@@ -83,12 +87,14 @@ export const CHOICE_SETTINGS = {
   DUPLICATE_POLICY: { default: 'allow', choices: ['allow', 'forbid'], help: 'what the round trip does with duplicates' },
   // fail: throughput/latency worse than the baseline beyond tolerance fails the gate; warn: only reported.
   PERF_REGRESSION: { default: 'fail', choices: ['fail', 'warn'], help: 'what a performance regression against the baseline does' },
-  // fail: a key scoped to one event hub (EntityPath) used for another topic fails before any network stage; warn: only
-  // reported, and the run goes on to meet the endpoint's own refusal (useful to see it, or where topic names are aliased).
   // light: for a production eventstream, where every event reaches every destination. It leaves out the max-rate
   // burst and the near-1 MB event, and uses the smallest counts (LIGHT_COUNTS) unless a count is set explicitly.
   LOAD: { default: 'full', choices: ['full', 'light'], help: 'how much the run writes into the eventstream' },
+  // fail: a key scoped to one event hub (EntityPath) used for another topic fails before any network stage; warn: only
+  // reported, and the run goes on to meet the endpoint's own refusal (useful to see it, or where topic names are aliased).
   ENTITY_PATH_CHECK: { default: 'fail', choices: ['fail', 'warn'], help: 'what a connection string scoped to another topic (EntityPath) does' },
+  // warn: a slow drift over several runs (or a certificate near expiry) is reported; fail: it also fails the gate.
+  TREND_POLICY: { default: 'warn', choices: ['warn', 'fail'], help: 'what a trend over the history does' },
 } as const;
 export type ChoiceSettingKey = keyof typeof CHOICE_SETTINGS;
 

@@ -1,8 +1,10 @@
 // Burst: orders at the notebook's random 50-300 ms pace, then at full speed; every event acknowledged, rate and latency judged.
 import { describe } from 'vitest';
+import { BURST_METRIC, CHECK_ID } from '../support/check-ids.js';
 import { checkFailure, expectWithin, inRun, notRun } from '../support/checks.js';
 import { leftOutByLoad } from '../support/settings.js';
 import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+import { LATENCY_UNIT } from '../support/histogram.js';
 import { orderEvent } from '../support/payloads.js';
 import { runBurst, type BurstResult } from '../support/producer.js';
 import type { ThrottleMeter } from '../support/stats.js';
@@ -16,13 +18,13 @@ function measuredOf(r: BurstResult, throttle: ThrottleMeter) {
     failed: r.failed,
     'not sent': r.notSent,
     'duration ms': r.durationMs,
-    'events/s': r.eventsPerSec,
-    'MB/s': r.mbPerSec,
-    'ack p50 ms': r.ackLatency.p50,
-    'ack p95 ms': r.ackLatency.p95,
-    'ack p99 ms': r.ackLatency.p99,
+    [BURST_METRIC.eventsPerSec]: r.eventsPerSec,
+    [BURST_METRIC.mbPerSec]: r.mbPerSec,
+    [BURST_METRIC.ackP50]: r.ackLatency.p50,
+    [BURST_METRIC.ackP95]: r.ackLatency.p95,
+    [BURST_METRIC.ackP99]: r.ackLatency.p99,
     'ack max ms': r.ackLatency.max,
-    'throttle total ms': throttle.totalMs,
+    [BURST_METRIC.throttleTotal]: throttle.totalMs,
     'throttled responses': throttle.responses,
   };
 }
@@ -74,9 +76,9 @@ describe('Burst', () => {
   }, TIMEOUT);
 
   check('absorbs a max-rate burst: every event acknowledged, throughput, ack p99 and throttling within limits', async ({ ordersProducer, endpoint, settings, marker, throttle, recordCheck, progress, task, skip, annotate }) => {
-    const leftOut = leftOutByLoad(settings, 'burst.max-rate');
-    if (leftOut) return notRun({ task, skip, annotate }, 'burst.max-rate', leftOut);
-    const ticker = progress('burst.max-rate');
+    const leftOut = leftOutByLoad(settings, CHECK_ID.burstMaxRate);
+    if (leftOut) return notRun({ task, skip, annotate }, CHECK_ID.burstMaxRate, leftOut);
+    const ticker = progress(CHECK_ID.burstMaxRate);
     const r = await runBurst(ordersProducer, {
       topic: endpoint.topics.orders,
       events: settings.BURST_EVENTS,
@@ -98,7 +100,8 @@ describe('Burst', () => {
       'max throttle total ms': settings.BURST_MAX_THROTTLE_MS,
     };
     const warnings = throttle.totalMs > 0 ? [`the broker throttled ${throttle.responses} response(s), ${throttle.totalMs} ms in all`] : [];
-    await recordCheck({ id: 'burst.max-rate', measured, thresholds, warnings });
+    const samples = { ackLatency: { unit: LATENCY_UNIT, hdr: r.ackHistogram }, acksPerBucket: r.acksPerBucket } as const;
+    await recordCheck({ id: CHECK_ID.burstMaxRate, measured, thresholds, warnings, samples });
     expectAllAcknowledged('max-rate burst', r, measured, settings.BURST_TIMEOUT_MS);
     expectWithin(
       'max-rate burst',

@@ -1,8 +1,10 @@
 // Round trip: events produced are read back from the destination: no loss, per-key order, duplicates judged, latency measured.
 import { inject, describe } from 'vitest';
+import { CHECK_ID, ROUND_TRIP_METRIC } from '../support/check-ids.js';
 import { checkConsumerEnv, formatProblem } from '../support/config.js';
 import { checkFailure, expectWithin, failureFrom, notRun } from '../support/checks.js';
 import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+import { LATENCY_UNIT } from '../support/histogram.js';
 import { createKafka } from '../support/kafka.js';
 import { roundTrip, type RoundTripResult } from '../support/roundtrip.js';
 
@@ -12,7 +14,7 @@ describe('Round trip', () => {
     if (!consumerEnv.configured) {
       return notRun(
         { task, skip, annotate },
-        'round-trip',
+        CHECK_ID.roundTrip,
         'not run: no FABRIC_CONSUMER_* settings. Reading back needs an Eventstream custom endpoint destination (bootstrap, topic, consumer group, connection string): see .env.example',
       );
     }
@@ -20,7 +22,7 @@ describe('Round trip', () => {
       throw checkFailure({ what: consumerEnv.problems.map(formatProblem).join('\n'), cause: 'the round-trip consumer settings are incomplete', hint: 'set every FABRIC_CONSUMER_* variable, or none to skip the round trip' });
     }
     const consumerKafka = createKafka(consumerEnv.config, settings, { clientId: 'readiness-roundtrip' });
-    const ticker = progress('round-trip');
+    const ticker = progress(CHECK_ID.roundTrip);
     let r: RoundTripResult;
     try {
       r = await roundTrip({
@@ -54,9 +56,9 @@ describe('Round trip', () => {
       'path kept headers': of(path.headersKept),
       'path kept partitions': of(path.partitionKept),
       'one record per event': of(path.oneRecordPerEvent),
-      'e2e p50 ms': latency.p50,
-      'e2e p95 ms': latency.p95,
-      'e2e p99 ms': latency.p99,
+      [ROUND_TRIP_METRIC.e2eP50]: latency.p50,
+      [ROUND_TRIP_METRIC.e2eP95]: latency.p95,
+      [ROUND_TRIP_METRIC.e2eP99]: latency.p99,
       'e2e max ms': latency.max,
       'group join ms': r.joinMs,
       'partitions assigned': r.partitionsAssigned,
@@ -71,7 +73,7 @@ describe('Round trip', () => {
       ...(path.headersKept < path.events ? [`the path dropped record headers on ${path.events - path.headersKept} of ${path.events} events: filter test events on the readinessTest field, not the header`] : []),
       ...(path.oneRecordPerEvent < path.events ? [`the path re-batched events: ${path.events - path.oneRecordPerEvent} of ${path.events} came several to a record (JSON lines or an array)`] : []),
     ];
-    await recordCheck({ id: 'round-trip', measured, thresholds, warnings });
+    await recordCheck({ id: CHECK_ID.roundTrip, measured, thresholds, warnings, samples: { e2eLatency: { unit: LATENCY_UNIT, hdr: r.latencyHistogram } } });
     if (account.missing.length > 0) {
       throw checkFailure({
         what: `${account.unique} of ${account.expected} events came back within ${settings.ROUND_TRIP_TIMEOUT_MS} ms; lost ${account.missing.length} (first: ${account.missing.slice(0, 3).join(', ')})`,

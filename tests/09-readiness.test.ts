@@ -3,6 +3,7 @@ import { describe, inject, test } from 'vitest';
 import { checkFailure, notRun, record } from '../support/checks.js';
 import { buildReport, loadAssessment, loadBaseline, burstFact } from '../support/report/build.js';
 import { readJournal } from '../support/report/journal.js';
+import { loadHistory, trendFails, trendWarnings } from '../support/report/trend.js';
 
 // Runs last (files run in name order): the journal holds every check finished before it.
 function currentReport() {
@@ -69,6 +70,26 @@ describe('Readiness', () => {
         what: `worse than the previous run beyond tolerance: ${regressed.map((m) => `${m.checkId} ${m.metric} ${m.baseline} -> ${m.now} (${m.changePct > 0 ? '+' : ''}${m.changePct}%, tolerance ${m.tolerancePct}%)`).join('; ')}`,
         cause: 'the endpoint got slower or is throttling more (throughput level, competing load, network path)',
         hint: 'compare the burst and round-trip measurements; tolerances are READINESS_REGRESSION_*; READINESS_PERF_REGRESSION=warn reports without failing',
+      });
+    }
+  });
+
+  test('Trend: no metric got worse run after run beyond tolerance over the history (READINESS_HISTORY_DIR), certificate not near expiry', async (ctx) => {
+    const report = currentReport();
+    const t = report.trend;
+    if (!t) return notRun(ctx, 'readiness.trend', `not run: ${loadHistory(inject('runEnv'), process.cwd(), 1).note}`);
+    const warnings = trendWarnings(t);
+    await record(ctx, {
+      id: 'readiness.trend',
+      measured: { 'runs compared': t.points.length, 'drifting metrics': t.findings.map((f) => f.title).join(', ') || 'none', history: t.note },
+      thresholds: { 'consecutive worse runs': t.minRuns, 'total change %': t.tolerancePct, policy: t.policy },
+      warnings,
+    });
+    if (trendFails(t)) {
+      throw checkFailure({
+        what: `trend over the last ${t.points.length} run(s): ${warnings.join('; ')}`,
+        cause: 'the endpoint is slowly getting worse (or its certificate is due for renewal), each night within the regression tolerance',
+        hint: 'see the trend charts in readiness.html; READINESS_TREND_* tune it; READINESS_TREND_POLICY=warn reports without failing',
       });
     }
   });

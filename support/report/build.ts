@@ -10,6 +10,7 @@ import { assess, parseWorkloadProfile, type Assessment } from './assessment.js';
 import {
   compareWithBaseline,
   comparisonFails,
+  connectivityTimeline,
   endpointSummary,
   parseBaseline,
   readinessRows,
@@ -21,6 +22,7 @@ import {
   type ReadinessReport,
   type RowStatus,
 } from './model.js';
+import { buildTrend, trendFails, trendPoint } from './trend.js';
 
 export interface ReportInputs {
   readonly profile: Profile;
@@ -126,13 +128,16 @@ export function buildReport(inputs: ReportInputs): ReadinessReport {
   });
   const assessment = loadAssessment(runEnv, cwd, burstFact(inputs.entries));
   const actionRequired = checks.filter((c) => c.status === 'Action Required').length;
+  const generatedAt = (inputs.now ?? new Date()).toISOString();
+  const verdict = actionRequired === 0 && !comparisonFails(comparison) ? 'pass' : 'fail';
+  const trend = buildTrend(runEnv, cwd, settings, trendPoint({ generatedAt, verdict, checks }, 'this run'));
   const report: ReadinessReport = {
     schema: REPORT_SCHEMA,
     schemaVersion: REPORT_SCHEMA_VERSION,
-    generatedAt: (inputs.now ?? new Date()).toISOString(),
+    generatedAt,
     profile: inputs.profile,
     endpoint: endpointSummary(runEnv, (env) => checkEndpointEnv(env, cwd)),
-    verdict: actionRequired === 0 && !comparisonFails(comparison) ? 'pass' : 'fail',
+    verdict: verdict === 'pass' && !trendFails(trend) ? 'pass' : 'fail',
     summary: { passed: checks.filter((c) => c.status === 'Pass').length, actionRequired, notRun: checks.filter((c) => c.status === 'Not Run').length },
     readiness,
     checks,
@@ -141,6 +146,8 @@ export function buildReport(inputs: ReportInputs): ReadinessReport {
     assessment: assessment.assessment,
     assessmentNote: assessment.note,
     load: { mode: settings.LOAD, leftOut: settings.LOAD === 'light' ? LIGHT_MODE_LEAVES_OUT.map((e) => ({ ...e })) : [] },
+    connectivity: connectivityTimeline(inputs.preflight),
+    trend,
   };
   // One last pass over everything that leaves the process: no secret survives, whatever a check recorded.
   return redactDeep(report);

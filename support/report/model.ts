@@ -1,12 +1,17 @@
 // The readiness report: its versioned schema, the notebook's readiness rows, and the comparison with a baseline run.
+import { BURST_METRIC, CHECK_ID, ROUND_TRIP_METRIC } from '../check-ids.js';
 import { readableValues } from '../format.js';
-import type { Preflight } from '../probes.js';
+import { STAGE_TITLES, type Preflight, type StageName } from '../probes.js';
 import type { CheckRecord, Profile } from '../setup/context.js';
 import type { Env } from '../settings.js';
 import type { Assessment } from './assessment.js';
+import type { TrendReport } from './trend.js';
 
 export const REPORT_SCHEMA = 'eventstream-readiness/report';
-export const REPORT_SCHEMA_VERSION = 1;
+/** 2 added raw samples (`checks[].samples`), the connectivity waterfall (`connectivity`) and `trend`. */
+export const REPORT_SCHEMA_VERSION = 2;
+/** Versions this code reads as a baseline or as history (every field added since 1 is optional). */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 
 export type RowStatus = 'Pass' | 'Action Required' | 'Not Run';
 
@@ -69,9 +74,36 @@ export interface EndpointSummary {
   readonly topics: { readonly telemetry: string; readonly orders: string };
 }
 
+/** One preflight stage on the connectivity waterfall: stages run one after another, so each starts where the last ended. */
+export interface StageTiming {
+  readonly stage: StageName;
+  readonly title: string;
+  readonly status: 'pass' | 'fail' | 'not-run';
+  readonly startMs: number;
+  readonly durationMs: number;
+}
+
+export interface ConnectivityTimeline {
+  readonly endpoint: string;
+  readonly stages: readonly StageTiming[];
+}
+
+/** The stages' timings as a waterfall (schemaVersion 2). */
+export function connectivityTimeline(preflight: Preflight | null): ConnectivityTimeline | undefined {
+  if (!preflight) return undefined;
+  let at = 0;
+  const stages = preflight.stages.map((s) => {
+    const timing: StageTiming = { stage: s.stage, title: STAGE_TITLES[s.stage], status: s.status, startMs: Math.round(at * 10) / 10, durationMs: s.durationMs };
+    at += s.durationMs;
+    return timing;
+  });
+  return { endpoint: preflight.endpoint, stages };
+}
+
 export interface ReadinessReport {
   readonly schema: typeof REPORT_SCHEMA;
-  readonly schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  /** Written as REPORT_SCHEMA_VERSION; earlier versions are read as baselines and history. */
+  readonly schemaVersion: number;
   readonly generatedAt: string;
   readonly profile: Profile;
   readonly endpoint: EndpointSummary;
@@ -86,6 +118,10 @@ export interface ReadinessReport {
   readonly assessmentNote: string;
   /** READINESS_LOAD: how much the run wrote; light mode names the checks it left out (added in schema 1, optional). */
   readonly load?: { readonly mode: 'full' | 'light'; readonly leftOut: ReadonlyArray<{ readonly id: string; readonly writes: string }> };
+  /** Connectivity stage timings (schemaVersion 2; absent when the preflight did not run). */
+  readonly connectivity?: ConnectivityTimeline;
+  /** Earlier runs from READINESS_HISTORY_DIR and the trend check over them (schemaVersion 2). */
+  readonly trend?: TrendReport;
 }
 
 /** A stable id for a check without an explicit one: "Smoke > publishes ..." -> "smoke.publishes-...". */
@@ -109,6 +145,7 @@ export function toReportCheck(e: CheckEntry): ReportCheck {
     diagnosis: e.state === 'fail' ? e.check?.diagnosis : undefined,
     failure: e.state === 'fail' ? e.message : undefined,
     durationMs: e.durationMs,
+    samples: e.check?.samples,
   };
 }
 
@@ -181,11 +218,11 @@ export function readinessRows(inputs: RowInputs): ReadinessRow[] {
 
 /** The measurements the regression gate compares with the baseline. */
 export const TRACKED_METRICS: ReadonlyArray<{ checkId: string; metric: string; better: 'higher' | 'lower'; kind: 'throughput' | 'latency' }> = [
-  { checkId: 'burst.max-rate', metric: 'events/s', better: 'higher', kind: 'throughput' },
-  { checkId: 'burst.max-rate', metric: 'MB/s', better: 'higher', kind: 'throughput' },
-  { checkId: 'burst.max-rate', metric: 'ack p99 ms', better: 'lower', kind: 'latency' },
-  { checkId: 'round-trip', metric: 'e2e p50 ms', better: 'lower', kind: 'latency' },
-  { checkId: 'round-trip', metric: 'e2e p99 ms', better: 'lower', kind: 'latency' },
+  { checkId: CHECK_ID.burstMaxRate, metric: BURST_METRIC.eventsPerSec, better: 'higher', kind: 'throughput' },
+  { checkId: CHECK_ID.burstMaxRate, metric: BURST_METRIC.mbPerSec, better: 'higher', kind: 'throughput' },
+  { checkId: CHECK_ID.burstMaxRate, metric: BURST_METRIC.ackP99, better: 'lower', kind: 'latency' },
+  { checkId: CHECK_ID.roundTrip, metric: ROUND_TRIP_METRIC.e2eP50, better: 'lower', kind: 'latency' },
+  { checkId: CHECK_ID.roundTrip, metric: ROUND_TRIP_METRIC.e2eP99, better: 'lower', kind: 'latency' },
 ];
 
 export interface Tolerances {
@@ -196,22 +233,27 @@ export interface Tolerances {
   readonly perfPolicy: 'fail' | 'warn';
 }
 
-/** Reads and sanity-checks a previous readiness.json; throws naming the file and what is wrong. */
-export function parseBaseline(text: string, file: string): ReadinessReport {
+/** Reads and sanity-checks an earlier readiness.json; throws naming the variable, the file and what is wrong. */
+export function parseReport(text: string, file: string, variable: string): ReadinessReport {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new Error(`READINESS_BASELINE: ${file} is not JSON (${(error as Error).message})`);
+    throw new Error(`${variable}: ${file} is not JSON (${(error as Error).message})`);
   }
   const r = data as Partial<ReadinessReport>;
   if (r.schema !== REPORT_SCHEMA || !Array.isArray(r.checks)) {
-    throw new Error(`READINESS_BASELINE: ${file} is not a readiness report (expected "schema": "${REPORT_SCHEMA}" and a "checks" list)`);
+    throw new Error(`${variable}: ${file} is not a readiness report (expected "schema": "${REPORT_SCHEMA}" and a "checks" list)`);
   }
-  if (r.schemaVersion !== REPORT_SCHEMA_VERSION) {
-    throw new Error(`READINESS_BASELINE: ${file} has schemaVersion ${String(r.schemaVersion)}, this version reads ${REPORT_SCHEMA_VERSION}`);
+  if (!READABLE_SCHEMA_VERSIONS.includes(r.schemaVersion as number)) {
+    throw new Error(`${variable}: ${file} has schemaVersion ${String(r.schemaVersion)}, this version reads ${READABLE_SCHEMA_VERSIONS.join(' and ')}`);
   }
   return r as ReadinessReport;
+}
+
+/** The previous run's readiness.json (READINESS_BASELINE). */
+export function parseBaseline(text: string, file: string): ReadinessReport {
+  return parseReport(text, file, 'READINESS_BASELINE');
 }
 
 export function compareWithBaseline(now: readonly ReportCheck[], baseline: ReadinessReport, baselineFile: string, tol: Tolerances): Comparison {

@@ -1,5 +1,6 @@
 // Renders the readiness report as Markdown for people (and GitHub's job summary).
 import type { ReadinessReport, ReportCheck } from './model.js';
+import { sparkline, TREND_METRICS, trendWarnings, type TrendReport } from './trend.js';
 
 const ICON: Record<string, string> = { Pass: '✅ Pass', 'Action Required': '❌ Action Required', 'Not Run': '⏭️ Not Run' };
 
@@ -55,6 +56,7 @@ export function renderMarkdown(r: ReadinessReport): string {
       }
     }
   }
+  out.push('', '## Trend', '', ...renderTrend(r.trend));
   out.push('', '## Is Eventstream enough?', '');
   const a = r.assessment;
   if (!a) out.push(r.assessmentNote);
@@ -68,4 +70,28 @@ export function renderMarkdown(r: ReadinessReport): string {
   }
   out.push('');
   return out.join('\n');
+}
+
+/**
+ * The trend as GitHub job summaries render it: Markdown tables and Unicode (emoji and block-character sparklines);
+ * no scripts, images from data or SVG there, so the charts live in readiness.html.
+ */
+export function renderTrend(t: TrendReport | undefined): string[] {
+  if (!t) return ['No history: set READINESS_HISTORY_DIR to a folder of earlier readiness.json files to see trends (charts in readiness.html).'];
+  const out = [`${t.points.length} run(s), oldest first: ${t.points.map((p) => (p.verdict === 'pass' ? '✅' : '❌')).join('')} (${t.note}).`, ''];
+  out.push('| Metric | Trend | First | Now | Change |', '|---|---|---|---|---|');
+  for (const m of TREND_METRICS) {
+    const series = t.points.map((p) => p.values[m.key]);
+    const known = series.filter((v): v is number => v !== undefined);
+    if (known.length === 0) continue;
+    const first = known[0] as number;
+    const now = series[series.length - 1];
+    const change = now === undefined || first === 0 ? '' : `${now >= first ? '+' : ''}${Math.round(((now - first) / Math.abs(first)) * 1000) / 10}%`;
+    out.push(`| ${m.title} | \`${sparkline(series)}\` | ${first} | ${now ?? 'n/a'} | ${change} |`);
+  }
+  const warnings = trendWarnings(t);
+  out.push('');
+  if (warnings.length === 0) out.push(`✅ No metric got worse in each of the last ${t.minRuns} runs beyond ${t.tolerancePct}% in total.`);
+  else for (const w of warnings) out.push(`${t.policy === 'fail' ? '❌' : '⚠️'} ${cell(w)}`);
+  return out;
 }

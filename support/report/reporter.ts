@@ -1,4 +1,4 @@
-// Vitest reporter: after every run of the check projects, writes reports/readiness.json and .md (and the GitHub job summary).
+// Vitest reporter: after every run of the check projects, writes reports/readiness.json, .md and .html (and the GitHub job summary).
 import { join, relative } from 'node:path';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import { redact } from '../redact.js';
@@ -20,7 +20,7 @@ export default class ReadinessReporter implements Reporter {
     this.root = vitest.config.root;
   }
 
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  async onTestRunEnd(testModules: ReadonlyArray<TestModule>): Promise<void> {
     const byProject = new Map<string, TestModule[]>();
     for (const m of testModules) {
       const name = m.project.name;
@@ -72,13 +72,22 @@ export default class ReadinessReporter implements Reporter {
       const base = byProject.size > 1 ? `readiness-${projectName}` : 'readiness';
       const verdict = report.verdict.toUpperCase();
       process.stderr.write(`[readiness ${projectName}] writing reports to ${dir}\n`);
+      let html: string | undefined;
+      try {
+        // Loaded here, not at start-up: the charting libraries are needed only once a check project has run.
+        const { renderHtml } = await import('./html.js');
+        html = await renderHtml(report);
+      } catch (error) {
+        reportWriteFailed(join(dir, `${base}.html`), error, verdict);
+      }
       const written = [
         writeReportFile(join(dir, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`, { verdict }),
         writeReportFile(join(dir, `${base}.md`), markdown, { verdict }),
+        html !== undefined && writeReportFile(join(dir, `${base}.html`), html, { verdict }),
         !process.env.GITHUB_STEP_SUMMARY || writeReportFile(process.env.GITHUB_STEP_SUMMARY, `${markdown}\n`, { append: true, verdict }),
       ].every(Boolean);
       const ms = Math.round(performance.now() - started);
-      if (written) process.stderr.write(`READINESS report (${projectName}: ${verdict}) written to ${join(dir, `${base}.json`)} and .md in ${ms} ms\n`);
+      if (written) process.stderr.write(`READINESS report (${projectName}: ${verdict}) written to ${join(dir, `${base}.json`)}, .md and .html in ${ms} ms\n`);
     }
   }
 }

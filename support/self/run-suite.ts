@@ -25,6 +25,8 @@ export interface SuiteRun {
   /** reports/readiness.json of the run, parsed, if it was written. */
   readonly readiness?: ReadinessReport;
   readonly readinessMd: string;
+  /** reports/readiness.html of the run, if it was written. */
+  readonly readinessHtml: string;
   /** Everything the run wrote, for secret scans. */
   readonly allOutput: string;
   /** Our entries (eventstream-readiness-*) left in the run's own TMPDIR after it ended: should be none. */
@@ -172,6 +174,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
     const read = (f: string) => (existsSync(join(dir, 'reports', f)) ? readFileSync(join(dir, 'reports', f), 'utf8') : '');
     const json = read('readiness.json');
     const readinessMd = read('readiness.md');
+    const readinessHtml = read('readiness.html');
     return {
       code,
       signal,
@@ -183,7 +186,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
       closedAt,
       readiness: json ? (JSON.parse(json) as ReadinessReport) : undefined,
       readinessMd,
-      allOutput: [stdout, stderr, junitXml, json, readinessMd].join('\n'),
+      readinessHtml,
+      allOutput: [stdout, stderr, junitXml, json, readinessMd, readinessHtml].join('\n'),
       leftoverFiles,
       leftoverProcesses,
       leftoverContainers,

@@ -32,6 +32,7 @@ describe('the fabric profile run as a pipeline runs it', () => {
       expect.stringContaining('MonitoringDefined'),
       expect.stringContaining('no check that passed'),
       expect.stringContaining('throughput and latency'),
+      expect.stringContaining('Trend:'),
       expect.stringContaining('Assessment'),
     ]);
     const tls = run.cases.find((c) => c.name.includes('TLS:'));

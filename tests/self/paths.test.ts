@@ -79,6 +79,10 @@ describe('bad paths end a run up front', () => {
     expectRefusedUpFront(await fabric({ READINESS_WORKLOAD_FILE: join(dir, 'nope.yaml') }), 'READINESS_WORKLOAD_FILE', join(dir, 'nope.yaml'), /there is no file/);
     expectRefusedUpFront(await local({ READINESS_WORKLOAD_FILE: aDir }), 'READINESS_WORKLOAD_FILE', aDir, /is a directory/);
   });
+  test('READINESS_HISTORY_DIR that is a file or a FIFO (a missing one is the first night, and runs)', async () => {
+    expectRefusedUpFront(await fabric({ READINESS_HISTORY_DIR: aFile }), 'READINESS_HISTORY_DIR', aFile, /is a file, not a directory/);
+    expectRefusedUpFront(await local({ READINESS_HISTORY_DIR: fifo }), 'READINESS_HISTORY_DIR', fifo, /is a special file, not a directory/);
+  });
   test('EVENTSTREAM_ENV_FILE that is missing, a directory, or a FIFO (which a read would block on)', async () => {
     expectRefusedUpFront(await fabric({ EVENTSTREAM_ENV_FILE: join(dir, 'nope.env') }), 'EVENTSTREAM_ENV_FILE', join(dir, 'nope.env'), /there is no file/);
     expectRefusedUpFront(await fabric({ EVENTSTREAM_ENV_FILE: aDir }), 'EVENTSTREAM_ENV_FILE', aDir, /is a directory/);

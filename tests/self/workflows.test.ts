@@ -25,6 +25,10 @@ describe('.github/workflows/ci.yml', () => {
     expect(publish?.with?.report_paths).toBe('reports/junit.xml');
     expect(steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))?.if).toBe('always()');
   });
+  test('uploads the browser test\'s screenshots of readiness.html, also when tests fail', () => {
+    const shots = steps.find((s) => s.uses?.startsWith('actions/upload-artifact') && String(s.with?.path).includes('reports/screenshots'));
+    expect(shots?.if).toBe('always()');
+  });
 });
 
 describe('.github/workflows/nightly.yml', () => {
@@ -48,12 +52,56 @@ describe('.github/workflows/nightly.yml', () => {
     expect(upload?.if).toBe('always()');
     expect(upload?.with?.name).toBe('readiness-report');
     expect(String(upload?.with?.path)).toContain('reports/readiness.json');
+    expect(String(upload?.with?.path)).toContain('reports/readiness.html');
     expect(steps.find((s) => s.uses?.startsWith('mikepenz/action-junit-report'))?.if).toBe('always()');
+  });
+  test('keeps the last READINESS_HISTORY_RUNS reports in a rolling cache, passing and failing nights, and feeds them in', () => {
+    const keep = Number(wf.jobs.readiness.env.READINESS_HISTORY_RUNS);
+    expect(keep).toBeGreaterThanOrEqual(5);
+    const restore = steps.find((s) => s.uses?.startsWith('actions/cache/restore'));
+    const save = steps.find((s) => s.uses?.startsWith('actions/cache/save'));
+    // Cache entries are immutable: a key per run, restored by prefix.
+    expect(restore?.with).toMatchObject({ path: 'history', key: 'readiness-history-${{ github.run_id }}', 'restore-keys': 'readiness-history-' });
+    expect(save?.with).toMatchObject({ path: 'history', key: 'readiness-history-${{ github.run_id }}' });
+    expect(save?.if).toBe('always()');
+    const gate = steps.findIndex((s) => s.run === 'npx vitest run --project fabric');
+    expect(steps[gate]?.env?.READINESS_HISTORY_DIR).toBe('history');
+    expect(steps.indexOf(restore as Step)).toBeLessThan(gate);
+    const append = steps.find((s) => s.run?.includes('cp reports/readiness.json "history/'));
+    expect(append?.if).toBe('always()');
+    expect(append?.run).toContain('head -n -"$READINESS_HISTORY_RUNS"');
+    expect(steps.indexOf(append as Step)).toBeLessThan(steps.indexOf(save as Step));
   });
 });
 
-test('fixtures/ci/azure-pipelines.yml publishes JUnit through PublishTestResults and runs the fabric gate', () => {
-  const steps = load('fixtures/ci/azure-pipelines.yml').steps as Step[];
-  expect(steps.find((s) => s.task === 'PublishTestResults@2')).toMatchObject({ condition: 'always()', inputs: { testResultsFormat: 'JUnit', testResultsFiles: 'reports/junit.xml' } });
-  expect(steps.some((s) => s.script === 'npx vitest run --project fabric')).toBe(true);
+describe('fixtures/ci/azure-pipelines.yml', () => {
+  const pipeline = load('fixtures/ci/azure-pipelines.yml');
+  const steps = pipeline.steps as Step[];
+  test('publishes JUnit through PublishTestResults and runs the fabric gate', () => {
+    expect(steps.find((s) => s.task === 'PublishTestResults@2')).toMatchObject({ condition: 'always()', inputs: { testResultsFormat: 'JUnit', testResultsFiles: 'reports/junit.xml' } });
+    expect(steps.some((s) => s.script === 'npx vitest run --project fabric')).toBe(true);
+  });
+  test('carries the last READINESS_HISTORY_RUNS reports from run to run as an artifact, failed runs included, and keeps readiness.html', () => {
+    const keep = (pipeline.variables as Array<{ name?: string; value?: unknown }>).find((v) => v.name === 'READINESS_HISTORY_RUNS');
+    expect(Number(keep?.value)).toBeGreaterThanOrEqual(5);
+    const fetch = steps.find((s) => s.task === 'DownloadPipelineArtifact@2' && s.inputs?.artifact === 'readiness-history');
+    expect(fetch?.inputs).toMatchObject({ allowFailedBuilds: true, path: '$(Pipeline.Workspace)/history' });
+    const gate = steps.findIndex((s) => s.script === 'npx vitest run --project fabric');
+    expect(steps[gate]?.env?.READINESS_HISTORY_DIR).toBe('$(Pipeline.Workspace)/history');
+    expect(steps.indexOf(fetch as Step)).toBeLessThan(gate);
+    const append = steps.find((s) => s.script?.includes('cp reports/readiness.json'));
+    expect(append?.condition).toBe('always()');
+    expect(append?.script).toContain('head -n -$(READINESS_HISTORY_RUNS)');
+    const publish = steps.find((s) => s.task === 'PublishPipelineArtifact@1' && s.inputs?.artifact === 'readiness-history');
+    expect(publish).toMatchObject({ condition: 'always()', inputs: { targetPath: '$(Pipeline.Workspace)/history' } });
+    // The whole reports folder (readiness.html with it) is the kept report.
+    expect(steps.find((s) => s.task === 'PublishPipelineArtifact@1' && s.inputs?.artifact === 'readiness-report')?.inputs?.targetPath).toBe('reports');
+  });
+});
+
+test('.ci/run installs Chromium for the browser test, right after the version lines', () => {
+  const run = readFileSync(join(PROJECT_ROOT, '.ci/run'), 'utf8');
+  expect(run).toContain('apt-get install -y -qq chromium');
+  expect(run.indexOf('chromium')).toBeGreaterThan(run.indexOf('mvn -v'));
+  expect(run.indexOf('apt-get install')).toBeLessThan(run.indexOf('npm test'));
 });

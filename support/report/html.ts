@@ -1,0 +1,132 @@
+// Renders the readiness report as one self-contained HTML page (inline CSS and SVG charts, no script, no network).
+import { CHECK_ID } from '../check-ids.js';
+import { buildCharts, type Chart } from './charts.js';
+import type { ReadinessReport, ReportCheck } from './model.js';
+import { trendWarnings } from './trend.js';
+
+const STATUS_CLASS: Record<string, string> = { Pass: 'pass', 'Action Required': 'fail', 'Not Run': 'skip' };
+
+export function escapeHtml(text: unknown): string {
+  return String(text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+function status(s: string): string {
+  return `<span class="status ${STATUS_CLASS[s] ?? 'skip'}">${escapeHtml(s)}</span>`;
+}
+
+function values(record: Record<string, string | number | boolean>): string {
+  const entries = Object.entries(record);
+  if (entries.length === 0) return '';
+  return `<dl>${entries.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
+}
+
+function notes(c: ReportCheck): string {
+  const out: string[] = [];
+  if (c.status === 'Not Run') out.push(escapeHtml(c.reason ?? ''));
+  if (c.status === 'Action Required') {
+    // The failure message's own lines, less the measured values and thresholds already in their columns.
+    const lines = (c.failure ?? '').split('\n').filter((l) => !/^(Measured|Threshold): /.test(l));
+    out.push(`<p class="failure">${escapeHtml(lines[0])}</p>`);
+    if (c.diagnosis) out.push(`<p><b>Likely cause:</b> ${escapeHtml(c.diagnosis.cause)}</p><p><b>Next:</b> ${escapeHtml(c.diagnosis.hint)}</p>`);
+    else out.push(...lines.slice(1).map((l) => `<p>${escapeHtml(l)}</p>`));
+  }
+  for (const w of c.warnings) out.push(`<p class="warning">⚠ ${escapeHtml(w)}</p>`);
+  return out.join('');
+}
+
+function figure(chart: Chart): string {
+  return `<figure class="chart" data-chart="${escapeHtml(chart.id)}" data-points="${chart.points}"><h3>${escapeHtml(chart.title)}</h3>${chart.svg}<figcaption>${escapeHtml(chart.caption)}</figcaption></figure>`;
+}
+
+const CSS = `
+body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;margin:0;color:#1c1c1c;background:#f6f7f9;font-size:14px}
+main{max-width:1240px;margin:0 auto;padding:16px 24px 48px}
+header.verdict{padding:16px 24px;color:#fff}
+header.verdict.pass{background:#2e7d32}header.verdict.fail{background:#c62828}
+header.verdict h1{margin:0 0 4px;font-size:24px}header.verdict p{margin:0;opacity:.95}
+section{background:#fff;border:1px solid #e2e4e8;border-radius:6px;margin:16px 0;padding:12px 16px}
+h2{font-size:18px;margin:4px 0 12px}h3{font-size:14px;margin:0 0 6px}
+table{border-collapse:collapse;width:100%}th,td{border-top:1px solid #e2e4e8;padding:6px 8px;text-align:left;vertical-align:top}
+th{background:#fafbfc;font-weight:600}
+.status{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;white-space:nowrap;color:#fff}
+.status.pass{background:#2e7d32}.status.fail{background:#c62828}.status.skip{background:#757575}
+.charts{display:flex;flex-wrap:wrap;gap:16px}
+figure.chart{margin:0;flex:1 1 560px;max-width:600px}figure.chart svg{max-width:100%;height:auto}
+figcaption{color:#555;font-size:12px}
+dl{margin:0;display:grid;grid-template-columns:max-content 1fr;gap:0 8px;font-size:12px}dt{color:#555}dd{margin:0;word-break:break-word}
+.failure{color:#b71c1c;margin:0 0 4px}.warning{color:#e65100;margin:0}p.note{color:#555}
+ul.findings li{margin:2px 0}
+`;
+
+/** The whole page: verdict, readiness rows, charts of this run, trends, then every check. */
+export async function renderHtml(r: ReadinessReport): Promise<string> {
+  const charts = await buildCharts(r);
+  const byId = new Map(charts.map((c) => [c.id, c]));
+  const section = (ids: readonly string[]) => ids.flatMap((id) => (byId.has(id) ? [figure(byId.get(id) as Chart)] : [])).join('');
+  const pass = r.verdict === 'pass';
+  const out: string[] = [];
+  out.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`);
+  out.push(`<title>Eventstream readiness: ${pass ? 'PASS' : 'ACTION REQUIRED'}</title><style>${CSS}</style></head><body>`);
+  out.push(`<header class="verdict ${pass ? 'pass' : 'fail'}" data-verdict="${r.verdict}"><h1>Eventstream readiness: ${pass ? 'PASS' : 'ACTION REQUIRED'}</h1>`);
+  out.push(
+    `<p>Profile <b>${escapeHtml(r.profile)}</b> · endpoint <code>${escapeHtml(r.endpoint.bootstrap)}</code> · user <code>${escapeHtml(r.endpoint.username)}</code>` +
+      `${r.endpoint.keyName ? ` · key <code>${escapeHtml(r.endpoint.keyName)}</code>` : ''} · topics <code>${escapeHtml(r.endpoint.topics.telemetry)}</code>, <code>${escapeHtml(r.endpoint.topics.orders)}</code> · ${escapeHtml(r.generatedAt)}</p>`,
+  );
+  const failing = r.checks.filter((c) => c.status === 'Action Required').map((c) => c.name);
+  out.push(`<p>${r.summary.passed} passed, ${r.summary.actionRequired} need action, ${r.summary.notRun} not run.${failing.length ? ` Needs action: ${escapeHtml(failing.join('; '))}.` : ''}</p></header><main>`);
+
+  out.push('<section id="readiness"><h2>Readiness</h2><table><tr><th>Row</th><th>Status</th><th>Evidence</th><th>Meaning</th></tr>');
+  for (const row of r.readiness) out.push(`<tr data-row="${escapeHtml(row.name)}"><td>${escapeHtml(row.name)}</td><td>${status(row.status)}</td><td>${escapeHtml(row.evidence)}</td><td>${escapeHtml(row.meaning)}</td></tr>`);
+  out.push('</table></section>');
+
+  out.push('<section id="this-run"><h2>This run</h2><div class="charts">');
+  out.push(section(['waterfall', 'burst-acks', 'burst-latency', 'e2e-latency']));
+  out.push('</div>');
+  if (!byId.has('waterfall')) out.push(`<p class="note">No connectivity timings: the preflight did not run.</p>`);
+  const burst = r.checks.find((c) => c.id === CHECK_ID.burstMaxRate);
+  if (!byId.has('burst-acks')) out.push(`<p class="note">No burst chart: ${escapeHtml(burst?.reason ?? 'the max-rate burst recorded no samples')}.</p>`);
+  if (!byId.has('e2e-latency')) {
+    const rt = r.checks.find((c) => c.id === CHECK_ID.roundTrip);
+    out.push(`<p class="note">No end-to-end chart: ${escapeHtml(rt?.reason ?? 'the round trip recorded no samples')}.</p>`);
+  }
+  out.push('</section>');
+
+  out.push('<section id="trend"><h2>Trend</h2>');
+  const t = r.trend;
+  if (!t) out.push('<p class="note">No history: set READINESS_HISTORY_DIR to a folder of earlier readiness.json files to see trends.</p>');
+  else {
+    out.push(`<p>${escapeHtml(t.note)}.</p>`);
+    const warnings = trendWarnings(t);
+    out.push(
+      warnings.length
+        ? `<ul class="findings" data-trend-findings="${warnings.length}">${warnings.map((w) => `<li class="${t.policy === 'fail' ? 'failure' : 'warning'}">${t.policy === 'fail' ? '✖' : '⚠'} ${escapeHtml(w)}</li>`).join('')}</ul>`
+        : `<p data-trend-findings="0">No metric got worse in each of the last ${t.minRuns} runs beyond ${t.tolerancePct}% in total.</p>`,
+    );
+    out.push(`<div class="charts">${section(['trend-verdict', 'trend-connect', 'trend-cert', 'trend-throughput', 'trend-latency', 'trend-throttle'])}</div>`);
+  }
+  out.push('</section>');
+
+  out.push('<section id="checks"><h2>Checks</h2><table><tr><th>Check</th><th>Status</th><th>Measured</th><th>Threshold</th><th>Notes</th></tr>');
+  for (const c of r.checks) {
+    out.push(`<tr data-check="${escapeHtml(c.id)}"><td>${escapeHtml(c.name)}</td><td>${status(c.status)}</td><td>${values(c.measured)}</td><td>${values(c.thresholds)}</td><td>${notes(c)}</td></tr>`);
+  }
+  out.push('</table></section>');
+
+  out.push('<section id="baseline"><h2>Compared with the previous run</h2>');
+  const cmp = r.comparison;
+  if (!cmp) out.push(`<p class="note">${escapeHtml(r.baseline.note)}</p>`);
+  else {
+    out.push(`<p>Baseline <code>${escapeHtml(cmp.baselineFile)}</code> from ${escapeHtml(cmp.baselineGeneratedAt)}. ${cmp.newlyFailing.length ? `<b class="failure">Regressed: ${escapeHtml(cmp.newlyFailing.join(', '))}</b>` : 'No check that passed before fails now.'}</p>`);
+    if (cmp.metrics.length) {
+      out.push('<table><tr><th>Check</th><th>Metric</th><th>Baseline</th><th>Now</th><th>Change</th><th>Tolerance</th><th>Verdict</th></tr>');
+      for (const m of cmp.metrics) {
+        out.push(`<tr><td>${escapeHtml(m.checkId)}</td><td>${escapeHtml(m.metric)}</td><td>${m.baseline}</td><td>${m.now}</td><td>${m.changePct > 0 ? '+' : ''}${m.changePct}%</td><td>${m.tolerancePct}%</td><td>${m.regressed ? status('Action Required') : status('Pass')}</td></tr>`);
+      }
+      out.push('</table>');
+    }
+  }
+  out.push('</section>');
+  out.push(`<section id="assessment"><h2>Is Eventstream enough?</h2><p>${escapeHtml(r.assessment ? `${r.assessment.verdictText} (${r.assessment.for} for, ${r.assessment.against} against)` : r.assessmentNote)}</p></section>`);
+  out.push('</main></body></html>\n');
+  return out.join('\n');
+}
