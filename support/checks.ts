@@ -8,7 +8,7 @@ import { appendJournal, readJournal } from './report/journal.js';
 import type { CheckEntry } from './report/model.js';
 import { idFromName } from './report/model.js';
 import { redact } from './redact.js';
-import type { CheckRecord } from './setup/context.js';
+import type { CheckRecord } from './check-record.js';
 
 /** What the helpers need of a test context (fixtures get the same three). */
 export type CheckContext = Pick<TestContext, 'task' | 'skip' | 'annotate'>;

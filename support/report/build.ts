@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { checkEndpointEnv, parsePort, parseBootstrap, DEFAULT_PORT } from '../config.js';
 import type { Preflight } from '../probes.js';
 import { redact } from '../redact.js';
-import type { Profile } from '../setup/context.js';
+import type { Profile } from '../check-record.js';
 import { LIGHT_MODE_LEAVES_OUT, readSettings, type Env } from '../settings.js';
 import { assess, parseWorkloadProfile, type Assessment } from './assessment.js';
 import {

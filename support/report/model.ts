@@ -2,7 +2,7 @@
 import { BURST_METRIC, CHECK_ID, ROUND_TRIP_METRIC } from '../check-ids.js';
 import { readableValues } from '../format.js';
 import { STAGE_TITLES, type Preflight, type StageName } from '../probes.js';
-import type { CheckRecord, Profile } from '../setup/context.js';
+import type { CheckRecord, Profile } from '../check-record.js';
 import type { Env } from '../settings.js';
 import type { Assessment } from './assessment.js';
 import type { TrendReport } from './trend.js';

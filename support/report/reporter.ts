@@ -2,7 +2,8 @@
 import { join, relative } from 'node:path';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
 import { redact } from '../redact.js';
-import '../setup/context.js';
+// The TaskMeta.check augmentation; ProvidedContext is augmented by setup/context.ts, which the report does not import.
+import '../check-record.js';
 import { buildReport } from './build.js';
 import { idFromName, type CheckEntry } from './model.js';
 import { renderMarkdown } from './render.js';

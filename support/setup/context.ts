@@ -1,38 +1,10 @@
 // What a project's globalSetup hands to the checks (via provide/inject): serializable, typed here once.
 import type { BrokerKeys } from '../broker/layout.js';
 import type { Preflight } from '../probes.js';
+import type { Profile } from '../check-record.js';
 import type {} from 'vitest';
 
-export type Profile = 'fabric' | 'local';
-
-export interface CheckRecord {
-  /** Stable id, e.g. "connectivity.tls". */
-  readonly id: string;
-  /** What the check measured; its verdict is the test's own result. */
-  readonly measured: Record<string, string | number | boolean>;
-  readonly thresholds: Record<string, string | number | boolean>;
-  readonly warnings: readonly string[];
-  /** Why the check did not run (only for checks that skipped themselves). */
-  readonly reason?: string;
-  readonly diagnosis?: { failureClass: string; cause: string; hint: string };
-  /** Raw samples behind the measured percentiles and rates, kept for charts and for merging runs or shards. */
-  readonly samples?: CheckSamples;
-}
-
-/** A latency distribution as HdrHistogram's compressed base64 encoding of microsecond values (support/histogram.ts). */
-export interface EncodedLatency {
-  readonly unit: 'us';
-  readonly hdr: string;
-}
-
-export interface CheckSamples {
-  /** Per-event acknowledgement latency (the max-rate burst). */
-  readonly ackLatency?: EncodedLatency;
-  /** Per-event end-to-end latency, produce to read back (the round trip). */
-  readonly e2eLatency?: EncodedLatency;
-  /** Acknowledged events per time bucket since the burst started. */
-  readonly acksPerBucket?: { readonly bucketMs: number; readonly counts: readonly number[] };
-}
+export type { CheckRecord, CheckSamples, EncodedLatency, Profile } from '../check-record.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -54,8 +26,5 @@ declare module 'vitest' {
      * connection string, and every key it issued (per topic, namespace, Listen-only).
      */
     selfBroker: { env: Record<string, string>; saslPort: number; connectionString: string; keys: BrokerKeys };
-  }
-  export interface TaskMeta {
-    check?: CheckRecord;
   }
 }
