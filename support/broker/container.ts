@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { GenericContainer, getContainerRuntimeClient, ImageName, type ContainerRuntimeClient, type StartedTestContainer } from 'testcontainers';
 import { withDeadline } from '../deadline.js';
 import { redact } from '../redact.js';
-import { CONTAINER_LABEL, CONTAINER_RUN_LABEL, own } from './cleanup.js';
+import { CONTAINER_LABEL, CONTAINER_RUN_LABEL, own } from '../cleanup.js';
 import { sasKeysJar } from './sas-keys.js';
 import {
   awaitReadyAndCreateTopics,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { own } from './cleanup.js';
+import { own } from '../cleanup.js';
 import { sasKeysJar } from './sas-keys.js';
 import type { CertificateAuthority, KeyAndCert } from './certs.js';
 import {

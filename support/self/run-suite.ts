@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ourContainers } from '../broker/cleanup.js';
+import { ourContainers } from '../cleanup.js';
 import { parseJUnit, type JUnitCase } from '../junit.js';
 import type { ReadinessReport } from '../report/model.js';
 

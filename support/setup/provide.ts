@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { own } from '../broker/cleanup.js';
+import { own } from '../cleanup.js';
 import { judgeSecretStorage, type SecretSource } from '../secrets.js';
 import { checkEndpointEnv, formatProblem } from '../config.js';
 import { runPreflight, type Preflight } from '../probes.js';

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { describe, expect, test, type TestContext } from 'vitest';
-import { ourContainers } from '../../support/broker/cleanup.js';
+import { ourContainers } from '../../support/cleanup.js';
 import { CONTAINER_SETUP_COMMAND, DEFAULT_IMAGE, dockerAvailable, imagePresent, STANDIN_IMAGE, startContainerBroker } from '../../support/broker/container.js';
 import { freePort, type LocalBroker } from '../../support/broker/layout.js';
 import { onceStderrMatches, runSuite, type SuiteRun } from '../../support/self/run-suite.js';

@@ -1,4 +1,4 @@
-// Guarantees that broker processes, containers and temp dirs we start are gone: on stop, on exit, on Ctrl-C, even on SIGKILL of us.
+// Guarantees that what a run starts is gone (child processes, containers, temp dirs such as the run journal): on release, on exit, on Ctrl-C, even on SIGKILL of us.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
