@@ -5,7 +5,7 @@ import { STAGE_TITLES, type Preflight, type StageName } from '../probes.js';
 import type { CheckRecord, Profile } from '../check-record.js';
 import type { Env } from '../settings.js';
 import type { Assessment } from './assessment.js';
-import type { TrendReport } from './trend.js';
+import type { TrendReport } from './trend-model.js';
 
 export const REPORT_SCHEMA = 'eventstream-readiness/report';
 /** 2 added raw samples (`checks[].samples`), the connectivity waterfall (`connectivity`) and `trend`. */
