@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { kafkaClasspath, runKafkaTool, startJvmBroker } from '../support/broker/jvm.js';
-import { DEFAULT_TOPICS } from '../support/broker/layout.js';
+import { DEFAULT_TOPICS } from '../support/broker/topics.js';
 import { checkConsumerEnv, parseEndpointEnv } from '../support/config.js';
 import { withDeadline } from '../support/deadline.js';
 import { createKafka, uniqueId } from '../support/kafka.js';

@@ -7,18 +7,12 @@ import { withDeadline } from '../deadline.js';
 import { redact } from '../redact.js';
 import { CONTAINER_LABEL, CONTAINER_RUN_LABEL, own } from '../cleanup.js';
 import { sasKeysJar } from './sas-keys.js';
-import {
-  awaitReadyAndCreateTopics,
-  brokerCredentials,
-  brokerEnv,
-  DEFAULT_TOPICS,
-  freePort,
-  kafkaClusterId,
-  mainKey,
-  serverProperties,
-  type LocalBroker,
-  type LocalBrokerOptions,
-} from './layout.js';
+import { brokerEnv, mainKey } from './env.js';
+import { brokerCredentials } from './keys.js';
+import type { LocalBroker, LocalBrokerOptions } from './local-broker.js';
+import { freePort, kafkaClusterId, serverProperties } from './properties.js';
+import { awaitReadyAndCreateTopics } from './readiness.js';
+import { DEFAULT_TOPICS } from './topics.js';
 
 /** Same Kafka version as support/broker/pom.xml; override with LOCAL_BROKER_IMAGE. */
 export const DEFAULT_IMAGE = 'apache/kafka:4.1.1';

@@ -1,9 +1,10 @@
 // Picks how the local broker runs (LOCAL_BROKER=auto|jvm|container) and starts it.
 import { containerModeReady, startContainerBroker } from './container.js';
 import { jvmToolsAvailable, startJvmBroker } from './jvm.js';
-import { DEFAULT_TOPICS, ONE_TOPIC, type LocalBroker, type LocalBrokerOptions, type TopicSpec } from './layout.js';
+import type { LocalBroker, LocalBrokerOptions } from './local-broker.js';
+import { DEFAULT_TOPICS, ONE_TOPIC, type TopicSpec } from './topics.js';
 
-export type { LocalBroker, LocalBrokerOptions } from './layout.js';
+export type { LocalBroker, LocalBrokerOptions } from './local-broker.js';
 export const BROKER_MODES = ['auto', 'jvm', 'container'] as const;
 export type BrokerMode = (typeof BROKER_MODES)[number];
 

@@ -9,18 +9,12 @@ import { promisify } from 'node:util';
 import { own } from '../cleanup.js';
 import { sasKeysJar } from './sas-keys.js';
 import type { CertificateAuthority, KeyAndCert } from './certs.js';
-import {
-  awaitReadyAndCreateTopics,
-  brokerCredentials,
-  brokerEnv,
-  DEFAULT_TOPICS,
-  freePort,
-  kafkaClusterId,
-  mainKey,
-  serverProperties,
-  type LocalBroker,
-  type LocalBrokerOptions,
-} from './layout.js';
+import { brokerEnv, mainKey } from './env.js';
+import { brokerCredentials } from './keys.js';
+import type { LocalBroker, LocalBrokerOptions } from './local-broker.js';
+import { freePort, kafkaClusterId, serverProperties } from './properties.js';
+import { awaitReadyAndCreateTopics } from './readiness.js';
+import { DEFAULT_TOPICS } from './topics.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const POM = join(here, 'pom.xml');

@@ -1,5 +1,5 @@
 // What a project's globalSetup hands to the checks (via provide/inject): serializable, typed here once.
-import type { BrokerKeys } from '../broker/layout.js';
+import type { BrokerKeys } from '../broker/keys.js';
 import type { Preflight } from '../probes.js';
 import type { Profile } from '../check-record.js';
 import type {} from 'vitest';

@@ -5,7 +5,8 @@ import { createServer, type Server } from 'node:net';
 import { describe, expect, test, type TestContext } from 'vitest';
 import { ourContainers } from '../../support/cleanup.js';
 import { CONTAINER_SETUP_COMMAND, DEFAULT_IMAGE, dockerAvailable, imagePresent, STANDIN_IMAGE, startContainerBroker } from '../../support/broker/container.js';
-import { freePort, type LocalBroker } from '../../support/broker/layout.js';
+import type { LocalBroker } from '../../support/broker/local-broker.js';
+import { freePort } from '../../support/broker/properties.js';
 import { onceStderrMatches, runSuite, type SuiteRun } from '../../support/self/run-suite.js';
 
 // Ryuk's image cannot be pulled here; our own cleanup must be enough, so these tests run without it.

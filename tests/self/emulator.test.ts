@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startJvmBroker } from '../../support/broker/jvm.js';
-import type { LocalBroker } from '../../support/broker/layout.js';
+import type { LocalBroker } from '../../support/broker/local-broker.js';
 import { parse } from 'yaml';
 import { checkConsumerEnv, checkEndpointEnv } from '../../support/config.js';
 import { PROJECT_ROOT, runSuite } from '../../support/self/run-suite.js';

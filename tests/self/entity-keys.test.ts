@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'v
 import { Kafka, logLevel } from 'kafkajs';
 import { CONTAINER_SETUP_COMMAND, dockerAvailable, imagePresent, startContainerBroker } from '../../support/broker/container.js';
 import { startJvmBroker } from '../../support/broker/jvm.js';
-import type { LocalBroker } from '../../support/broker/layout.js';
+import type { LocalBroker } from '../../support/broker/local-broker.js';
 import { withDeadline } from '../../support/deadline.js';
 import { uniqueId } from '../../support/kafka.js';
 

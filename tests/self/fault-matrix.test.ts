@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createCa, issueServerCert } from '../../support/broker/certs.js';
 import { setDefaultClientQuota, startJvmBroker } from '../../support/broker/jvm.js';
-import { freePort, type LocalBroker } from '../../support/broker/layout.js';
+import type { LocalBroker } from '../../support/broker/local-broker.js';
+import { freePort } from '../../support/broker/properties.js';
 import { onceStderrMatches, runSuite, type SuiteRun } from '../../support/self/run-suite.js';
 
 const shared = inject('selfBroker');

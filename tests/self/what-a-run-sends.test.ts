@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startJvmBroker } from '../../support/broker/jvm.js';
-import type { LocalBroker } from '../../support/broker/layout.js';
+import type { LocalBroker } from '../../support/broker/local-broker.js';
 import { MARKER_FIELD, MARKER_HEADER } from '../../support/marker.js';
 import { runSuite } from '../../support/self/run-suite.js';
 import { LIGHT_MODE_LEAVES_OUT } from '../../support/settings.js';

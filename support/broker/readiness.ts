@@ -1,0 +1,58 @@
+// Waiting for a local broker to take logins and metadata requests, then creating its topics.
+import { Kafka, logLevel } from 'kafkajs';
+import { DeadlineError, withDeadline } from '../deadline.js';
+import type { TopicSpec } from './topics.js';
+
+/**
+ * Waits until a real client logs in over SASL_SSL and gets metadata, then creates the topics.
+ * `exited` rejects the wait at once if the broker process dies.
+ */
+export async function awaitReadyAndCreateTopics(options: {
+  /** How to reach the broker: the SASL_SSL listener as clients do, or (for brokers given a faulty certificate on purpose) the internal PLAINTEXT one. */
+  via: { kind: 'sasl_ssl'; port: number; caPem: string; connectionString: string } | { kind: 'plaintext'; port: number };
+  topics: readonly TopicSpec[];
+  timeoutMs: number;
+  exited: Promise<string>;
+}): Promise<void> {
+  const via = options.via;
+  const kafka = new Kafka({
+    clientId: 'readiness-local-broker',
+    brokers: [`localhost:${via.port}`],
+    ...(via.kind === 'sasl_ssl'
+      ? {
+          ssl: { ca: [via.caPem], rejectUnauthorized: true },
+          sasl: { mechanism: 'plain' as const, username: '$ConnectionString', password: via.connectionString },
+        }
+      : {}),
+    connectionTimeout: 2000,
+    requestTimeout: 5000,
+    retry: { retries: 0 },
+    logLevel: logLevel.NOTHING,
+  });
+  const deadline = Date.now() + options.timeoutMs;
+  let lastError = 'no attempt made';
+  let dead: string | undefined;
+  void options.exited.then((why) => (dead = why));
+  while (Date.now() < deadline) {
+    if (dead) throw new Error(`the local broker exited during start-up: ${dead}`);
+    const admin = kafka.admin();
+    try {
+      await withDeadline(admin.connect(), 4000, 'local broker login');
+      await withDeadline(admin.describeCluster(), 4000, 'local broker metadata');
+      if (options.topics.length > 0) {
+        await withDeadline(
+          admin.createTopics({ topics: options.topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })), waitForLeaders: true }),
+          15000,
+          'creating topics on the local broker',
+        );
+      }
+      await admin.disconnect();
+      return;
+    } catch (error) {
+      lastError = error instanceof DeadlineError ? error.message : (error as Error).message;
+      await admin.disconnect().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`the local broker was not ready within ${options.timeoutMs} ms (last error: ${lastError})`);
+}
