@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { kafkaClasspath, runKafkaTool, startJvmBroker } from '../support/broker/jvm.js';
 import { DEFAULT_TOPICS } from '../support/broker/topics.js';
 import { checkConsumerEnv, parseEndpointEnv } from '../support/config.js';
-import { withDeadline } from '../support/deadline.js';
+import { connectWithin, disconnectWithin } from '../support/deadline.js';
 import { createKafka, uniqueId } from '../support/kafka.js';
 import { orderEvent } from '../support/payloads.js';
 import { createProducer, runBurst } from '../support/producer.js';
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     const bootstrap = `localhost:${broker.saslPort}`;
     const kafka = createKafka(config, settings, { clientId: 'bench' });
     const producer = createProducer(kafka, settings);
-    await withDeadline(producer.connect(), 10000, 'bench producer connect');
+    await connectWithin(producer, 10000, 'bench producer connect');
 
     const throughput: Record<string, { ours: Throughput[]; theirs: Throughput[]; tuned: Throughput[] }> = {};
     const producerPerformance = (topic: string, count: number, bytes: number, extraProps: string[]) =>
@@ -115,14 +115,14 @@ async function main(): Promise<void> {
         log(`${s.name} round ${pass}: ours ${ours.eventsPerSec} ev/s ${ours.mibPerSec} MiB/s p99 ${ours.p99} ms | ProducerPerformance ${theirs.eventsPerSec} ev/s ${theirs.mibPerSec} MiB/s p99 ${theirs.p99} ms | tuned ${tuned.eventsPerSec} ev/s`);
       }
     }
-    await producer.disconnect();
+    await disconnectWithin(producer, 5000);
 
     const latency: { ours: { p50: number; p99: number }[]; theirs: { p50: number; p99: number }[] } = { ours: [], theirs: [] };
     const consumer = checkConsumerEnv({ ...env, FABRIC_CONSUMER_TOPIC: 'bench-e2e' }).config;
     if (!consumer) throw new Error('no consumer config for the round trip');
     for (let pass = 1; pass <= ROUNDS; pass++) {
       const p = createProducer(kafka, settings);
-      await p.connect();
+      await connectWithin(p, 10000, 'bench round-trip producer connect');
       const rt = await roundTrip({
         producer: p,
         produceTopic: 'bench-e2e',
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
         settings: { ...settings, ROUND_TRIP_EVENTS: E2E.count, ROUND_TRIP_TIMEOUT_MS: 120000 },
         marker: { runId: uniqueId('bench'), check: 'bench.round-trip' },
       });
-      await p.disconnect();
+      await disconnectWithin(p, 5000);
       if (rt.account.missing.length) throw new Error(`our round trip lost ${rt.account.missing.length} events`);
       latency.ours.push({ p50: rt.latency.p50, p99: rt.latency.p99 });
       const out = await runKafkaTool('org.apache.kafka.tools.EndToEndLatency', [bootstrap, 'bench-e2e', String(E2E.count), 'all', String(E2E.bytes), clientProps], 300000);

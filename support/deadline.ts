@@ -35,3 +35,16 @@ export async function withDeadline<T>(
 export function elapsedMs(start: number): number {
   return Math.round((performance.now() - start) * 10) / 10;
 }
+
+/** Connects a kafkajs producer, consumer or admin (the login) within `ms`, or rejects with DeadlineError naming `what`. */
+export function connectWithin(client: { connect(): Promise<void> }, ms: number, what: string): Promise<void> {
+  return withDeadline(client.connect(), ms, what);
+}
+
+/**
+ * Disconnects a kafkajs client within `ms` and never rejects: it runs in `finally` blocks, where a slow or failed
+ * disconnect must neither hang the run nor hide the error that got us there.
+ */
+export async function disconnectWithin(client: { disconnect(): Promise<void> }, ms: number): Promise<void> {
+  await withDeadline(client.disconnect(), ms, 'disconnect').catch(() => undefined);
+}

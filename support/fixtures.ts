@@ -3,7 +3,7 @@ import { inject, test as base } from 'vitest';
 import type { Kafka, Producer } from 'kafkajs';
 import { parseEndpointEnv, type EndpointConfig } from './config.js';
 import { checkId, record, requireConnectivity } from './checks.js';
-import { withDeadline } from './deadline.js';
+import { connectWithin, disconnectWithin } from './deadline.js';
 import { createKafka, uniqueId } from './kafka.js';
 import type { Marker } from './marker.js';
 import { createProducer } from './producer.js';
@@ -72,10 +72,10 @@ export const check = base.extend<CheckFixtures>({
 async function withConnectedProducer(kafka: Kafka, settings: Settings, use: (p: Producer) => Promise<void>): Promise<void> {
   const producer = createProducer(kafka, settings);
   try {
-    await withDeadline(producer.connect(), settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'producer connect');
+    await connectWithin(producer, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'producer connect');
     await use(producer);
   } finally {
-    await withDeadline(producer.disconnect(), 5000, 'producer disconnect').catch(() => undefined);
+    await disconnectWithin(producer, 5000);
   }
 }
 

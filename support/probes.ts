@@ -3,7 +3,7 @@ import { promises as dns } from 'node:dns';
 import { connect as netConnect, isIP } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { describeEndpoint, sameConnection, type BrokerAddress, type Connection, type EndpointConfig } from './config.js';
-import { DeadlineError, elapsedMs, withDeadline } from './deadline.js';
+import { connectWithin, DeadlineError, disconnectWithin, elapsedMs, withDeadline } from './deadline.js';
 import { diagnose, type Diagnosis } from './diagnosis.js';
 import type { Measured } from './format.js';
 import { kafkaErrorByCode } from './kafka-errors.js';
@@ -266,12 +266,12 @@ async function loginWithSasl(state: PreflightState): Promise<StageOutcome> {
     const admin = createKafka(route.connection, settings, { clientId: 'readiness-preflight' }).admin();
     try {
       // SASL only: admin.connect() sends ApiVersions, SaslHandshake and SaslAuthenticate, no Metadata.
-      await withDeadline(admin.connect(), settings.KAFKA_CONNECT_TIMEOUT_MS * 2, `SASL login with ${keyOf(route)}`);
+      await connectWithin(admin, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, `SASL login with ${keyOf(route)}`);
     } catch (error) {
       const d = diagnose(error);
       throw new StageFailure(`login with ${keyOf(route)} to ${describeEndpoint(route.connection)}: ${d.detail}`, measured, d);
     } finally {
-      await withDeadline(admin.disconnect(), 3000, 'admin disconnect').catch(() => undefined);
+      await disconnectWithin(admin, 3000);
     }
     measured[`${prefix}login ms`] = elapsedMs(start);
     measured[`${prefix}key name`] = route.connection.connectionString?.keyName ?? '';

@@ -1,7 +1,7 @@
 // Plays the Eventstream between a source topic and a destination topic on the local broker, with what a real
 // eventstream may do to events on the way: drop keys and headers, re-batch JSON into lines or arrays, delay, drop.
 import type { Consumer, Kafka, Producer } from 'kafkajs';
-import { withDeadline } from './deadline.js';
+import { connectWithin, disconnectWithin, withDeadline } from './deadline.js';
 
 /** What the relay does to the events it carries (LOCAL_RELAY, e.g. "drop-keys,json-lines,delay=200"). */
 export interface RelayShape {
@@ -72,7 +72,7 @@ export async function startRelay(kafka: Kafka, options: { from: string; to: stri
   const consumer: Consumer = kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 50, allowAutoTopicCreation: false });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
   let seen = 0;
-  await withDeadline(Promise.all([consumer.connect(), producer.connect()]), 20000, 'relay connect');
+  await Promise.all([connectWithin(consumer, 20000, 'relay consumer connect'), connectWithin(producer, 20000, 'relay producer connect')]);
   await withDeadline(consumer.subscribe({ topics: [options.from], fromBeginning: false }), 20000, 'relay subscribe');
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
   await consumer.run({
@@ -95,8 +95,8 @@ export async function startRelay(kafka: Kafka, options: { from: string; to: stri
   return {
     shape: options.shape,
     stop: async () => {
-      await withDeadline(consumer.disconnect(), 5000, 'relay consumer disconnect').catch(() => undefined);
-      await withDeadline(producer.disconnect(), 5000, 'relay producer disconnect').catch(() => undefined);
+      await disconnectWithin(consumer, 5000);
+      await disconnectWithin(producer, 5000);
     },
   };
 }

@@ -4,7 +4,7 @@
 // records are read as one JSON object, JSON lines or a JSON array, and what the path kept is reported as a finding.
 import type { Kafka, Producer } from 'kafkajs';
 import type { ConsumerConfig } from './config.js';
-import { DeadlineError, withDeadline } from './deadline.js';
+import { connectWithin, DeadlineError, disconnectWithin, withDeadline } from './deadline.js';
 import { accountDeliveries, type DeliveryAccount, type ReceivedEvent, type SentEvent } from './delivery.js';
 import { encodeHistogram, histogramOfMs } from './histogram.js';
 import { MARKER_HEADER, type Marker } from './marker.js';
@@ -88,10 +88,10 @@ export async function roundTrip(options: RoundTripOptions): Promise<RoundTripRes
   const ackedPartition = new Map<string, number>();
   const kept: Array<{ key: boolean; headers: boolean; partition: boolean; alone: boolean }> = [];
   try {
-    await withDeadline(admin.connect(), settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'consumer-side admin connect');
+    await connectWithin(admin, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'consumer-side admin connect');
     // Kafka consumers start at the end of the stream: note where it ends now, and read from there.
     const start = await withDeadline(admin.fetchTopicOffsets(cfg.topic), settings.KAFKA_REQUEST_TIMEOUT_MS, `end offsets of ${cfg.topic}`);
-    await withDeadline(consumer.connect(), settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'consumer connect');
+    await connectWithin(consumer, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'consumer connect');
     await withDeadline(consumer.subscribe({ topics: [cfg.topic], fromBeginning: false }), settings.KAFKA_REQUEST_TIMEOUT_MS, 'subscribe');
     const joinStart = performance.now();
     const joined = new Promise<number[]>((resolveJoin, reject) => {
@@ -156,7 +156,7 @@ export async function roundTrip(options: RoundTripOptions): Promise<RoundTripRes
     const path = { events: kept.length, keyKept: count((k) => k.key), headersKept: count((k) => k.headers), partitionKept: count((k) => k.partition), oneRecordPerEvent: count((k) => k.alone) };
     return { account: accountDeliveries(sent, received), latency: summarize(latencies), joinMs, waitedMs, partitionsAssigned: assigned.length, keysOnSeveralPartitions, path, latencyHistogram: encodeHistogram(histogramOfMs(latencies)) };
   } finally {
-    await withDeadline(consumer.disconnect(), 5000, 'consumer disconnect').catch(() => undefined);
-    await withDeadline(admin.disconnect(), 3000, 'admin disconnect').catch(() => undefined);
+    await disconnectWithin(consumer, 5000);
+    await disconnectWithin(admin, 3000);
   }
 }

@@ -1,6 +1,6 @@
 // Waiting for a local broker to take logins and metadata requests, then creating its topics.
 import { Kafka, logLevel } from 'kafkajs';
-import { DeadlineError, withDeadline } from '../deadline.js';
+import { connectWithin, DeadlineError, disconnectWithin, withDeadline } from '../deadline.js';
 import type { TopicSpec } from './topics.js';
 
 /**
@@ -37,7 +37,7 @@ export async function awaitReadyAndCreateTopics(options: {
     if (dead) throw new Error(`the local broker exited during start-up: ${dead}`);
     const admin = kafka.admin();
     try {
-      await withDeadline(admin.connect(), 4000, 'local broker login');
+      await connectWithin(admin, 4000, 'local broker login');
       await withDeadline(admin.describeCluster(), 4000, 'local broker metadata');
       if (options.topics.length > 0) {
         await withDeadline(
@@ -46,11 +46,11 @@ export async function awaitReadyAndCreateTopics(options: {
           'creating topics on the local broker',
         );
       }
-      await admin.disconnect();
+      await disconnectWithin(admin, 4000);
       return;
     } catch (error) {
       lastError = error instanceof DeadlineError ? error.message : (error as Error).message;
-      await admin.disconnect().catch(() => undefined);
+      await disconnectWithin(admin, 4000);
       await new Promise((r) => setTimeout(r, 250));
     }
   }

@@ -5,7 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { CONTAINER_SETUP_COMMAND, dockerAvailable, imagePresent, startContainerBroker } from '../../support/broker/container.js';
 import { startJvmBroker } from '../../support/broker/jvm.js';
 import type { LocalBroker } from '../../support/broker/local-broker.js';
-import { withDeadline } from '../../support/deadline.js';
+import { connectWithin, disconnectWithin, withDeadline } from '../../support/deadline.js';
 import { uniqueId } from '../../support/kafka.js';
 
 /** Every client call below is bounded by this, well under the test timeout. */
@@ -31,11 +31,11 @@ function clientFor(broker: LocalBroker, password: string): Kafka {
 async function describeTopic(broker: LocalBroker, password: string, topic: string): Promise<number> {
   const admin = clientFor(broker, password).admin();
   try {
-    await withDeadline(admin.connect(), CALL_MS, 'admin login');
+    await connectWithin(admin, CALL_MS, 'admin login');
     const { topics } = await withDeadline(admin.fetchTopicMetadata({ topics: [topic] }), CALL_MS, `metadata for ${topic}`);
     return topics[0]?.partitions.length ?? 0;
   } finally {
-    await admin.disconnect();
+    await disconnectWithin(admin, CALL_MS);
   }
 }
 
@@ -43,11 +43,11 @@ async function describeTopic(broker: LocalBroker, password: string, topic: strin
 async function produceOne(broker: LocalBroker, password: string, topic: string): Promise<string> {
   const producer = clientFor(broker, password).producer();
   try {
-    await withDeadline(producer.connect(), CALL_MS, 'producer login');
+    await connectWithin(producer, CALL_MS, 'producer login');
     const [ack] = await withDeadline(producer.send({ topic, acks: -1, messages: [{ value: JSON.stringify({ entityKeysSelfTest: true }) }] }), CALL_MS, `produce to ${topic}`);
     return ack?.baseOffset ?? '';
   } finally {
-    await producer.disconnect();
+    await disconnectWithin(producer, CALL_MS);
   }
 }
 
@@ -55,10 +55,10 @@ async function produceOne(broker: LocalBroker, password: string, topic: string):
 async function topicOffsets(broker: LocalBroker, password: string, topic: string): Promise<number> {
   const admin = clientFor(broker, password).admin();
   try {
-    await withDeadline(admin.connect(), CALL_MS, 'admin login');
+    await connectWithin(admin, CALL_MS, 'admin login');
     return (await withDeadline(admin.fetchTopicOffsets(topic), CALL_MS, `offsets of ${topic}`)).length;
   } finally {
-    await admin.disconnect();
+    await disconnectWithin(admin, CALL_MS);
   }
 }
 
