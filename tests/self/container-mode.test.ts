@@ -7,11 +7,11 @@ import { ourContainers } from '../../support/cleanup.js';
 import { CONTAINER_SETUP_COMMAND, DEFAULT_IMAGE, dockerAvailable, imagePresent, STANDIN_IMAGE, startContainerBroker } from '../../support/broker/container.js';
 import type { LocalBroker } from '../../support/broker/local-broker.js';
 import { freePort } from '../../support/broker/properties.js';
+import { QUICK } from '../../support/self/quick.js';
 import { onceStderrMatches, runSuite, type SuiteRun } from '../../support/self/run-suite.js';
 
 // Ryuk's image cannot be pulled here; our own cleanup must be enough, so these tests run without it.
 process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
-const QUICK = { READINESS_BURST_EVENTS: '500', READINESS_PACED_EVENTS: '2', READINESS_ROUND_TRIP_EVENTS: '20' };
 /** A container that dies must be reported well before any start-up timeout (120 s). */
 const CRASH_BOUND_MS = 20000;
 /** From the interrupt to the run's exit, containers and temp dirs removed. */

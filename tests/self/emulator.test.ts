@@ -8,6 +8,7 @@ import { startJvmBroker } from '../../support/broker/jvm.js';
 import type { LocalBroker } from '../../support/broker/local-broker.js';
 import { parse } from 'yaml';
 import { checkConsumerEnv, checkEndpointEnv } from '../../support/config.js';
+import { QUICK_EMULATOR } from '../../support/self/quick.js';
 import { PROJECT_ROOT, runSuite } from '../../support/self/run-suite.js';
 
 type Step = { name?: string; uses?: string; run?: string; if?: string; env?: Record<string, string> };
@@ -92,10 +93,9 @@ describe('the emulator path against a real broker (an emulator-shaped SASL_PLAIN
     FABRIC_CONSUMER_TOPIC: 'telemetry',
     FABRIC_CONSUMER_GROUP: 'readiness',
   });
-  const QUICK = { READINESS_BURST_EVENTS: '300', READINESS_PACED_EVENTS: '2', READINESS_ROUND_TRIP_EVENTS: '10' };
 
   test('--project fabric over SASL_PLAINTEXT with an emulator connection string passes, the TLS stage reported as not run', async () => {
-    const r = await runSuite({ project: 'fabric', envFile: emulatorEnv(`${broker.keys.namespace};UseDevelopmentEmulator=true;`), env: QUICK, timeoutMs: 120000 });
+    const r = await runSuite({ project: 'fabric', envFile: emulatorEnv(`${broker.keys.namespace};UseDevelopmentEmulator=true;`), env: QUICK_EMULATOR, timeoutMs: 120000 });
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     const tls = r.cases.find((c) => c.name.includes('TLS:'));
     expect(tls?.status).toBe('skip');
@@ -105,7 +105,7 @@ describe('the emulator path against a real broker (an emulator-shaped SASL_PLAIN
   });
 
   test('SASL_PLAINTEXT with a connection string that is not the emulator\'s is refused before any network stage', async () => {
-    const r = await runSuite({ project: 'fabric', envFile: emulatorEnv(broker.keys.namespace), env: QUICK, timeoutMs: 60000 });
+    const r = await runSuite({ project: 'fabric', envFile: emulatorEnv(broker.keys.namespace), env: QUICK_EMULATOR, timeoutMs: 60000 });
     expect(r.code).not.toBe(0);
     expect(r.cases.find((c) => c.status === 'fail')?.failureMessage).toMatch(/FABRIC_KAFKA_SECURITY_PROTOCOL: expected SASL_SSL.*lacking UseDevelopmentEmulator=true/s);
     expect(r.stderr).not.toMatch(/\[readiness fabric\] dns/);

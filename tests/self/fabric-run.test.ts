@@ -5,21 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { ReadinessReport } from '../../support/report/model.js';
+import { QUICK_PIPELINE } from '../../support/self/quick.js';
 import { runSuite } from '../../support/self/run-suite.js';
 
 const broker = inject('selfBroker');
 /** The healthy run's readiness.json, the baseline for the regression tests. */
 let healthyReport = '';
 
-/** Smaller loads keep the child runs quick; the checks are the same. */
-const QUICK = { READINESS_BURST_EVENTS: '500', READINESS_PACED_EVENTS: '3', READINESS_ROUND_TRIP_EVENTS: '20' };
-
-
 describe('the fabric profile run as a pipeline runs it', () => {
   test('passes against a healthy endpoint, exit code 0, every check a named testcase', async () => {
     const summaryDir = mkdtempSync(join(tmpdir(), 'readiness-summary-'));
     const summary = join(summaryDir, 'step-summary.md');
-    const run = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK, GITHUB_STEP_SUMMARY: summary }, timeoutMs: 90000 });
+    const run = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK_PIPELINE, GITHUB_STEP_SUMMARY: summary }, timeoutMs: 90000 });
     const stepSummary = readFileSync(summary, 'utf8');
     rmSync(summaryDir, { recursive: true, force: true });
     expect(run.code, run.stdout.slice(-3000)).toBe(0);
@@ -69,7 +66,7 @@ describe('the regression gate, given the previous run\'s readiness.json', () => 
 
   test('passes when nothing regressed, and marks MonitoringDefined Pass', async () => {
     expect(healthyReport, 'the healthy run must run first').not.toBe('');
-    const run = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK, READINESS_BASELINE: baselineFile(healthyReport), READINESS_PERF_REGRESSION: 'warn' }, timeoutMs: 90000 });
+    const run = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK_PIPELINE, READINESS_BASELINE: baselineFile(healthyReport), READINESS_PERF_REGRESSION: 'warn' }, timeoutMs: 90000 });
     expect(run.code, run.stdout.slice(-3000)).toBe(0);
     expect(run.readiness?.comparison?.newlyFailing).toEqual([]);
     expect(run.readiness?.readiness.find((r) => r.name === 'MonitoringDefined')?.status).toBe('Pass');
@@ -78,7 +75,7 @@ describe('the regression gate, given the previous run\'s readiness.json', () => 
 
   test('fails when a check that passed before fails now, naming it', async () => {
     const wrong = broker.connectionString.replace(/SharedAccessKey=[^;]+/, `SharedAccessKey=${randomBytes(32).toString('base64')}`);
-    const run = await runSuite({ project: 'fabric', envFile: { ...(broker.env), FABRIC_KAFKA_PASSWORD: wrong }, env: { ...QUICK, READINESS_BASELINE: baselineFile(healthyReport) }, timeoutMs: 60000 });
+    const run = await runSuite({ project: 'fabric', envFile: { ...(broker.env), FABRIC_KAFKA_PASSWORD: wrong }, env: { ...QUICK_PIPELINE, READINESS_BASELINE: baselineFile(healthyReport) }, timeoutMs: 60000 });
     expect(run.code).not.toBe(0);
     const gate = run.cases.find((c) => c.name.includes('no check that passed'));
     expect(gate?.status).toBe('fail');
@@ -92,16 +89,16 @@ describe('the regression gate, given the previous run\'s readiness.json', () => 
     const burst = inflated.checks.find((c) => c.id === 'burst.max-rate') as { measured: Record<string, number> };
     burst.measured['events/s'] = (burst.measured['events/s'] ?? 0) * 100;
     const file = baselineFile(JSON.stringify(inflated));
-    const failing = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK, READINESS_BASELINE: file }, timeoutMs: 90000 });
+    const failing = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK_PIPELINE, READINESS_BASELINE: file }, timeoutMs: 90000 });
     expect(failing.code).not.toBe(0);
     expect(failing.cases.find((c) => c.name.includes('throughput and latency'))?.failureMessage).toMatch(/burst.max-rate events\/s .* tolerance 30%/);
-    const warning = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK, READINESS_BASELINE: file, READINESS_PERF_REGRESSION: 'warn' }, timeoutMs: 90000 });
+    const warning = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK_PIPELINE, READINESS_BASELINE: file, READINESS_PERF_REGRESSION: 'warn' }, timeoutMs: 90000 });
     expect(warning.code, warning.stdout.slice(-2000)).toBe(0);
     expect(warning.readiness?.comparison?.metrics.find((m) => m.metric === 'events/s')?.regressed).toBe(true);
   });
 
   test('a malformed baseline fails MonitoringDefined with an error naming READINESS_BASELINE', async () => {
-    const run = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK, READINESS_BASELINE: baselineFile('{ not json') }, timeoutMs: 90000 });
+    const run = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK_PIPELINE, READINESS_BASELINE: baselineFile('{ not json') }, timeoutMs: 90000 });
     expect(run.code).not.toBe(0);
     expect(run.cases.find((c) => c.name.includes('MonitoringDefined'))?.failureMessage).toMatch(/READINESS_BASELINE: .* is not JSON/);
   });

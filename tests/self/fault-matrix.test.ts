@@ -10,10 +10,10 @@ import { createCa, issueServerCert } from '../../support/broker/certs.js';
 import { setDefaultClientQuota, startJvmBroker } from '../../support/broker/jvm.js';
 import type { LocalBroker } from '../../support/broker/local-broker.js';
 import { freePort } from '../../support/broker/properties.js';
+import { QUICK } from '../../support/self/quick.js';
 import { onceStderrMatches, runSuite, type SuiteRun } from '../../support/self/run-suite.js';
 
 const shared = inject('selfBroker');
-const QUICK = { READINESS_BURST_EVENTS: '500', READINESS_PACED_EVENTS: '2', READINESS_ROUND_TRIP_EVENTS: '20' };
 const CONNECTIVITY_BOUND_MS = 30000;
 /** A fault the environment check catches never reaches the network: the run is over well before any timeout. */
 const ENVIRONMENT_BOUND_MS = 10000;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test, type TestContext } from 'vitest';
 import { prepareReportsDir } from '../../support/paths.js';
 import { CHROMIUM_INSTALL, CHROMIUM_PATHS, findChromium, inspectReport, type ReportPage } from '../../support/self/browser.js';
+import { QUICK_SLOWED } from '../../support/self/quick.js';
 import { PROJECT_ROOT, runSuite, type SuiteRun } from '../../support/self/run-suite.js';
 
 const broker = inject('selfBroker');
@@ -13,9 +14,6 @@ const MISSING = `Chromium not found (looked at ${process.env.CHROMIUM_PATH ? `CH
 
 /** Screenshots (and the pages they show) go beside the other reports, so CI uploads them. */
 const shots = join(prepareReportsDir(process.env.READINESS_REPORTS_DIR, PROJECT_ROOT).dir ?? join(PROJECT_ROOT, 'reports'), 'screenshots');
-
-/** Quick loads; the burst floor is lowered so the deliberately slow runs still pass on a busy 2-core machine. */
-const QUICK = { READINESS_BURST_EVENTS: '500', READINESS_PACED_EVENTS: '3', READINESS_ROUND_TRIP_EVENTS: '20', READINESS_BURST_MIN_EVENTS_PER_SEC: '1' };
 
 /**
  * Six real runs, oldest first: a failed night among steady ones, then two nights each markedly slower than the one
@@ -75,12 +73,12 @@ describe('readiness.html in headless Chromium', () => {
     mkdirSync(shots, { recursive: true });
     historyDir = mkdtempSync(join(tmpdir(), 'readiness-history-'));
     for (const night of HISTORY) {
-      const run = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK, ...night.env }, timeoutMs: 90000 });
+      const run = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK_SLOWED, ...night.env }, timeoutMs: 90000 });
       if (!run.readiness) throw new Error(`${night.name}: no readiness.json (exit ${run.code})\n${run.stderr.slice(-2000)}`);
       writeFileSync(join(historyDir, `${night.name}.json`), JSON.stringify(run.readiness));
       runs.set(night.name, run);
     }
-    runs.set('tonight', await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK, ...TONIGHT, READINESS_HISTORY_DIR: historyDir }, timeoutMs: 90000 }));
+    runs.set('tonight', await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK_SLOWED, ...TONIGHT, READINESS_HISTORY_DIR: historyDir }, timeoutMs: 90000 }));
   }, 420_000);
   afterAll(() => {
     if (historyDir) rmSync(historyDir, { recursive: true, force: true });

@@ -1,8 +1,8 @@
 // A cancelled CI job sends SIGTERM: in every phase of a local run it must end the run, non-zero, in seconds, leaving nothing behind.
 import { describe, expect, test } from 'vitest';
+import { QUICK } from '../../support/self/quick.js';
 import { onceStderrMatches, runSuite } from '../../support/self/run-suite.js';
 
-const QUICK = { READINESS_BURST_EVENTS: '500', READINESS_PACED_EVENTS: '2', READINESS_ROUND_TRIP_EVENTS: '20' };
 const EXIT_BOUND_MS = 10000;
 
 /** Each phase, and the line the suite prints once it is in it. */

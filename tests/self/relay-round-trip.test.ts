@@ -1,11 +1,10 @@
 // The round trip through a relay that plays the Eventstream (LOCAL_RELAY): keys dropped, re-batched JSON, events
 // dropped after the ack, a lagging destination. What survives is reported; only loss, order and latency fail.
 import { describe, expect, test } from 'vitest';
+import { QUICK_RELAY } from '../../support/self/quick.js';
 import { runSuite, type SuiteRun } from '../../support/self/run-suite.js';
 
-const QUICK = { READINESS_BURST_EVENTS: '300', READINESS_PACED_EVENTS: '2', READINESS_ROUND_TRIP_EVENTS: '24', READINESS_ROUND_TRIP_KEYS: '3' };
-
-const viaRelay = (shape: string, env: Record<string, string> = {}) => runSuite({ project: 'local', env: { ...QUICK, LOCAL_RELAY: shape, ...env }, timeoutMs: 150000 });
+const viaRelay = (shape: string, env: Record<string, string> = {}) => runSuite({ project: 'local', env: { ...QUICK_RELAY, LOCAL_RELAY: shape, ...env }, timeoutMs: 150000 });
 const roundTripOf = (r: SuiteRun) => r.readiness?.checks.find((c) => c.id === 'round-trip');
 
 describe('the round trip through an Eventstream-like relay', () => {

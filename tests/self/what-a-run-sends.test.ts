@@ -10,6 +10,7 @@ import type { LocalBroker } from '../../support/broker/local-broker.js';
 import { MARKER_FIELD, MARKER_HEADER } from '../../support/marker.js';
 import { runSuite } from '../../support/self/run-suite.js';
 import { LIGHT_MODE_LEAVES_OUT } from '../../support/settings.js';
+import { QUICK } from '../../support/self/quick.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'readiness-request-log-'));
 const log = join(dir, 'requests.log');
@@ -87,7 +88,6 @@ async function allRecords(expected: number): Promise<KafkaMessage[]> {
   }
 }
 
-const QUICK = { READINESS_BURST_EVENTS: '500', READINESS_PACED_EVENTS: '2', READINESS_ROUND_TRIP_EVENTS: '20' };
 const envFileOf = () => Object.fromEntries(Object.entries(broker.env).filter((e): e is [string, string] => e[1] !== undefined));
 
 test('the request log sees an all-topic Metadata request when one is sent (the signal is live)', async () => {
