@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ourContainers } from '../cleanup.js';
-import { parseJUnit, type JUnitCase } from '../junit.js';
+import { parseJUnit, type JUnitCase } from './junit.js';
 import type { ReadinessReport } from '../report/model.js';
 
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
