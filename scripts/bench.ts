@@ -111,7 +111,10 @@ async function startBenchBroker(): Promise<{ broker: LocalBroker; brokerReadyMs:
 }
 
 function benchClients(broker: LocalBroker, dir: string): Bench {
-  const env: Env = { ...broker.env };
+  // The bench writes to topics of its own: a key scoped to telemetry (what FABRIC_KAFKA_PASSWORD holds) is refused
+  // there, as on Event Hubs, so the bench and Kafka's tools use the namespace key, which reaches every topic.
+  const key = broker.keys.namespace;
+  const env: Env = { ...broker.env, FABRIC_KAFKA_PASSWORD: key, FABRIC_CONSUMER_PASSWORD: key };
   const config = parseEndpointEnv(env);
   const settings = readSettings(env);
   const clientProps = join(dir, 'client.properties');
@@ -120,7 +123,7 @@ function benchClients(broker: LocalBroker, dir: string): Bench {
     [
       'security.protocol=SASL_SSL',
       'sasl.mechanism=PLAIN',
-      `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$ConnectionString" password="${broker.connectionString}";`,
+      `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$ConnectionString" password="${key}";`,
       'ssl.truststore.type=PEM',
       `ssl.truststore.location=${broker.caFile}`,
     ].join('\n'),
