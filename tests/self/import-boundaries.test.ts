@@ -1,10 +1,11 @@
 // The import rules of .dependency-cruiser.cjs (run by `npm test`): the real tree keeps them, and each one fails a
-// synthetic tree that breaks it, naming the rule and the import.
+// synthetic tree that breaks it, naming the rule and the import. Also: every file's imports come before its code.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PROJECT_ROOT } from '../../support/self/run-suite.js';
 
@@ -81,4 +82,29 @@ describe('import boundaries (.dependency-cruiser.cjs, run by npm test)', () => {
       expect(broken.output).toMatch(new RegExp(`${either} →\\s+${either}`));
     } else expect(broken.output, broken.output).toContain(`error ${rule}: ${from} → ${to}`);
   });
+});
+
+/** The project's TypeScript sources (what `npm run lint:deps` cruises). */
+function sources(): string[] {
+  const dirs = ['support', 'tests', 'scripts'].map((d) => join(PROJECT_ROOT, d));
+  const files = dirs.flatMap((d) => readdirSync(d, { recursive: true, encoding: 'utf8' }).map((f) => join(d, f)));
+  return [...files.filter((f) => f.endsWith('.ts')), join(PROJECT_ROOT, 'vitest.config.ts')];
+}
+
+/** The first statement that is code, in a file where an import follows it; undefined when the imports come first. */
+function codeBeforeImport(file: string): string | undefined {
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+  const importLike = (st: ts.Statement) => ts.isImportDeclaration(st) || ts.isImportEqualsDeclaration(st) || (ts.isExportDeclaration(st) && st.moduleSpecifier !== undefined);
+  const firstCode = source.statements.findIndex((st) => !importLike(st));
+  if (firstCode < 0 || !source.statements.slice(firstCode).some(importLike)) return undefined;
+  const st = source.statements[firstCode] as ts.Statement;
+  return `line ${source.getLineAndCharacterOfPosition(st.getStart()).line + 1}: ${st.getText().split('\n')[0]}`;
+}
+
+test('every source file has its imports (and re-exports) before any code', () => {
+  const offenders = sources().flatMap((f) => {
+    const where = codeBeforeImport(f);
+    return where ? [`${relative(PROJECT_ROOT, f)} ${where}`] : [];
+  });
+  expect(offenders).toEqual([]);
 });
