@@ -9,12 +9,11 @@ import { createKafka } from '../support/kafka.js';
 import { roundTrip, type RoundTripResult } from '../support/roundtrip.js';
 
 describe('Round trip', () => {
-  check('reads back every event: no loss, per-key order kept, duplicates within policy, end-to-end p99 within limit', async ({ producer, endpoint, settings, marker, recordCheck, progress, task, skip, annotate }) => {
+  check('reads back every event: no loss, per-key order kept, duplicates within policy, end-to-end p99 within limit', { timeout: checkTimeouts(collectionSettings()).roundTrip, meta: { checkId: CHECK_ID.roundTrip } }, async ({ producer, endpoint, settings, marker, recordCheck, progress, task, skip, annotate }) => {
     const consumerEnv = checkConsumerEnv(inject('runEnv'));
     if (!consumerEnv.configured) {
       return notRun(
         { task, skip, annotate },
-        CHECK_ID.roundTrip,
         'not run: no FABRIC_CONSUMER_* settings. Reading back needs an Eventstream custom endpoint destination (bootstrap, topic, consumer group, connection string): see .env.example',
       );
     }
@@ -73,7 +72,7 @@ describe('Round trip', () => {
       ...(path.headersKept < path.events ? [`the path dropped record headers on ${path.events - path.headersKept} of ${path.events} events: filter test events on the readinessTest field, not the header`] : []),
       ...(path.oneRecordPerEvent < path.events ? [`the path re-batched events: ${path.events - path.oneRecordPerEvent} of ${path.events} came several to a record (JSON lines or an array)`] : []),
     ];
-    await recordCheck({ id: CHECK_ID.roundTrip, measured, thresholds, warnings, samples: { e2eLatency: { unit: LATENCY_UNIT, hdr: r.latencyHistogram } } });
+    await recordCheck({ measured, thresholds, warnings, samples: { e2eLatency: { unit: LATENCY_UNIT, hdr: r.latencyHistogram } } });
     if (account.missing.length > 0) {
       throw checkFailure({
         what: `${account.unique} of ${account.expected} events came back within ${settings.ROUND_TRIP_TIMEOUT_MS} ms; lost ${account.missing.length} (first: ${account.missing.slice(0, 3).join(', ')})`,
@@ -100,5 +99,5 @@ describe('Round trip', () => {
         : 'delivery is slower or less exact than the thresholds allow',
       'see the measured values; thresholds are READINESS_ROUND_TRIP_* and READINESS_DUPLICATE_POLICY',
     );
-  }, checkTimeouts(collectionSettings()).roundTrip);
+  });
 });

@@ -2,6 +2,7 @@
 import type { BrokerKeys } from '../broker/layout.js';
 import type { Preflight } from '../probes.js';
 import type {} from 'vitest';
+import type { CheckId } from '../check-ids.js';
 
 export type Profile = 'fabric' | 'local';
 
@@ -57,5 +58,7 @@ declare module 'vitest' {
   }
   export interface TaskMeta {
     check?: CheckRecord;
+    /** The check's frozen id (support/check-ids.ts), declared beside its title in the test's options. */
+    checkId?: CheckId;
   }
 }

@@ -12,7 +12,7 @@ beforeEach(({ onTestFinished }) => {
   onTestFinished(({ task: finished }) => {
     const state = finished.result?.state === 'fail' ? 'fail' : finished.result?.state === 'pass' ? 'pass' : 'skip';
     appendJournal(journal, {
-      id: finished.meta.check?.id ?? checkId({ task: finished }),
+      id: checkId({ task: finished }),
       name: fullTestName({ task: finished }),
       file: relative(process.cwd(), finished.file.filepath),
       state,
