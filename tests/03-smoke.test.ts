@@ -2,7 +2,7 @@
 import { CHECK_ID } from '../support/check-ids.js';
 import { describe } from 'vitest';
 import { failureFrom } from '../support/checks.js';
-import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
 import { sendEvent, type Ack } from '../support/producer.js';
 import { telemetryEvent } from '../support/payloads.js';
 import { summarize } from '../support/stats.js';

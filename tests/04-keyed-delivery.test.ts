@@ -3,7 +3,7 @@ import { CHECK_ID } from '../support/check-ids.js';
 import { inject, describe } from 'vitest';
 import { checkFailure, failureFrom } from '../support/checks.js';
 import { expectedPartition, offsetsStrictlyIncrease } from '../support/delivery.js';
-import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
 import { deviceStatus } from '../support/payloads.js';
 import { sendEvent, type Ack } from '../support/producer.js';
 

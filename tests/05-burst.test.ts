@@ -3,7 +3,7 @@ import { describe } from 'vitest';
 import { BURST_METRIC, CHECK_ID } from '../support/check-ids.js';
 import { checkFailure, expectWithin, inRun, notRun } from '../support/checks.js';
 import { leftOutByLoad } from '../support/settings.js';
-import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
 import { LATENCY_UNIT } from '../support/histogram.js';
 import { orderEvent } from '../support/payloads.js';
 import { runBurst, type BurstResult } from '../support/producer.js';

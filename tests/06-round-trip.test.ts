@@ -1,16 +1,17 @@
 // Round trip: events produced are read back from the destination: no loss, per-key order, duplicates judged, latency measured.
 import { inject, describe } from 'vitest';
 import { CHECK_ID, ROUND_TRIP_METRIC } from '../support/check-ids.js';
-import { checkConsumerEnv, formatProblem } from '../support/config.js';
+import { formatProblem } from '../support/config.js';
 import { checkFailure, expectWithin, failureFrom, notRun } from '../support/checks.js';
-import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
 import { LATENCY_UNIT } from '../support/histogram.js';
 import { createKafka } from '../support/kafka.js';
 import { roundTrip, type RoundTripResult } from '../support/roundtrip.js';
 
 describe('Round trip', () => {
   check('reads back every event: no loss, per-key order kept, duplicates within policy, end-to-end p99 within limit', { timeout: checkTimeouts(collectionSettings()).roundTrip, meta: { checkId: CHECK_ID.roundTrip } }, async ({ producer, endpoint, settings, marker, recordCheck, progress, task, skip, annotate }) => {
-    const consumerEnv = checkConsumerEnv(inject('runEnv'));
+    // Parsed once by global setup, like every input.
+    const consumerEnv = inject('inputs').consumer;
     if (!consumerEnv.configured) {
       return notRun(
         { task, skip, annotate },

@@ -3,7 +3,7 @@ import { CHECK_ID } from '../support/check-ids.js';
 import { describe } from 'vitest';
 import { checkFailure, diagnoseInRun, failureFrom, notRun } from '../support/checks.js';
 import { MAX_REQUEST_BYTES_HARD as MAX_MESSAGE_BYTES } from '../support/eventstream.js';
-import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
 import { orderEvent } from '../support/payloads.js';
 import { sendEvent } from '../support/producer.js';
 import { leftOutByLoad } from '../support/settings.js';

@@ -5,7 +5,7 @@ import { describe } from 'vitest';
 import { checkFailure } from '../support/checks.js';
 import { withDeadline } from '../support/deadline.js';
 import { diagnose } from '../support/diagnosis.js';
-import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
 import { createKafka } from '../support/kafka.js';
 import { createProducer } from '../support/producer.js';
 

@@ -15,6 +15,8 @@ function currentReport() {
   return buildReport({
     profile: inject('profile'),
     runEnv: inject('runEnv'),
+    settings: inject('inputs').settings,
+    endpoint: inject('inputs').endpoint.parts,
     preflight: inject('preflight'),
     preflightSkipped: inject('preflightSkipped'),
     secrets: inject('secrets'),

@@ -1,11 +1,11 @@
 // Assembles the readiness report from what the checks recorded; shared by the readiness checks and the reporter.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { checkEndpointEnv, parsePort, parseBootstrap, DEFAULT_PORT } from '../config.js';
+import type { EndpointParts } from '../config.js';
 import type { Preflight } from '../probes.js';
 import { redact } from '../redact.js';
 import type { Profile } from '../setup/context.js';
-import { LIGHT_MODE_LEAVES_OUT, readSettings, type Env } from '../settings.js';
+import { LIGHT_MODE_LEAVES_OUT, type Env, type Settings } from '../settings.js';
 import { assess, parseWorkloadProfile, type Assessment } from './assessment.js';
 import {
   compareWithBaseline,
@@ -26,7 +26,11 @@ import { buildTrend, trendFails, trendPoint } from './trend.js';
 
 export interface ReportInputs {
   readonly profile: Profile;
+  /** FABRIC_* and READINESS_* of the run: only the report's own path settings are read from it (baseline, workload, history). */
   readonly runEnv: Env;
+  /** The settings and the endpoint's parts, as global setup parsed them once. */
+  readonly settings: Settings;
+  readonly endpoint: EndpointParts;
   readonly preflight: Preflight | null;
   readonly preflightSkipped: string;
   readonly secrets: { status: RowStatus; evidence: string };
@@ -100,14 +104,7 @@ export function redactDeep<T>(value: T): T {
 }
 
 export function buildReport(inputs: ReportInputs): ReadinessReport {
-  const { runEnv, cwd } = inputs;
-  const settings = (() => {
-    try {
-      return readSettings(runEnv);
-    } catch {
-      return readSettings({});
-    }
-  })();
+  const { runEnv, cwd, settings } = inputs;
   const checks = inputs.entries.map(toReportCheck);
   const baseline = loadBaseline(runEnv, cwd);
   let comparison: Comparison | undefined;
@@ -121,13 +118,13 @@ export function buildReport(inputs: ReportInputs): ReadinessReport {
       perfPolicy: settings.PERF_REGRESSION,
     });
   }
-  const port = parseBootstrap(runEnv.FABRIC_KAFKA_BOOTSTRAP, parsePort(runEnv.FABRIC_KAFKA_PORT, 'FABRIC_KAFKA_PORT').port ?? DEFAULT_PORT).brokers[0]?.port ?? DEFAULT_PORT;
+  const port = inputs.endpoint.brokers[0]?.port ?? inputs.endpoint.defaultPort;
   const readiness = readinessRows({
     preflight: inputs.preflight,
     preflightSkipped: inputs.preflightSkipped,
     port,
     secrets: inputs.secrets,
-    topics: { telemetry: runEnv.FABRIC_TOPIC_TELEMETRY, orders: runEnv.FABRIC_TOPIC_ORDERS },
+    topics: { telemetry: inputs.endpoint.topics.telemetry || undefined, orders: inputs.endpoint.topics.orders || undefined },
     baseline: { used: baseline.used, note: baseline.note },
   });
   const assessment = loadAssessment(runEnv, cwd, burstFact(inputs.entries));
@@ -140,7 +137,7 @@ export function buildReport(inputs: ReportInputs): ReadinessReport {
     schemaVersion: REPORT_SCHEMA_VERSION,
     generatedAt,
     profile: inputs.profile,
-    endpoint: endpointSummary(runEnv, (env) => checkEndpointEnv(env, cwd)),
+    endpoint: endpointSummary(inputs.endpoint),
     verdict: verdict === 'pass' && !trendFails(trend) ? 'pass' : 'fail',
     summary: { passed: checks.filter((c) => c.status === 'Pass').length, actionRequired, notRun: checks.filter((c) => c.status === 'Not Run').length },
     readiness,

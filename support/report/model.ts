@@ -3,7 +3,7 @@ import { BURST_METRIC, CHECK_ID, ROUND_TRIP_METRIC } from '../check-ids.js';
 import { readableValues } from '../format.js';
 import { STAGE_TITLES, type Preflight, type StageName } from '../probes.js';
 import type { CheckRecord, Profile } from '../setup/context.js';
-import type { Env } from '../settings.js';
+import type { EndpointParts } from '../config.js';
 import type { Assessment } from './assessment.js';
 import type { TrendReport } from './trend.js';
 
@@ -166,14 +166,13 @@ export function toReportCheck(e: CheckEntry): ReportCheck {
 }
 
 /** The non-secret description of the endpoint: host:port list, user kind, key name, topics. */
-export function endpointSummary(env: Env, parse: (env: Env) => { config?: { brokers: readonly { host: string; port: number }[]; connectionString?: { keyName: string; entityPath?: string } } }): EndpointSummary {
-  const { config } = parse(env);
+export function endpointSummary(parts: EndpointParts): EndpointSummary {
   return {
-    bootstrap: config ? config.brokers.map((b) => `${b.host}:${b.port}`).join(',') : (env.FABRIC_KAFKA_BOOTSTRAP ?? '(not set)'),
-    username: env.FABRIC_KAFKA_USERNAME === '$ConnectionString' ? '$ConnectionString' : env.FABRIC_KAFKA_USERNAME ? '(custom user)' : '(not set)',
-    keyName: config?.connectionString?.keyName,
-    entityPath: config?.connectionString?.entityPath,
-    topics: { telemetry: env.FABRIC_TOPIC_TELEMETRY ?? '(not set)', orders: env.FABRIC_TOPIC_ORDERS ?? '(not set)' },
+    bootstrap: parts.brokers.length ? parts.brokers.map((b) => `${b.host}:${b.port}`).join(',') : '(not set)',
+    username: parts.username === '$ConnectionString' ? '$ConnectionString' : parts.username ? '(custom user)' : '(not set)',
+    keyName: parts.connectionString?.keyName,
+    entityPath: parts.connectionString?.entityPath,
+    topics: { telemetry: parts.topics.telemetry || '(not set)', orders: parts.topics.orders || '(not set)' },
   };
 }
 

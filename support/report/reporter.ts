@@ -55,11 +55,13 @@ export default class ReadinessReporter implements Reporter {
       let report: ReturnType<typeof buildReport>;
       try {
         report = buildReport({
-        profile: provided.profile,
-        runEnv: provided.runEnv,
-        preflight: provided.preflight,
-        preflightSkipped: provided.preflightSkipped,
-        secrets: provided.secrets,
+          profile: provided.profile,
+          runEnv: provided.runEnv,
+          settings: provided.inputs.settings,
+          endpoint: provided.inputs.endpoint.parts,
+          preflight: provided.preflight,
+          preflightSkipped: provided.preflightSkipped,
+          secrets: provided.secrets,
           entries,
           cwd: this.root,
         });

@@ -3,6 +3,7 @@ import type { BrokerKeys } from '../broker/layout.js';
 import type { Preflight } from '../probes.js';
 import type {} from 'vitest';
 import type { CheckId } from '../check-ids.js';
+import type { RunInputs } from '../run-inputs.js';
 
 export type Profile = 'fabric' | 'local';
 
@@ -40,6 +41,8 @@ declare module 'vitest' {
     profile: Profile;
     /** FABRIC_* and READINESS_* variables of this run, from the environment and the .env file. */
     runEnv: Record<string, string>;
+    /** The same, parsed once: endpoint, consumer, settings and their problems (support/run-inputs.ts). */
+    inputs: RunInputs;
     /** The .env file that was read, if any. */
     envFile: string;
     /** Staged connectivity results, or null when the configuration was not usable. */
