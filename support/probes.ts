@@ -69,7 +69,7 @@ export function probeTcp(address: BrokerAddress, settings: Settings): Promise<{ 
       socket.destroy();
       resolvePromise({ ms });
     });
-    socket.once('error', (e) => {
+    socket.once('error', (e: Error) => {
       socket.destroy();
       reject(e);
     });
@@ -129,7 +129,7 @@ export function probeTlsFacts(address: BrokerAddress, config: Pick<EndpointConfi
       socket.destroy();
       resolvePromise(facts);
     });
-    socket.once('error', (e) => {
+    socket.once('error', (e: Error) => {
       socket.destroy();
       reject(e);
     });

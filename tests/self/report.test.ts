@@ -123,7 +123,7 @@ test('renderMarkdown shows the verdict, the rows and every check', () => {
     readiness: [{ name: 'DnsResolved', status: 'Pass', meaning: 'm', evidence: 'e' }],
     baseline: { used: false, note: 'no baseline here' },
     assessmentNote: 'no workload profile',
-  } as ReadinessReport);
+  });
   expect(md).toContain('ACTION REQUIRED');
   expect(md).toContain('| DnsResolved | ✅ Pass |');
   expect(md).toContain('| x | ❌ Action Required |');
