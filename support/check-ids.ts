@@ -1,12 +1,51 @@
-// Check ids and measured-value names that the checks record and the report, trends and charts read: one spelling each.
+// Check ids and measured-value names that the checks record and the report, regression gate, trends and charts read:
+// one spelling each. The ids are frozen: they were derived from the titles once, and baselines written since match them.
 
-/** Ids of the checks whose measurements the report reads back (the regression gate, trends, charts). */
+/** Every check's id. A title may change; its id may not (users' baselines and pipelines key on it). */
 export const CHECK_ID = {
+  envBootstrap: 'environment.bootstrap',
+  envUsername: 'environment.username',
+  envPassword: 'environment.password',
+  envTopicTelemetry: 'environment.fabric_topic_telemetry',
+  envTopicOrders: 'environment.fabric_topic_orders',
+  envOrdersEndpoint: 'environment.orders-endpoint',
+  envEntityPath: 'environment.entity-path',
+  envSecurityProtocol: 'environment.security_protocol',
+  envAllReported: 'environment.all-reported',
+  envCaFile: 'environment.ca_file',
+  envSettings: 'environment.settings',
+  dns: 'connectivity.dns',
   tcp: 'connectivity.tcp',
   tls: 'connectivity.tls',
+  sasl: 'connectivity.sasl',
+  metadata: 'connectivity.metadata',
+  brokers: 'connectivity.brokers',
+  topics: 'connectivity.topics',
+  smoke: 'smoke.publishes-telemetry-events-as-json-each-acknowledged-with-a-',
+  keyedAck: 'keyed-delivery.acknowledges-the-keyed-event-sensor-42-status-rpm-with-a-par',
+  keyedOrder: 'keyed-delivery.lands-repeated-sends-of-one-key-on-one-partition-with-strict',
+  keyedMurmur2: 'keyed-delivery.puts-each-key-on-the-partition-java-s-murmur2-partitioner-as',
+  burstPaced: 'burst.paced',
   burstMaxRate: 'burst.max-rate',
   roundTrip: 'round-trip',
+  sizeAccepted: 'size-limits.accepts-an-event-just-under-the-1-mb-limit',
+  sizeRefused: 'size-limits.refuses-an-event-over-the-limit-1046528-bytes-without-hangin',
+  authRefusal: 'auth-refusal.refuses-a-producer-with-a-wrong-password-as-an-authenticatio',
+  secretsStored: 'readiness.secrets-stored',
+  monitoringDefined: 'readiness.monitoring-defined',
+  regressionChecks: 'readiness.regression-checks',
+  regressionPerformance: 'readiness.regression-performance',
+  trend: 'readiness.trend',
+  assessment: 'readiness.assessment',
 } as const;
+
+export type CheckId = (typeof CHECK_ID)[keyof typeof CHECK_ID];
+
+const KNOWN = new Set<string>(Object.values(CHECK_ID));
+
+export function isCheckId(id: string): id is CheckId {
+  return KNOWN.has(id);
+}
 
 /** Measured values of the max-rate burst that are compared, charted or trended. */
 export const BURST_METRIC = {

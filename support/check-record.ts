@@ -1,5 +1,6 @@
 // What a check records for the report, and the profile it ran under: written by the checks, read by the report.
 import type {} from 'vitest';
+import type { CheckId } from './check-ids.js';
 
 export type Profile = 'fabric' | 'local';
 
@@ -36,5 +37,7 @@ export interface CheckSamples {
 declare module 'vitest' {
   export interface TaskMeta {
     check?: CheckRecord;
+    /** The check's frozen id (support/check-ids.ts), declared beside its title in the test's options. */
+    checkId?: CheckId;
   }
 }

@@ -1,12 +1,12 @@
 // Helpers the check files stand on: record what was measured on the testcase, fail with cause and hint, skip with a reason.
 import { inject, type TestContext } from 'vitest';
 import { relative } from 'node:path';
+import type { CheckId } from './check-ids.js';
 import { formatMeasured, readableValue, readableValues, type Measured } from './format.js';
 import { STAGE_TITLES, type StageName, type StageResult } from './probes.js';
 import { diagnose, type Diagnosis } from './diagnosis.js';
 import { appendJournal, readJournal } from './report/journal.js';
 import type { CheckEntry } from './report/model.js';
-import { idFromName } from './report/model.js';
 import { redact } from './redact.js';
 import type { CheckRecord } from './check-record.js';
 
@@ -18,16 +18,17 @@ export function fullTestName(ctx: Pick<CheckContext, 'task'>): string {
   return ctx.task.fullTestName ?? ctx.task.name;
 }
 
-/** A stable id for a check without an explicit one: "Smoke > publishes ..." -> "smoke.publishes-...". */
-export function checkId(ctx: Pick<CheckContext, 'task'>): string {
-  return idFromName(fullTestName(ctx));
+/** The check's frozen id, declared beside its title (`{ meta: { checkId: CHECK_ID.x } }`); a check without one is a bug. */
+export function checkId(ctx: Pick<CheckContext, 'task'>): CheckId {
+  const id = ctx.task.meta.checkId;
+  if (!id) throw new Error(`check "${fullTestName(ctx)}" declares no id: give it { meta: { checkId: CHECK_ID.<name> } } (support/check-ids.ts)`);
+  return id;
 }
 
-
 /** Stores the check's record on the task (for reporters) and its values as JUnit properties. */
-export async function record(ctx: CheckContext, input: Omit<CheckRecord, 'id'> & { id?: string }): Promise<void> {
+export async function record(ctx: CheckContext, input: Omit<CheckRecord, 'id'>): Promise<void> {
   // Measured values are finite numbers or "n/a" wherever they are shown: JUnit, reports, messages.
-  const check: CheckRecord = { ...input, id: input.id ?? checkId(ctx), measured: readableValues(input.measured), thresholds: readableValues(input.thresholds) };
+  const check: CheckRecord = { ...input, id: checkId(ctx), measured: readableValues(input.measured), thresholds: readableValues(input.thresholds) };
   ctx.task.meta.check = check;
   for (const [k, v] of Object.entries(check.measured)) await ctx.annotate(redact(String(v)), `measured: ${k}`);
   for (const [k, v] of Object.entries(check.thresholds)) await ctx.annotate(redact(String(v)), `threshold: ${k}`);
@@ -37,11 +38,11 @@ export async function record(ctx: CheckContext, input: Omit<CheckRecord, 'id'> &
 }
 
 /** Records a check that could not run, and marks the test skipped with that reason. */
-export async function notRun(ctx: CheckContext, id: string | undefined, reason: string): Promise<never> {
-  await record(ctx, { id, measured: {}, thresholds: {}, warnings: [], reason });
+export async function notRun(ctx: CheckContext, reason: string): Promise<never> {
+  await record(ctx, { measured: {}, thresholds: {}, warnings: [], reason });
   const journal = inject('journalFile');
   if (journal) {
-    appendJournal(journal, { id: id ?? checkId(ctx), name: fullTestName(ctx), file: relative(process.cwd(), ctx.task.file.filepath), state: 'skip', check: ctx.task.meta.check, message: redact(reason) });
+    appendJournal(journal, { id: checkId(ctx), name: fullTestName(ctx), file: relative(process.cwd(), ctx.task.file.filepath), state: 'skip', check: ctx.task.meta.check, message: redact(reason) });
   }
   return ctx.skip(redact(reason));
 }
@@ -61,23 +62,21 @@ export function checkFailure(parts: { what: string; measured?: Measured; thresho
 }
 
 /** The preflight, or a not-run skip when the configuration kept it from running. */
-export async function requirePreflight(ctx: CheckContext, id?: string) {
+export async function requirePreflight(ctx: CheckContext) {
   const preflight = inject('preflight');
-  if (!preflight) return notRun(ctx, id, `not run: ${inject('preflightSkipped') || 'no preflight result'}`);
+  if (!preflight) return notRun(ctx, `not run: ${inject('preflightSkipped') || 'no preflight result'}`);
   return preflight;
 }
 
 /** Asserts one connectivity stage from the run's preflight, with its measurements attached. */
 export async function expectStage(ctx: CheckContext, stage: StageName): Promise<StageResult> {
-  const id = `connectivity.${stage}`;
-  const preflight = await requirePreflight(ctx, id);
+  const preflight = await requirePreflight(ctx);
   const result = preflight.stages.find((s) => s.stage === stage);
   if (!result) throw checkFailure({ what: `${STAGE_TITLES[stage]}: no result recorded` });
-  if (result.status === 'not-run') return notRun(ctx, id, result.message);
+  if (result.status === 'not-run') return notRun(ctx, result.message);
   const d = result.diagnosis;
   await record(ctx, {
-    id,
-        measured: { ...result.measured, 'duration ms': result.durationMs },
+    measured: { ...result.measured, 'duration ms': result.durationMs },
     thresholds: result.thresholds,
     warnings: result.warnings,
     diagnosis: d ? { failureClass: d.failureClass, cause: d.cause, hint: d.hint } : undefined,
@@ -95,11 +94,11 @@ export async function expectStage(ctx: CheckContext, stage: StageName): Promise<
 }
 
 /** Skips a delivery check with the reason when connectivity failed: its failure would only repeat that one. */
-export async function requireConnectivity(ctx: CheckContext, id?: string): Promise<void> {
-  const preflight = await requirePreflight(ctx, id);
+export async function requireConnectivity(ctx: CheckContext): Promise<void> {
+  const preflight = await requirePreflight(ctx);
   if (!preflight.ok) {
     const failed = preflight.failedStage ? STAGE_TITLES[preflight.failedStage].split(':')[0] : 'a stage';
-    await notRun(ctx, id, `not run: connectivity failed at ${failed} (see the Connectivity checks)`);
+    await notRun(ctx, `not run: connectivity failed at ${failed} (see the Connectivity checks)`);
   }
 }
 

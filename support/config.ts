@@ -321,8 +321,28 @@ export function entityPathProblem(use: { passwordVariable: string; entityPath?: 
   };
 }
 
+/** What the endpoint variables say, part by part, even where another part has a problem (the Environment checks show it). */
+export interface EndpointParts {
+  readonly brokers: readonly BrokerAddress[];
+  readonly defaultPort: number;
+  readonly username: string;
+  readonly connectionString?: ConnectionStringInfo;
+  /** FABRIC_ORDERS_* that are set, and the orders connection string's parts when it has its own. */
+  readonly orders: { readonly own: readonly string[]; readonly connectionString?: ConnectionStringInfo };
+  readonly securityProtocol: SecurityProtocol;
+  readonly topics: { readonly telemetry: string; readonly orders: string };
+  readonly caFile?: string;
+}
+
+export interface EndpointCheck {
+  readonly config?: EndpointConfig;
+  readonly parts: EndpointParts;
+  readonly problems: ConfigProblem[];
+  readonly entityProblems: ConfigProblem[];
+}
+
 /** Every problem with the endpoint variables, one entry per variable and fault, in a stable order. */
-export function checkEndpointEnv(env: Env, cwd = process.cwd()): { config?: EndpointConfig; problems: ConfigProblem[]; entityProblems: ConfigProblem[] } {
+export function checkEndpointEnv(env: Env, cwd = process.cwd()): EndpointCheck {
   for (const name of SECRET_VARIABLES) registerSecret(env[name]);
   const problems: ConfigProblem[] = [];
   const port = parsePort(env.FABRIC_KAFKA_PORT, 'FABRIC_KAFKA_PORT');
@@ -351,17 +371,27 @@ export function checkEndpointEnv(env: Env, cwd = process.cwd()): { config?: Endp
   const security = checkSecurityProtocol(env, [{ variable: 'FABRIC_KAFKA_PASSWORD', info: password.info }]);
   if (security.problem && !password.problem) problems.push(security.problem);
   const orders = ordersConnection(env, { ...main, securityProtocol: security.protocol }, port.port ?? DEFAULT_PORT, problems);
-  if (orders !== undefined && orders.from.password === 'FABRIC_ORDERS_PASSWORD') {
+  if (orders.from.password === 'FABRIC_ORDERS_PASSWORD') {
     const ordersSecurity = checkSecurityProtocol(env, [{ variable: 'FABRIC_ORDERS_PASSWORD', info: orders.connectionString }]);
     if (ordersSecurity.problem && orders.connectionString) problems.push(ordersSecurity.problem);
   }
-  if (problems.length > 0) return { problems, entityProblems: [] };
   const topics = { telemetry: (env.FABRIC_TOPIC_TELEMETRY ?? '').trim(), orders: (env.FABRIC_TOPIC_ORDERS ?? '').trim() };
+  const parts: EndpointParts = {
+    brokers: bootstrap.brokers,
+    defaultPort: port.port ?? DEFAULT_PORT,
+    username: main.username,
+    connectionString: password.info,
+    orders: { own: ORDERS_VARIABLES.filter((v) => env[v]?.trim()), connectionString: orders.from.password === 'FABRIC_ORDERS_PASSWORD' ? orders.connectionString : undefined },
+    securityProtocol: security.protocol,
+    topics,
+    caFile: ca.caFile ?? (env.FABRIC_KAFKA_CA_FILE?.trim() || undefined),
+  };
+  if (problems.length > 0) return { parts, problems, entityProblems: [] };
   const entityProblems = [
     entityPathProblem({ passwordVariable: main.from.password, entityPath: main.connectionString?.entityPath, topicVariable: 'FABRIC_TOPIC_TELEMETRY', topic: topics.telemetry }),
     entityPathProblem({ passwordVariable: orders.from.password, entityPath: orders.connectionString?.entityPath, topicVariable: 'FABRIC_TOPIC_ORDERS', topic: topics.orders }),
   ].filter((p): p is ConfigProblem => p !== undefined);
-  return { problems, entityProblems, config: { ...main, securityProtocol: security.protocol, topics, orders } };
+  return { parts, problems, entityProblems, config: { ...main, securityProtocol: security.protocol, topics, orders } };
 }
 
 /** Like checkEndpointEnv, but throws a ConfigError listing every problem. */

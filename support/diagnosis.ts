@@ -47,7 +47,7 @@ function chain(error: unknown): ErrorLike[] {
   const out: ErrorLike[] = [];
   let current: unknown = error;
   for (let i = 0; i < 5 && current && typeof current === 'object'; i++) {
-    out.push(current as ErrorLike);
+    out.push(current);
     current = (current as ErrorLike).cause ?? (current as { originalError?: unknown }).originalError;
   }
   return out;

@@ -9,7 +9,9 @@ export const NOT_AVAILABLE = 'n/a';
 export function readableValue(value: unknown): string | number | boolean {
   if (typeof value === 'number') return Number.isFinite(value) ? value : NOT_AVAILABLE;
   if (typeof value === 'string' || typeof value === 'boolean') return value;
-  return value === undefined || value === null ? NOT_AVAILABLE : String(value);
+  if (value === undefined || value === null) return NOT_AVAILABLE;
+  if (typeof value === 'bigint' || typeof value === 'symbol') return value.toString();
+  return JSON.stringify(value) ?? NOT_AVAILABLE;
 }
 
 /** Every value made readable; keys kept in order. */

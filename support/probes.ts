@@ -4,6 +4,7 @@ import { connect as netConnect, isIP } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { describeEndpoint, sameConnection, type BrokerAddress, type Connection, type EndpointConfig } from './config.js';
 import { connectWithin, DeadlineError, disconnectWithin, elapsedMs, withDeadline } from './deadline.js';
+import { CHECK_ID, type CheckId } from './check-ids.js';
 import { diagnose, type Diagnosis } from './diagnosis.js';
 import type { Measured } from './format.js';
 import { kafkaErrorByCode } from './kafka-errors.js';
@@ -68,7 +69,7 @@ export function probeTcp(address: BrokerAddress, settings: Settings): Promise<{ 
       socket.destroy();
       resolvePromise({ ms });
     });
-    socket.once('error', (e) => {
+    socket.once('error', (e: Error) => {
       socket.destroy();
       reject(e);
     });
@@ -128,7 +129,7 @@ export function probeTlsFacts(address: BrokerAddress, config: Pick<EndpointConfi
       socket.destroy();
       resolvePromise(facts);
     });
-    socket.once('error', (e) => {
+    socket.once('error', (e: Error) => {
       socket.destroy();
       reject(e);
     });
@@ -393,14 +394,19 @@ async function judgeConfiguredTopics(state: PreflightState): Promise<StageOutcom
 }
 
 /** The stages in order, each title beside the function that decides it (the JUnit test names are these titles). */
-export const PREFLIGHT_STAGES: ReadonlyArray<{ readonly stage: StageName; readonly title: string; readonly run: (state: PreflightState) => Promise<StageOutcome> }> = [
-  { stage: 'dns', title: 'DNS: every bootstrap host name resolves', run: resolveBootstrapHosts },
-  { stage: 'tcp', title: 'TCP: the bootstrap port accepts connections', run: connectBootstrapPorts },
-  { stage: 'tls', title: 'TLS: the certificate is trusted, matches the host, uses TLS 1.2+ and is not near expiry', run: judgeBootstrapTls },
-  { stage: 'sasl', title: 'SASL: the endpoint accepts the PLAIN login', run: loginWithSasl },
-  { stage: 'metadata', title: 'Metadata: the endpoint lists its brokers', run: listBrokersForTopics },
-  { stage: 'brokers', title: 'Brokers: every advertised broker address is reachable from this runner', run: reachAdvertisedBrokers },
-  { stage: 'topics', title: 'Topics: the configured telemetry and orders topics exist', run: judgeConfiguredTopics },
+export const PREFLIGHT_STAGES: ReadonlyArray<{
+  readonly stage: StageName;
+  readonly checkId: CheckId;
+  readonly title: string;
+  readonly run: (state: PreflightState) => Promise<StageOutcome>;
+}> = [
+  { stage: 'dns', checkId: CHECK_ID.dns, title: 'DNS: every bootstrap host name resolves', run: resolveBootstrapHosts },
+  { stage: 'tcp', checkId: CHECK_ID.tcp, title: 'TCP: the bootstrap port accepts connections', run: connectBootstrapPorts },
+  { stage: 'tls', checkId: CHECK_ID.tls, title: 'TLS: the certificate is trusted, matches the host, uses TLS 1.2+ and is not near expiry', run: judgeBootstrapTls },
+  { stage: 'sasl', checkId: CHECK_ID.sasl, title: 'SASL: the endpoint accepts the PLAIN login', run: loginWithSasl },
+  { stage: 'metadata', checkId: CHECK_ID.metadata, title: 'Metadata: the endpoint lists its brokers', run: listBrokersForTopics },
+  { stage: 'brokers', checkId: CHECK_ID.brokers, title: 'Brokers: every advertised broker address is reachable from this runner', run: reachAdvertisedBrokers },
+  { stage: 'topics', checkId: CHECK_ID.topics, title: 'Topics: the configured telemetry and orders topics exist', run: judgeConfiguredTopics },
 ];
 
 /** Each stage's title (its JUnit test name), from the table above. */

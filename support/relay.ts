@@ -74,9 +74,11 @@ export async function startRelay(kafka: Kafka, options: { from: string; to: stri
   let seen = 0;
   await Promise.all([connectWithin(consumer, 20000, 'relay consumer connect'), connectWithin(producer, 20000, 'relay producer connect')]);
   await withDeadline(consumer.subscribe({ topics: [options.from], fromBeginning: false }), 20000, 'relay subscribe');
-  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  const { GROUP_JOIN } = consumer.events;
+  const joined = new Promise<void>((resolve) => consumer.on(GROUP_JOIN, () => resolve()));
   await consumer.run({
-    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+    eachBatch: async (payload) => {
+      const { batch } = payload;
       const records = batch.messages.map((m) => ({
         key: m.key?.toString() ?? null,
         value: m.value?.toString() ?? '',
@@ -86,8 +88,8 @@ export async function startRelay(kafka: Kafka, options: { from: string; to: stri
       seen = reshaped.seen;
       if (options.shape.delayMs > 0) await new Promise((r) => setTimeout(r, options.shape.delayMs));
       if (reshaped.out.length > 0) await producer.send({ topic: options.to, acks: -1, messages: reshaped.out.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) });
-      for (const m of batch.messages) resolveOffset(m.offset);
-      await heartbeat();
+      for (const m of batch.messages) payload.resolveOffset(m.offset);
+      await payload.heartbeat();
     },
   });
   await withDeadline(joined, 20000, 'relay consumer group join');

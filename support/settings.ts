@@ -1,4 +1,5 @@
 // The one place for every default, timeout and threshold; each can be overridden from the environment.
+import { CHECK_ID } from './check-ids.js';
 import { RECOMMENDED_CLIENT } from './eventstream.js';
 
 export type Env = Record<string, string | undefined>;
@@ -113,8 +114,8 @@ export const LIGHT_COUNTS: Partial<Record<NumberSettingKey, number>> = {
 
 /** The checks light mode leaves out, by id, with what each would have written. */
 export const LIGHT_MODE_LEAVES_OUT = [
-  { id: 'burst.max-rate', writes: 'the max-rate burst (READINESS_BURST_EVENTS events of READINESS_BURST_EVENT_BYTES, 5,000 x 1 KiB by default)' },
-  { id: 'size-limits.accepts-an-event-just-under-the-1-mb-limit', writes: 'an event of READINESS_SIZE_ACCEPTED_BYTES (1,000,000 bytes by default)' },
+  { id: CHECK_ID.burstMaxRate, writes: 'the max-rate burst (READINESS_BURST_EVENTS events of READINESS_BURST_EVENT_BYTES, 5,000 x 1 KiB by default)' },
+  { id: CHECK_ID.sizeAccepted, writes: 'an event of READINESS_SIZE_ACCEPTED_BYTES (1,000,000 bytes by default)' },
 ] as const;
 
 /** The reason a check left out by light mode gives, or undefined when it runs. */

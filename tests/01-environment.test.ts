@@ -1,11 +1,12 @@
 // Environment: every endpoint variable is present and well formed before anything touches the network.
+import { CHECK_ID } from '../support/check-ids.js';
 import { describe, inject, test } from 'vitest';
-import { checkConsumerEnv, checkEndpointEnv, formatProblem, parseBootstrap, parseConnectionString, DEFAULT_PORT, ORDERS_VARIABLES, type ConfigProblem } from '../support/config.js';
+import { formatProblem, ORDERS_VARIABLES, type ConfigProblem } from '../support/config.js';
 import { checkFailure, record } from '../support/checks.js';
-import { checkEventHubsLimits, readSettings, SettingError, type Settings } from '../support/settings.js';
 
-const env = inject('runEnv');
-const { problems, entityProblems } = checkEndpointEnv(env);
+// Parsed once by global setup: these checks only judge what it found.
+const inputs = inject('inputs');
+const { problems, entityProblems, parts } = inputs.endpoint;
 
 /** Variables a check of this file names; any other problem is caught by the "every problem is reported" check. */
 const CHECKED_VARIABLES = new Set<string>([
@@ -20,16 +21,7 @@ const CHECKED_VARIABLES = new Set<string>([
   'FABRIC_KAFKA_CA_FILE',
 ]);
 
-/** Settings for judging, or the defaults when they are invalid (the settings check reports that). */
-function settingsOrDefaults(): Settings {
-  try {
-    return readSettings(env);
-  } catch {
-    return readSettings({});
-  }
-}
-
-function expectNoProblems(variable: string, found: ConfigProblem[]): void {
+function expectNoProblems(variable: string, found: readonly ConfigProblem[]): void {
   const mine = found.filter((p) => p.variable === variable);
   if (mine.length > 0) {
     throw checkFailure({
@@ -41,57 +33,50 @@ function expectNoProblems(variable: string, found: ConfigProblem[]): void {
 }
 
 describe('Environment', () => {
-  test('FABRIC_KAFKA_BOOTSTRAP is a host, host:port or comma list of them', async (ctx) => {
+  test('FABRIC_KAFKA_BOOTSTRAP is a host, host:port or comma list of them', { meta: { checkId: CHECK_ID.envBootstrap } }, async (ctx) => {
     expectNoProblems('FABRIC_KAFKA_PORT', problems);
     expectNoProblems('FABRIC_KAFKA_BOOTSTRAP', problems);
-    const port = Number(env.FABRIC_KAFKA_PORT?.trim() || DEFAULT_PORT);
-    const { brokers } = parseBootstrap(env.FABRIC_KAFKA_BOOTSTRAP, port);
-    await record(ctx, {
-      id: 'environment.bootstrap',
-      measured: { brokers: brokers.map((b) => `${b.host}:${b.port}`).join(','), 'default port': port, 'env file': inject('envFile') || '(none)' },
+    await record(ctx, { measured: { brokers: parts.brokers.map((b) => `${b.host}:${b.port}`).join(','), 'default port': parts.defaultPort, 'env file': inject('envFile') || '(none)' },
       thresholds: {},
       warnings: [],
     });
   });
 
-  test('FABRIC_KAFKA_USERNAME is set ($ConnectionString for Eventstream)', async (ctx) => {
+  test('FABRIC_KAFKA_USERNAME is set ($ConnectionString for Eventstream)', { meta: { checkId: CHECK_ID.envUsername } }, async (ctx) => {
     expectNoProblems('FABRIC_KAFKA_USERNAME', problems);
-    const user = env.FABRIC_KAFKA_USERNAME?.trim() ?? '';
+    const user = parts.username;
     const warnings = user === '$ConnectionString' ? [] : ['the username is not $ConnectionString: Eventstream expects that literal with a connection string as password'];
-    await record(ctx, { id: 'environment.username', measured: { 'is $ConnectionString': user === '$ConnectionString' }, thresholds: {}, warnings });
+    await record(ctx, { measured: { 'is $ConnectionString': user === '$ConnectionString' }, thresholds: {}, warnings });
   });
 
-  test('FABRIC_KAFKA_PASSWORD is set, and is a well-formed connection string when the username is $ConnectionString', async (ctx) => {
+  test('FABRIC_KAFKA_PASSWORD is set, and is a well-formed connection string when the username is $ConnectionString', { meta: { checkId: CHECK_ID.envPassword } }, async (ctx) => {
     expectNoProblems('FABRIC_KAFKA_PASSWORD', problems);
-    const password = env.FABRIC_KAFKA_PASSWORD ?? '';
-    const info = env.FABRIC_KAFKA_USERNAME?.trim() === '$ConnectionString' ? parseConnectionString(password).info : undefined;
-    const bootstrapHost = parseBootstrap(env.FABRIC_KAFKA_BOOTSTRAP, DEFAULT_PORT).brokers[0]?.host;
+    const info = parts.connectionString;
+    const bootstrapHost = parts.brokers[0]?.host;
     const warnings =
       info && bootstrapHost && info.endpointHost.toLowerCase() !== bootstrapHost.toLowerCase()
         ? [`the connection string's Endpoint host (${info.endpointHost}) differs from the bootstrap host (${bootstrapHost}): is it another Eventstream's key?`]
         : [];
-    await record(ctx, {
-      id: 'environment.password',
-      measured: { password: 'set (value not shown)', ...(info ? { 'endpoint host': info.endpointHost, 'key name': info.keyName, 'entity path': info.entityPath ?? '(none)' } : {}) },
+    await record(ctx, { measured: { password: 'set (value not shown)', ...(info ? { 'endpoint host': info.endpointHost, 'key name': info.keyName, 'entity path': info.entityPath ?? '(none)' } : {}) },
       thresholds: {},
       warnings,
     });
   });
 
-  for (const variable of ['FABRIC_TOPIC_TELEMETRY', 'FABRIC_TOPIC_ORDERS'] as const) {
-    test(`${variable} is a valid Kafka topic name`, async (ctx) => {
+  for (const [variable, checkId] of [
+    ['FABRIC_TOPIC_TELEMETRY', CHECK_ID.envTopicTelemetry],
+    ['FABRIC_TOPIC_ORDERS', CHECK_ID.envTopicOrders],
+  ] as const) {
+    test(`${variable} is a valid Kafka topic name`, { meta: { checkId } }, async (ctx) => {
       expectNoProblems(variable, problems);
-      await record(ctx, { id: `environment.${variable.toLowerCase()}`, measured: { topic: env[variable]?.trim() ?? '' }, thresholds: {}, warnings: [] });
+      await record(ctx, { measured: { topic: variable === 'FABRIC_TOPIC_TELEMETRY' ? parts.topics.telemetry : parts.topics.orders }, thresholds: {}, warnings: [] });
     });
   }
 
-  test('FABRIC_ORDERS_BOOTSTRAP, FABRIC_ORDERS_USERNAME and FABRIC_ORDERS_PASSWORD, when set, describe the orders topic\'s own custom endpoint', async (ctx) => {
+  test('FABRIC_ORDERS_BOOTSTRAP, FABRIC_ORDERS_USERNAME and FABRIC_ORDERS_PASSWORD, when set, describe the orders topic\'s own custom endpoint', { meta: { checkId: CHECK_ID.envOrdersEndpoint } }, async (ctx) => {
     for (const variable of ORDERS_VARIABLES) expectNoProblems(variable, problems);
-    const own = ORDERS_VARIABLES.filter((v) => env[v]?.trim());
-    const cs = env.FABRIC_ORDERS_PASSWORD?.trim() ? parseConnectionString(env.FABRIC_ORDERS_PASSWORD, 'FABRIC_ORDERS_PASSWORD').info : undefined;
-    await record(ctx, {
-      id: 'environment.orders-endpoint',
-      measured: {
+    const { own, connectionString: cs } = parts.orders;
+    await record(ctx, { measured: {
         'orders endpoint': own.length ? `its own (${own.join(', ')})` : 'the main one (FABRIC_KAFKA_*)',
         ...(cs ? { 'orders endpoint host': cs.endpointHost, 'orders key name': cs.keyName, 'orders entity path': cs.entityPath ?? '(none)' } : {}),
       },
@@ -100,13 +85,10 @@ describe('Environment', () => {
     });
   });
 
-  test('each connection string with an EntityPath is used for that topic only (one key, one event hub, as on Eventstream)', async (ctx) => {
-    const consumer = checkConsumerEnv(env);
-    const found = [...entityProblems, ...consumer.entityProblems];
-    const policy = settingsOrDefaults().ENTITY_PATH_CHECK;
-    await record(ctx, {
-      id: 'environment.entity-path',
-      measured: { 'keys scoped to another topic': found.length },
+  test('each connection string with an EntityPath is used for that topic only (one key, one event hub, as on Eventstream)', { meta: { checkId: CHECK_ID.envEntityPath } }, async (ctx) => {
+    const found = [...entityProblems, ...inputs.consumer.entityProblems];
+    const policy = inputs.settings.ENTITY_PATH_CHECK;
+    await record(ctx, { measured: { 'keys scoped to another topic': found.length },
       thresholds: { 'keys scoped to another topic': 0, policy },
       warnings: policy === 'warn' ? found.map(formatProblem) : [],
     });
@@ -121,37 +103,33 @@ describe('Environment', () => {
     }
   });
 
-  test('FABRIC_KAFKA_SECURITY_PROTOCOL is SASL_SSL (SASL_PLAINTEXT only for the Event Hubs emulator)', async (ctx) => {
+  test('FABRIC_KAFKA_SECURITY_PROTOCOL is SASL_SSL (SASL_PLAINTEXT only for the Event Hubs emulator)', { meta: { checkId: CHECK_ID.envSecurityProtocol } }, async (ctx) => {
     expectNoProblems('FABRIC_KAFKA_SECURITY_PROTOCOL', problems);
-    const protocol = env.FABRIC_KAFKA_SECURITY_PROTOCOL?.trim().toUpperCase() || 'SASL_SSL';
+    const protocol = parts.securityProtocol;
     const warnings = protocol === 'SASL_PLAINTEXT' ? ['SASL_PLAINTEXT: this is the Event Hubs emulator (UseDevelopmentEmulator=true), not Eventstream; TLS is not checked'] : [];
-    await record(ctx, { id: 'environment.security_protocol', measured: { 'security protocol': protocol }, thresholds: {}, warnings });
+    await record(ctx, { measured: { 'security protocol': protocol }, thresholds: {}, warnings });
   });
 
-  test('every configuration problem is reported by a check (none goes unreported while the network stages are skipped)', async (ctx) => {
+  test('every configuration problem is reported by a check (none goes unreported while the network stages are skipped)', { meta: { checkId: CHECK_ID.envAllReported } }, async (ctx) => {
     // A problem whose variable no check above names would skip every network stage, and the run would pass.
     const unreported = problems.filter((p) => !CHECKED_VARIABLES.has(p.variable));
-    await record(ctx, { id: 'environment.all-reported', measured: { 'unreported problems': unreported.length }, thresholds: { 'unreported problems': 0 }, warnings: [] });
+    await record(ctx, { measured: { 'unreported problems': unreported.length }, thresholds: { 'unreported problems': 0 }, warnings: [] });
     if (unreported.length > 0) {
       throw checkFailure({ what: unreported.map(formatProblem).join('\n'), cause: 'the setting is missing or malformed', hint: 'fix it in the environment or the .env file (see .env.example)' });
     }
   });
 
-  test('FABRIC_KAFKA_CA_FILE, when set, is a readable PEM file', async (ctx) => {
+  test('FABRIC_KAFKA_CA_FILE, when set, is a readable PEM file', { meta: { checkId: CHECK_ID.envCaFile } }, async (ctx) => {
     expectNoProblems('FABRIC_KAFKA_CA_FILE', problems);
-    await record(ctx, { id: 'environment.ca_file', measured: { 'ca file': env.FABRIC_KAFKA_CA_FILE || '(system roots only)' }, thresholds: {}, warnings: [] });
+    await record(ctx, { measured: { 'ca file': parts.caFile ?? '(system roots only)' }, thresholds: {}, warnings: [] });
   });
 
-  test('READINESS_* tuning values are numbers within range', async (ctx) => {
-    try {
-      const settings = readSettings(env);
-      // Against the real endpoint, what Event Hubs enforces: request timeout >= 20 s, session timeout 6-300 s.
-      const limits = inject('profile') === 'fabric' ? checkEventHubsLimits(settings) : [];
-      if (limits[0]) throw new SettingError(limits[0].variable, limits[0].expected, limits.map((l) => l.message).join('; '));
-    } catch (error) {
-      if (error instanceof SettingError) throw checkFailure({ what: error.message, cause: 'a READINESS_* value is out of range', hint: 'fix or unset it; defaults live in support/settings.ts' });
-      throw error;
+  test('READINESS_* tuning values are numbers within range', { meta: { checkId: CHECK_ID.envSettings } }, async (ctx) => {
+    // Includes, against the real endpoint, what Event Hubs enforces: request timeout >= 20 s, session timeout 6-300 s.
+    const found = inputs.settingsProblems;
+    await record(ctx, { measured: { 'invalid settings': found.map((p) => p.variable).join(', ') || 'none' }, thresholds: {}, warnings: [] });
+    if (found.length > 0) {
+      throw checkFailure({ what: found.map((p) => p.message).join('\n'), cause: 'a READINESS_* value is out of range', hint: 'fix or unset it; defaults live in support/settings.ts' });
     }
-    await record(ctx, { id: 'environment.settings', measured: {}, thresholds: {}, warnings: [] });
   });
 });

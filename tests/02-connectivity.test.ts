@@ -1,11 +1,12 @@
 // Connectivity, in stages: DNS, TCP, TLS, SASL, metadata, advertised brokers, topics. Each stage has its own verdict.
 import { describe, test } from 'vitest';
 import { expectStage } from '../support/checks.js';
-import { STAGES, STAGE_TITLES } from '../support/probes.js';
+import { PREFLIGHT_STAGES } from '../support/probes.js';
 
 describe('Connectivity', () => {
-  for (const stage of STAGES) {
-    test(STAGE_TITLES[stage], async (ctx) => {
+  // Each stage's title and id stand beside the function that decides it, in support/probes.ts.
+  for (const { stage, title, checkId } of PREFLIGHT_STAGES) {
+    test(title, { meta: { checkId } }, async (ctx) => {
       await expectStage(ctx, stage);
     });
   }

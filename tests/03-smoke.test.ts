@@ -1,7 +1,8 @@
 // Smoke: a few well-formed telemetry events reach the endpoint, each acknowledged with partition and offset.
+import { CHECK_ID } from '../support/check-ids.js';
 import { describe } from 'vitest';
 import { failureFrom } from '../support/checks.js';
-import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
 import { sendEvent, type Ack } from '../support/producer.js';
 import { telemetryEvent } from '../support/payloads.js';
 import { summarize } from '../support/stats.js';
@@ -10,7 +11,7 @@ import { summarize } from '../support/stats.js';
 const TIMEOUT = checkTimeouts(collectionSettings()).send;
 
 describe('Smoke', () => {
-  check('publishes telemetry events as JSON, each acknowledged with a partition and offset', async ({ producer, endpoint, settings, marker, recordCheck }) => {
+  check('publishes telemetry events as JSON, each acknowledged with a partition and offset', { timeout: TIMEOUT, meta: { checkId: CHECK_ID.smoke } }, async ({ producer, endpoint, settings, marker, recordCheck }) => {
     const topic = endpoint.topics.telemetry;
     const acks: Ack[] = [];
     for (let i = 0; i < settings.SMOKE_EVENTS; i++) {
@@ -35,5 +36,5 @@ describe('Smoke', () => {
       thresholds: { 'events to acknowledge': settings.SMOKE_EVENTS },
       warnings: [],
     });
-  }, TIMEOUT);
+  });
 });

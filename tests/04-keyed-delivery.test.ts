@@ -1,8 +1,9 @@
 // Keyed delivery: a key always lands on one partition, the one Java's murmur2 partitioner picks, in offset order.
+import { CHECK_ID } from '../support/check-ids.js';
 import { inject, describe } from 'vitest';
 import { checkFailure, failureFrom } from '../support/checks.js';
 import { expectedPartition, offsetsStrictlyIncrease } from '../support/delivery.js';
-import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
 import { deviceStatus } from '../support/payloads.js';
 import { sendEvent, type Ack } from '../support/producer.js';
 
@@ -19,7 +20,7 @@ function telemetryPartitions(): number {
 }
 
 describe('Keyed delivery', () => {
-  check(`acknowledges the keyed event ${KEY} {status, rpm} with a partition and offset`, async ({ producer, endpoint, settings, marker, recordCheck }) => {
+  check(`acknowledges the keyed event ${KEY} {status, rpm} with a partition and offset`, { timeout: TIMEOUT, meta: { checkId: CHECK_ID.keyedAck } }, async ({ producer, endpoint, settings, marker, recordCheck }) => {
     let ack: Ack;
     try {
       ack = await sendEvent(producer, settings, endpoint.topics.telemetry, { key: KEY, value: deviceStatus(0, marker), marker });
@@ -27,9 +28,9 @@ describe('Keyed delivery', () => {
       throw failureFrom(`keyed send of ${KEY} to "${endpoint.topics.telemetry}" was not acknowledged`, error);
     }
     await recordCheck({ measured: { key: KEY, partition: ack.partition, offset: ack.offset, 'ack ms': ack.ms }, thresholds: {}, warnings: [] });
-  }, TIMEOUT);
+  });
 
-  check('lands repeated sends of one key on one partition with strictly increasing offsets', async ({ producer, endpoint, settings, marker, recordCheck }) => {
+  check('lands repeated sends of one key on one partition with strictly increasing offsets', { timeout: TIMEOUT, meta: { checkId: CHECK_ID.keyedOrder } }, async ({ producer, endpoint, settings, marker, recordCheck }) => {
     const acks: Ack[] = [];
     for (let seq = 0; seq < settings.KEYED_SENDS; seq++) {
       try {
@@ -48,9 +49,9 @@ describe('Keyed delivery', () => {
     if (!offsetsStrictlyIncrease(offsets)) {
       throw checkFailure({ what: `offsets of key ${KEY} did not strictly increase in send order`, measured, cause: 'events were reordered or overwritten', hint: 'check for retries without idempotence and for concurrent producers on the key' });
     }
-  }, TIMEOUT);
+  });
 
-  check("puts each key on the partition Java's murmur2 partitioner assigns", async ({ producer, endpoint, settings, marker, recordCheck }) => {
+  check("puts each key on the partition Java's murmur2 partitioner assigns", { timeout: TIMEOUT, meta: { checkId: CHECK_ID.keyedMurmur2 } }, async ({ producer, endpoint, settings, marker, recordCheck }) => {
     const count = telemetryPartitions();
     if (count < 1) throw checkFailure({ what: 'the telemetry topic\'s partition count is unknown', cause: 'the Topics connectivity stage did not measure it', hint: 'see the Topics check' });
     const placements: string[] = [];
@@ -79,5 +80,5 @@ describe('Keyed delivery', () => {
         hint: 'producers in other languages will put these keys elsewhere: use the murmur2 (Java default) partitioner everywhere',
       });
     }
-  }, TIMEOUT);
+  });
 });

@@ -3,7 +3,7 @@ import { describe } from 'vitest';
 import { BURST_METRIC, CHECK_ID } from '../support/check-ids.js';
 import { checkFailure, expectWithin, inRun, notRun } from '../support/checks.js';
 import { leftOutByLoad } from '../support/settings.js';
-import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
 import { LATENCY_UNIT } from '../support/histogram.js';
 import { orderEvent } from '../support/payloads.js';
 import { runBurst, type BurstResult } from '../support/producer.js';
@@ -53,7 +53,7 @@ function expectAllAcknowledged(what: string, r: BurstResult, measured: Record<st
 }
 
 describe('Burst', () => {
-  check('acknowledges every order sent with random 50-300 ms gaps', async ({ ordersProducer, endpoint, settings, marker, throttle, recordCheck, progress }) => {
+  check('acknowledges every order sent with random 50-300 ms gaps', { timeout: TIMEOUT, meta: { checkId: CHECK_ID.burstPaced } }, async ({ ordersProducer, endpoint, settings, marker, throttle, recordCheck, progress }) => {
     const { PACED_MIN_GAP_MS: min, PACED_MAX_GAP_MS: max } = settings;
     const ticker = progress('burst.paced');
     const r = await runBurst(ordersProducer, {
@@ -71,13 +71,13 @@ describe('Burst', () => {
     });
     ticker.done(`${r.acknowledged} of ${r.attempted + r.notSent} acknowledged, ${r.failed} failed`);
     const measured = measuredOf(r, throttle);
-    await recordCheck({ id: 'burst.paced', measured, thresholds: { 'failed events': 0, 'gap ms': `${min}-${max}` }, warnings: [] });
+    await recordCheck({ measured, thresholds: { 'failed events': 0, 'gap ms': `${min}-${max}` }, warnings: [] });
     expectAllAcknowledged('paced burst', r, measured, settings.BURST_TIMEOUT_MS);
-  }, TIMEOUT);
+  });
 
-  check('absorbs a max-rate burst: every event acknowledged, throughput, ack p99 and throttling within limits', async ({ ordersProducer, endpoint, settings, marker, throttle, recordCheck, progress, task, skip, annotate }) => {
+  check('absorbs a max-rate burst: every event acknowledged, throughput, ack p99 and throttling within limits', { timeout: TIMEOUT, meta: { checkId: CHECK_ID.burstMaxRate } }, async ({ ordersProducer, endpoint, settings, marker, throttle, recordCheck, progress, task, skip, annotate }) => {
     const leftOut = leftOutByLoad(settings, CHECK_ID.burstMaxRate);
-    if (leftOut) return notRun({ task, skip, annotate }, CHECK_ID.burstMaxRate, leftOut);
+    if (leftOut) return notRun({ task, skip, annotate }, leftOut);
     const ticker = progress(CHECK_ID.burstMaxRate);
     const r = await runBurst(ordersProducer, {
       topic: endpoint.topics.orders,
@@ -101,7 +101,7 @@ describe('Burst', () => {
     };
     const warnings = throttle.totalMs > 0 ? [`the broker throttled ${throttle.responses} response(s), ${throttle.totalMs} ms in all`] : [];
     const samples = { ackLatency: { unit: LATENCY_UNIT, hdr: r.ackHistogram }, acksPerBucket: r.acksPerBucket } as const;
-    await recordCheck({ id: CHECK_ID.burstMaxRate, measured, thresholds, warnings, samples });
+    await recordCheck({ measured, thresholds, warnings, samples });
     expectAllAcknowledged('max-rate burst', r, measured, settings.BURST_TIMEOUT_MS);
     expectWithin(
       'max-rate burst',
@@ -116,5 +116,5 @@ describe('Burst', () => {
         ? 'raise the Eventstream throughput level / Event Hubs TUs, or spread the burst; thresholds are READINESS_BURST_*'
         : 'compare with the TCP/TLS timings; on a slow link lower READINESS_BURST_MIN_EVENTS_PER_SEC or raise READINESS_BURST_MAX_P99_MS deliberately',
     );
-  }, TIMEOUT);
+  });
 });

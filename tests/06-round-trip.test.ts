@@ -1,20 +1,20 @@
 // Round trip: events produced are read back from the destination: no loss, per-key order, duplicates judged, latency measured.
 import { inject, describe } from 'vitest';
 import { CHECK_ID, ROUND_TRIP_METRIC } from '../support/check-ids.js';
-import { checkConsumerEnv, formatProblem } from '../support/config.js';
+import { formatProblem } from '../support/config.js';
 import { checkFailure, expectWithin, failureFrom, notRun } from '../support/checks.js';
-import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
 import { LATENCY_UNIT } from '../support/histogram.js';
 import { createKafka } from '../support/kafka.js';
 import { roundTrip, type RoundTripResult } from '../support/roundtrip.js';
 
 describe('Round trip', () => {
-  check('reads back every event: no loss, per-key order kept, duplicates within policy, end-to-end p99 within limit', async ({ producer, endpoint, settings, marker, recordCheck, progress, task, skip, annotate }) => {
-    const consumerEnv = checkConsumerEnv(inject('runEnv'));
+  check('reads back every event: no loss, per-key order kept, duplicates within policy, end-to-end p99 within limit', { timeout: checkTimeouts(collectionSettings()).roundTrip, meta: { checkId: CHECK_ID.roundTrip } }, async ({ producer, endpoint, settings, marker, recordCheck, progress, task, skip, annotate }) => {
+    // Parsed once by global setup, like every input.
+    const consumerEnv = inject('inputs').consumer;
     if (!consumerEnv.configured) {
       return notRun(
         { task, skip, annotate },
-        CHECK_ID.roundTrip,
         'not run: no FABRIC_CONSUMER_* settings. Reading back needs an Eventstream custom endpoint destination (bootstrap, topic, consumer group, connection string): see .env.example',
       );
     }
@@ -73,7 +73,7 @@ describe('Round trip', () => {
       ...(path.headersKept < path.events ? [`the path dropped record headers on ${path.events - path.headersKept} of ${path.events} events: filter test events on the readinessTest field, not the header`] : []),
       ...(path.oneRecordPerEvent < path.events ? [`the path re-batched events: ${path.events - path.oneRecordPerEvent} of ${path.events} came several to a record (JSON lines or an array)`] : []),
     ];
-    await recordCheck({ id: CHECK_ID.roundTrip, measured, thresholds, warnings, samples: { e2eLatency: { unit: LATENCY_UNIT, hdr: r.latencyHistogram } } });
+    await recordCheck({ measured, thresholds, warnings, samples: { e2eLatency: { unit: LATENCY_UNIT, hdr: r.latencyHistogram } } });
     if (account.missing.length > 0) {
       throw checkFailure({
         what: `${account.unique} of ${account.expected} events came back within ${settings.ROUND_TRIP_TIMEOUT_MS} ms; lost ${account.missing.length} (first: ${account.missing.slice(0, 3).join(', ')})`,
@@ -100,5 +100,5 @@ describe('Round trip', () => {
         : 'delivery is slower or less exact than the thresholds allow',
       'see the measured values; thresholds are READINESS_ROUND_TRIP_* and READINESS_DUPLICATE_POLICY',
     );
-  }, checkTimeouts(collectionSettings()).roundTrip);
+  });
 });

@@ -1,8 +1,9 @@
 // Size limits: an event just under the limit is accepted; one over Event Hubs' 1 MB limit is refused, promptly, naming the limit.
+import { CHECK_ID } from '../support/check-ids.js';
 import { describe } from 'vitest';
 import { checkFailure, diagnoseInRun, failureFrom, notRun } from '../support/checks.js';
 import { MAX_REQUEST_BYTES_HARD as MAX_MESSAGE_BYTES } from '../support/eventstream.js';
-import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
 import { orderEvent } from '../support/payloads.js';
 import { sendEvent } from '../support/producer.js';
 import { leftOutByLoad } from '../support/settings.js';
@@ -10,10 +11,9 @@ import { leftOutByLoad } from '../support/settings.js';
 const TIMEOUT = checkTimeouts(collectionSettings()).sizeLimits;
 
 describe('Size limits', () => {
-  check('accepts an event just under the 1 MB limit', async ({ ordersProducer: producer, endpoint, settings, marker, recordCheck, task, skip, annotate }) => {
-    const id = 'size-limits.accepts-an-event-just-under-the-1-mb-limit';
-    const leftOut = leftOutByLoad(settings, id);
-    if (leftOut) return notRun({ task, skip, annotate }, id, leftOut);
+  check('accepts an event just under the 1 MB limit', { timeout: TIMEOUT, meta: { checkId: CHECK_ID.sizeAccepted } }, async ({ ordersProducer: producer, endpoint, settings, marker, recordCheck, task, skip, annotate }) => {
+    const leftOut = leftOutByLoad(settings, CHECK_ID.sizeAccepted);
+    if (leftOut) return notRun({ task, skip, annotate }, leftOut);
     const bytes = settings.SIZE_ACCEPTED_BYTES;
     try {
       const ack = await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(0, marker, bytes), marker });
@@ -21,9 +21,9 @@ describe('Size limits', () => {
     } catch (error) {
       throw failureFrom(`an event of ${bytes} bytes was refused (Event Hubs accepts up to 1 MB per event or batch)`, error, { measured: { 'event bytes': bytes } });
     }
-  }, TIMEOUT);
+  });
 
-  check(`refuses an event over the limit (${MAX_MESSAGE_BYTES} bytes) without hanging or retrying forever`, async ({ ordersProducer: producer, endpoint, settings, marker, recordCheck }) => {
+  check(`refuses an event over the limit (${MAX_MESSAGE_BYTES} bytes) without hanging or retrying forever`, { timeout: TIMEOUT, meta: { checkId: CHECK_ID.sizeRefused } }, async ({ ordersProducer: producer, endpoint, settings, marker, recordCheck }) => {
     const bytes = settings.SIZE_REFUSED_BYTES;
     const start = performance.now();
     let refusal: unknown;
@@ -71,5 +71,5 @@ describe('Size limits', () => {
         hint: 'a refusal by size is answered at once (MESSAGE_TOO_LARGE) or by closing the connection; anything else points elsewhere',
       });
     }
-  }, TIMEOUT);
+  });
 });

@@ -1,10 +1,11 @@
 // Auth refusal: a client with a wrong password is refused, proving the endpoint enforces authentication.
+import { CHECK_ID } from '../support/check-ids.js';
 import { randomBytes } from 'node:crypto';
 import { describe } from 'vitest';
 import { checkFailure } from '../support/checks.js';
 import { withDeadline } from '../support/deadline.js';
 import { diagnose } from '../support/diagnosis.js';
-import { check, checkTimeouts, collectionSettings } from '../support/fixtures.js';
+import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
 import { createKafka } from '../support/kafka.js';
 import { createProducer } from '../support/producer.js';
 
@@ -18,7 +19,7 @@ function wrongPassword(password: string): string {
 }
 
 describe('Auth refusal', () => {
-  check('refuses a producer with a wrong password, as an authentication error', async ({ endpoint, settings, recordCheck }) => {
+  check('refuses a producer with a wrong password, as an authentication error', { timeout: TIMEOUT, meta: { checkId: CHECK_ID.authRefusal } }, async ({ endpoint, settings, recordCheck }) => {
     const producer = createProducer(createKafka(endpoint, settings, { clientId: 'readiness-wrong-password', password: wrongPassword(endpoint.password) }), settings);
     const start = performance.now();
     let refusal: unknown;
@@ -49,5 +50,5 @@ describe('Auth refusal', () => {
         hint: d.hint,
       });
     }
-  }, TIMEOUT);
+  });
 });

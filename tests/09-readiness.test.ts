@@ -1,87 +1,110 @@
 // Readiness: the notebook's rollout rows, the regression gate against the previous run, and the "is Eventstream enough?" aid.
+import { CHECK_ID } from '../support/check-ids.js';
 import { describe, inject, test } from 'vitest';
 import { checkFailure, notRun, record } from '../support/checks.js';
 import { buildReport, loadAssessment, loadBaseline, burstFact } from '../support/report/build.js';
 import { readJournal } from '../support/report/journal.js';
+import { missingChecks, missingMetrics } from '../support/report/model.js';
 import { loadHistory, trendFails, trendWarnings } from '../support/report/trend.js';
+
+/** The readiness checks of this file, judged while the run still goes on: not expected in the journal yet. */
+const isThisFile = (check: { readonly file: string }) => check.file.includes('09-readiness');
 
 // Runs last (files run in name order): the journal holds every check finished before it.
 function currentReport() {
   return buildReport({
     profile: inject('profile'),
     runEnv: inject('runEnv'),
+    settings: inject('inputs').settings,
+    endpoint: inject('inputs').endpoint.parts,
     preflight: inject('preflight'),
     preflightSkipped: inject('preflightSkipped'),
     secrets: inject('secrets'),
-    entries: readJournal(inject('journalFile')).filter((e) => !e.file.includes('09-readiness')),
+    entries: readJournal(inject('journalFile')).filter((e) => !isThisFile(e)),
     cwd: process.cwd(),
+    stillRunning: isThisFile,
   });
 }
 
 describe('Readiness', () => {
-  test('SecretsStored: the connection string is kept out of git and away from other users', async (ctx) => {
+  test('SecretsStored: the connection string is kept out of git and away from other users', { meta: { checkId: CHECK_ID.secretsStored } }, async (ctx) => {
     // Judged once in globalSetup, where it is known which file (if any) the connection string came from.
     const secrets = inject('secrets');
-    await record(ctx, { id: 'readiness.secrets-stored', measured: { evidence: secrets.evidence }, thresholds: {}, warnings: [] });
+    await record(ctx, { measured: { evidence: secrets.evidence }, thresholds: {}, warnings: [] });
     if (secrets.status !== 'Pass') {
       throw checkFailure({ what: `SecretsStored: ${secrets.evidence}`, cause: 'the connection string is stored where others can read it', hint: 'keep it in a CI secret or an untracked .env with mode 600, and rotate a key that was ever committed' });
     }
   });
 
-  test('MonitoringDefined: this run is compared with the previous run (READINESS_BASELINE)', async (ctx) => {
+  test('MonitoringDefined: this run is compared with the previous run (READINESS_BASELINE)', { meta: { checkId: CHECK_ID.monitoringDefined } }, async (ctx) => {
     const baseline = loadBaseline(inject('runEnv'), process.cwd());
-    if (!baseline.used && !baseline.error) return notRun(ctx, 'readiness.monitoring-defined', `not run: ${baseline.note}`);
-    await record(ctx, { id: 'readiness.monitoring-defined', measured: { baseline: baseline.note }, thresholds: {}, warnings: [] });
+    if (!baseline.used && !baseline.error) return notRun(ctx, `not run: ${baseline.note}`);
+    await record(ctx, { measured: { baseline: baseline.note }, thresholds: {}, warnings: [] });
     if (baseline.error) throw checkFailure({ what: baseline.error, cause: 'the baseline file is not a readiness report this version can read', hint: 'point READINESS_BASELINE at the previous run\'s reports/readiness.json, or unset it' });
   });
 
-  test('Regression: no check that passed in the previous run fails now', async (ctx) => {
+  test('Regression: no check that passed in the previous run fails now', { meta: { checkId: CHECK_ID.regressionChecks } }, async (ctx) => {
     const report = currentReport();
-    if (!report.comparison) return notRun(ctx, 'readiness.regression-checks', `not run: ${report.baseline.note}`);
+    if (!report.comparison) return notRun(ctx, `not run: ${report.baseline.note}`);
     const c = report.comparison;
+    const missing = missingChecks(c).map((n) => n.checkId);
     await record(ctx, {
-      id: 'readiness.regression-checks',
-      measured: { 'newly failing': c.newlyFailing.join(', ') || 'none', recovered: c.recovered.join(', ') || 'none', baseline: `${c.baselineFile} (${c.baselineGeneratedAt})` },
-      thresholds: { 'newly failing': 0 },
+      measured: {
+        'newly failing': c.newlyFailing.join(', ') || 'none',
+        'passed before, missing now': missing.join(', ') || 'none',
+        recovered: c.recovered.join(', ') || 'none',
+        baseline: `${c.baselineFile} (${c.baselineGeneratedAt})`,
+      },
+      thresholds: { 'newly failing': 0, 'passed before, missing now': 0 },
       warnings: [],
     });
-    if (c.newlyFailing.length > 0) {
+    if (c.newlyFailing.length > 0 || missing.length > 0) {
       throw checkFailure({
-        what: `${c.newlyFailing.length} check(s) passed in the previous run and fail now: ${c.newlyFailing.join(', ')}`,
-        measured: { 'newly failing': c.newlyFailing.length },
-        thresholds: { 'newly failing': 0 },
-        cause: 'the endpoint or the path to it regressed since the baseline run',
-        hint: 'see those checks\' own failures for the diagnosis',
+        what: [
+          c.newlyFailing.length ? `${c.newlyFailing.length} check(s) passed in the previous run and fail now: ${c.newlyFailing.join(', ')}` : '',
+          missing.length ? `${missing.length} check(s) passed in the previous run and are missing now: ${missing.join(', ')}` : '',
+        ].filter(Boolean).join('; '),
+        measured: { 'newly failing': c.newlyFailing.length, 'passed before, missing now': missing.length },
+        thresholds: { 'newly failing': 0, 'passed before, missing now': 0 },
+        cause: c.newlyFailing.length ? 'the endpoint or the path to it regressed since the baseline run' : 'a check id changed or a check was removed, so the gate could not compare it',
+        hint: c.newlyFailing.length ? 'see those checks\' own failures for the diagnosis' : 'check ids are frozen in support/check-ids.ts; a baseline from before the change no longer covers them',
       });
     }
   });
 
-  test('Regression: throughput and latency within tolerance of the previous run', async (ctx) => {
+  test('Regression: throughput and latency within tolerance of the previous run', { meta: { checkId: CHECK_ID.regressionPerformance } }, async (ctx) => {
     const report = currentReport();
-    if (!report.comparison) return notRun(ctx, 'readiness.regression-performance', `not run: ${report.baseline.note}`);
+    if (!report.comparison) return notRun(ctx, `not run: ${report.baseline.note}`);
     const c = report.comparison;
     const regressed = c.metrics.filter((m) => m.regressed);
-    const measured = Object.fromEntries(c.metrics.map((m) => [`${m.checkId} ${m.metric}`, `${m.baseline} -> ${m.now} (${m.changePct > 0 ? '+' : ''}${m.changePct}%)`]));
+    const unmeasured = missingMetrics(c);
+    const measured = {
+      ...Object.fromEntries(c.metrics.map((m) => [`${m.checkId} ${m.metric}`, `${m.baseline} -> ${m.now} (${m.changePct > 0 ? '+' : ''}${m.changePct}%)`])),
+      // Never skipped in silence: what could not be compared says why.
+      ...Object.fromEntries((c.notCompared ?? []).filter((n) => n.metric).map((n) => [`${n.checkId} ${n.metric}`, `not compared: ${n.reason}`])),
+    };
     const thresholds = Object.fromEntries(c.metrics.map((m) => [`${m.checkId} ${m.metric} tolerance %`, m.tolerancePct]));
-    const warnings = regressed.length && c.perfPolicy === 'warn' ? [`regressed beyond tolerance (READINESS_PERF_REGRESSION=warn): ${regressed.map((m) => `${m.checkId} ${m.metric}`).join(', ')}`] : [];
-    await record(ctx, { id: 'readiness.regression-performance', measured, thresholds, warnings });
-    if (regressed.length > 0 && c.perfPolicy === 'fail') {
+    const problems = [
+      ...regressed.map((m) => `${m.checkId} ${m.metric} ${m.baseline} -> ${m.now} (${m.changePct > 0 ? '+' : ''}${m.changePct}%, tolerance ${m.tolerancePct}%)`),
+      ...unmeasured.map((n) => `${n.checkId} ${n.metric}: ${n.reason}`),
+    ];
+    const warnings = problems.length && c.perfPolicy === 'warn' ? [`regressed or not measured (READINESS_PERF_REGRESSION=warn): ${problems.join('; ')}`] : [];
+    await record(ctx, { measured, thresholds, warnings });
+    if (problems.length > 0 && c.perfPolicy === 'fail') {
       throw checkFailure({
-        what: `worse than the previous run beyond tolerance: ${regressed.map((m) => `${m.checkId} ${m.metric} ${m.baseline} -> ${m.now} (${m.changePct > 0 ? '+' : ''}${m.changePct}%, tolerance ${m.tolerancePct}%)`).join('; ')}`,
+        what: `worse than the previous run beyond tolerance, or no longer measured: ${problems.join('; ')}`,
         cause: 'the endpoint got slower or is throttling more (throughput level, competing load, network path)',
         hint: 'compare the burst and round-trip measurements; tolerances are READINESS_REGRESSION_*; READINESS_PERF_REGRESSION=warn reports without failing',
       });
     }
   });
 
-  test('Trend: no metric got worse run after run beyond tolerance over the history (READINESS_HISTORY_DIR), certificate not near expiry', async (ctx) => {
+  test('Trend: no metric got worse run after run beyond tolerance over the history (READINESS_HISTORY_DIR), certificate not near expiry', { meta: { checkId: CHECK_ID.trend } }, async (ctx) => {
     const report = currentReport();
     const t = report.trend;
-    if (!t) return notRun(ctx, 'readiness.trend', `not run: ${loadHistory(inject('runEnv'), process.cwd(), 1).note}`);
+    if (!t) return notRun(ctx, `not run: ${loadHistory(inject('runEnv'), process.cwd(), 1).note}`);
     const warnings = trendWarnings(t);
-    await record(ctx, {
-      id: 'readiness.trend',
-      measured: { 'runs compared': t.points.length, 'drifting metrics': t.findings.map((f) => f.title).join(', ') || 'none', history: t.note },
+    await record(ctx, { measured: { 'runs compared': t.points.length, 'drifting metrics': t.findings.map((f) => f.title).join(', ') || 'none', history: t.note },
       thresholds: { 'consecutive worse runs': t.minRuns, 'total change %': t.tolerancePct, policy: t.policy },
       warnings,
     });
@@ -94,14 +117,12 @@ describe('Readiness', () => {
     }
   });
 
-  test('Assessment: is Eventstream enough for this workload? (informs, never fails)', async (ctx) => {
+  test('Assessment: is Eventstream enough for this workload? (informs, never fails)', { meta: { checkId: CHECK_ID.assessment } }, async (ctx) => {
     const journal = readJournal(inject('journalFile'));
     const loaded = loadAssessment(inject('runEnv'), process.cwd(), burstFact(journal));
-    if (!loaded.assessment) return notRun(ctx, 'readiness.assessment', `not run: ${loaded.note}`);
+    if (!loaded.assessment) return notRun(ctx, `not run: ${loaded.note}`);
     const a = loaded.assessment;
-    await record(ctx, {
-      id: 'readiness.assessment',
-      measured: { verdict: a.verdictText, 'criteria for': a.for, 'criteria against': a.against, unanswered: a.unanswered.length },
+    await record(ctx, { measured: { verdict: a.verdictText, 'criteria for': a.for, 'criteria against': a.against, unanswered: a.unanswered.length },
       thresholds: {},
       warnings: a.unanswered.map((q) => `unanswered: ${q}`),
     });

@@ -95,7 +95,8 @@ class OwnedContainer extends GenericContainer {
   }
 
   protected override async beforeContainerCreated(): Promise<void> {
-    for (const bindings of Object.values(this.hostConfig.PortBindings ?? {}) as { HostIp?: string }[][]) {
+    const portBindings = (this.hostConfig.PortBindings ?? {}) as Record<string, Array<{ HostIp?: string }>>;
+    for (const bindings of Object.values(portBindings)) {
       for (const binding of bindings) binding.HostIp = '127.0.0.1';
     }
   }
@@ -108,7 +109,7 @@ class OwnedContainer extends GenericContainer {
 /** The last lines a container wrote (stdout and stderr), redacted: Kafka may echo its configuration. */
 async function logTail(client: ContainerRuntimeClient, id: string): Promise<string> {
   try {
-    const raw = (await withDeadline(client.container.getById(id).logs({ stdout: true, stderr: true, follow: false, tail: LOG_TAIL_LINES }), 5000, 'reading container logs')) as unknown as Buffer;
+    const raw = await withDeadline(client.container.getById(id).logs({ stdout: true, stderr: true, follow: false, tail: LOG_TAIL_LINES }), 5000, 'reading container logs');
     return redact(demultiplex(Buffer.from(raw)).trimEnd()) || '(no output)';
   } catch (error) {
     return `(logs unavailable: ${(error as Error).message})`;

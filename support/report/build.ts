@@ -1,11 +1,11 @@
 // Assembles the readiness report from what the checks recorded; shared by the readiness checks and the reporter.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { checkEndpointEnv, parsePort, parseBootstrap, DEFAULT_PORT } from '../config.js';
+import type { EndpointParts } from '../config.js';
 import type { Preflight } from '../probes.js';
 import { redact } from '../redact.js';
 import type { Profile } from '../check-record.js';
-import { LIGHT_MODE_LEAVES_OUT, readSettings, type Env } from '../settings.js';
+import { LIGHT_MODE_LEAVES_OUT, type Env, type Settings } from '../settings.js';
 import { assess, parseWorkloadProfile, type Assessment } from './assessment.js';
 import {
   compareWithBaseline,
@@ -26,13 +26,19 @@ import { buildTrend, trendFails, trendPoint } from './trend.js';
 
 export interface ReportInputs {
   readonly profile: Profile;
+  /** FABRIC_* and READINESS_* of the run: only the report's own path settings are read from it (baseline, workload, history). */
   readonly runEnv: Env;
+  /** The settings and the endpoint's parts, as global setup parsed them once. */
+  readonly settings: Settings;
+  readonly endpoint: EndpointParts;
   readonly preflight: Preflight | null;
   readonly preflightSkipped: string;
   readonly secrets: { status: RowStatus; evidence: string };
   readonly entries: readonly CheckEntry[];
   readonly cwd: string;
   readonly now?: Date;
+  /** Baseline checks not to expect among `entries` yet (the readiness checks judge the run while it is still going). */
+  readonly stillRunning?: (check: { readonly file: string }) => boolean;
 }
 
 export interface LoadedBaseline {
@@ -90,40 +96,35 @@ export function burstFact(entries: readonly CheckEntry[]): string | undefined {
 /** Redacts every string in a JSON-shaped value (keys included), leaving its structure intact. */
 export function redactDeep<T>(value: T): T {
   if (typeof value === 'string') return redact(value) as T;
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T;
+  if (Array.isArray(value)) return (value as unknown[]).map((v) => redactDeep(v)) as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), redactDeep(v)])) as T;
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [redact(k), redactDeep(v)])) as T;
   }
   return value;
 }
 
 export function buildReport(inputs: ReportInputs): ReadinessReport {
-  const { runEnv, cwd } = inputs;
-  const settings = (() => {
-    try {
-      return readSettings(runEnv);
-    } catch {
-      return readSettings({});
-    }
-  })();
+  const { runEnv, cwd, settings } = inputs;
   const checks = inputs.entries.map(toReportCheck);
   const baseline = loadBaseline(runEnv, cwd);
   let comparison: Comparison | undefined;
   if (baseline.report && baseline.file) {
-    comparison = compareWithBaseline(checks, baseline.report, baseline.file, {
+    const { stillRunning } = inputs;
+    const expected = stillRunning ? { ...baseline.report, checks: baseline.report.checks.filter((c) => !stillRunning(c)) } : baseline.report;
+    comparison = compareWithBaseline(checks, expected, baseline.file, {
       throughputDropPct: settings.REGRESSION_THROUGHPUT_DROP_PCT,
       latencyRisePct: settings.REGRESSION_LATENCY_RISE_PCT,
       latencyMinMs: settings.REGRESSION_LATENCY_MIN_MS,
       perfPolicy: settings.PERF_REGRESSION,
     });
   }
-  const port = parseBootstrap(runEnv.FABRIC_KAFKA_BOOTSTRAP, parsePort(runEnv.FABRIC_KAFKA_PORT, 'FABRIC_KAFKA_PORT').port ?? DEFAULT_PORT).brokers[0]?.port ?? DEFAULT_PORT;
+  const port = inputs.endpoint.brokers[0]?.port ?? inputs.endpoint.defaultPort;
   const readiness = readinessRows({
     preflight: inputs.preflight,
     preflightSkipped: inputs.preflightSkipped,
     port,
     secrets: inputs.secrets,
-    topics: { telemetry: runEnv.FABRIC_TOPIC_TELEMETRY, orders: runEnv.FABRIC_TOPIC_ORDERS },
+    topics: { telemetry: inputs.endpoint.topics.telemetry || undefined, orders: inputs.endpoint.topics.orders || undefined },
     baseline: { used: baseline.used, note: baseline.note },
   });
   const assessment = loadAssessment(runEnv, cwd, burstFact(inputs.entries));
@@ -136,7 +137,7 @@ export function buildReport(inputs: ReportInputs): ReadinessReport {
     schemaVersion: REPORT_SCHEMA_VERSION,
     generatedAt,
     profile: inputs.profile,
-    endpoint: endpointSummary(runEnv, (env) => checkEndpointEnv(env, cwd)),
+    endpoint: endpointSummary(inputs.endpoint),
     verdict: verdict === 'pass' && !trendFails(trend) ? 'pass' : 'fail',
     summary: { passed: checks.filter((c) => c.status === 'Pass').length, actionRequired, notRun: checks.filter((c) => c.status === 'Not Run').length },
     readiness,

@@ -29,7 +29,7 @@ const CONFIG = {
 
 /** Compiles a Vega-Lite spec and renders it headless to an SVG string. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const vega = compile({ ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec).spec;
+  const vega = compile({ ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } }).spec;
   const view = new View(parse(vega), { renderer: 'none' });
   try {
     return await view.toSVG();
@@ -198,7 +198,7 @@ function verdictTimelineSpec(t: TrendReport): { spec: TopLevelSpec; points: numb
         color: { field: 'verdict', type: 'nominal', title: 'verdict', scale: { domain: ['pass', 'fail'], range: [COLORS.pass, COLORS.fail] } },
         shape: { field: 'verdict', type: 'nominal', scale: { domain: ['pass', 'fail'], range: ['circle', 'cross'] } },
       },
-    } as TopLevelSpec,
+    },
   };
 }
 

@@ -6,7 +6,7 @@ import { trendWarnings } from './trend.js';
 
 const STATUS_CLASS: Record<string, string> = { Pass: 'pass', 'Action Required': 'fail', 'Not Run': 'skip' };
 
-export function escapeHtml(text: unknown): string {
+export function escapeHtml(text: string | number | boolean | undefined | null): string {
   return String(text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 

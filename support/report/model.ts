@@ -3,7 +3,7 @@ import { BURST_METRIC, CHECK_ID, ROUND_TRIP_METRIC } from '../check-ids.js';
 import { readableValues } from '../format.js';
 import { STAGE_TITLES, type Preflight, type StageName } from '../probes.js';
 import type { CheckRecord, Profile } from '../check-record.js';
-import type { Env } from '../settings.js';
+import type { EndpointParts } from '../config.js';
 import type { Assessment } from './assessment.js';
 import type { TrendReport } from './trend-model.js';
 
@@ -63,7 +63,23 @@ export interface Comparison {
   /** Checks that failed in the baseline and pass now. */
   readonly recovered: readonly string[];
   readonly metrics: readonly MetricComparison[];
+  /**
+   * What could not be compared, and why: never skipped in silence. A check that passed before and is missing now,
+   * or a tracked metric missing from a check that passed now, fails (the latter by READINESS_PERF_REGRESSION).
+   * Added in schema 2, optional for older reports.
+   */
+  readonly notCompared?: readonly NotCompared[];
   readonly perfPolicy: 'fail' | 'warn';
+}
+
+export interface NotCompared {
+  readonly checkId: string;
+  /** Absent for a whole check. */
+  readonly metric?: string;
+  readonly missingFrom: 'baseline' | 'now';
+  readonly reason: string;
+  /** Whether this gap fails the gate (a renamed id or metric would otherwise make it blind). */
+  readonly fails: boolean;
 }
 
 export interface EndpointSummary {
@@ -150,14 +166,13 @@ export function toReportCheck(e: CheckEntry): ReportCheck {
 }
 
 /** The non-secret description of the endpoint: host:port list, user kind, key name, topics. */
-export function endpointSummary(env: Env, parse: (env: Env) => { config?: { brokers: readonly { host: string; port: number }[]; connectionString?: { keyName: string; entityPath?: string } } }): EndpointSummary {
-  const { config } = parse(env);
+export function endpointSummary(parts: EndpointParts): EndpointSummary {
   return {
-    bootstrap: config ? config.brokers.map((b) => `${b.host}:${b.port}`).join(',') : (env.FABRIC_KAFKA_BOOTSTRAP ?? '(not set)'),
-    username: env.FABRIC_KAFKA_USERNAME === '$ConnectionString' ? '$ConnectionString' : env.FABRIC_KAFKA_USERNAME ? '(custom user)' : '(not set)',
-    keyName: config?.connectionString?.keyName,
-    entityPath: config?.connectionString?.entityPath,
-    topics: { telemetry: env.FABRIC_TOPIC_TELEMETRY ?? '(not set)', orders: env.FABRIC_TOPIC_ORDERS ?? '(not set)' },
+    bootstrap: parts.brokers.length ? parts.brokers.map((b) => `${b.host}:${b.port}`).join(',') : '(not set)',
+    username: parts.username === '$ConnectionString' ? '$ConnectionString' : parts.username ? '(custom user)' : '(not set)',
+    keyName: parts.connectionString?.keyName,
+    entityPath: parts.connectionString?.entityPath,
+    topics: { telemetry: parts.topics.telemetry || '(not set)', orders: parts.topics.orders || '(not set)' },
   };
 }
 
@@ -260,29 +275,67 @@ export function compareWithBaseline(now: readonly ReportCheck[], baseline: Readi
   const before = new Map(baseline.checks.map((c) => [c.id, c]));
   const newlyFailing: string[] = [];
   const recovered: string[] = [];
+  const notCompared: NotCompared[] = [];
+  const current = new Map(now.map((c) => [c.id, c]));
   for (const c of now) {
     const b = before.get(c.id);
-    if (!b) continue;
+    if (!b) {
+      notCompared.push({ checkId: c.id, missingFrom: 'baseline', reason: 'not in the baseline (a check added since)', fails: false });
+      continue;
+    }
     if (b.status === 'Pass' && c.status === 'Action Required') newlyFailing.push(c.id);
     if (b.status === 'Action Required' && c.status === 'Pass') recovered.push(c.id);
+  }
+  for (const b of baseline.checks) {
+    if (current.has(b.id)) continue;
+    const passed = b.status === 'Pass';
+    notCompared.push({ checkId: b.id, missingFrom: 'now', reason: passed ? 'passed in the baseline and is missing now (a renamed or removed check id)' : `missing now (it was ${b.status} in the baseline)`, fails: passed });
   }
   const metrics: MetricComparison[] = [];
   for (const t of TRACKED_METRICS) {
     const b = before.get(t.checkId);
-    const c = now.find((x) => x.id === t.checkId);
+    const c = current.get(t.checkId);
     const bv = Number(b?.measured[t.metric]);
     const nv = Number(c?.measured[t.metric]);
-    if (b?.status !== 'Pass' || c?.status !== 'Pass' || !Number.isFinite(bv) || !Number.isFinite(nv) || bv <= 0) continue;
+    const gap = (missingFrom: NotCompared['missingFrom'], reason: string, fails: boolean) => notCompared.push({ checkId: t.checkId, metric: t.metric, missingFrom, reason, fails });
+    if (!b || b.status !== 'Pass') {
+      gap('baseline', b ? `the check was ${b.status} in the baseline` : 'the check is not in the baseline', false);
+      continue;
+    }
+    if (!Number.isFinite(bv) || bv <= 0) {
+      gap('baseline', 'the baseline has no value for it', false);
+      continue;
+    }
+    if (!c || c.status !== 'Pass') {
+      // The check's own verdict (or its reason for not running, e.g. light mode) speaks for it.
+      gap('now', c ? `the check is ${c.status} now${c.reason ? `: ${c.reason}` : ''}` : 'the check is missing now', false);
+      continue;
+    }
+    if (!Number.isFinite(nv)) {
+      gap('now', 'the check passed but did not measure it (a renamed or removed metric)', true);
+      continue;
+    }
     const changePct = Math.round(((nv - bv) / bv) * 1000) / 10;
     const tolerancePct = t.kind === 'throughput' ? tol.throughputDropPct : tol.latencyRisePct;
     const regressed = t.better === 'higher' ? changePct < -tolerancePct : changePct > tolerancePct && nv - bv > tol.latencyMinMs;
     metrics.push({ checkId: t.checkId, metric: t.metric, baseline: bv, now: nv, changePct, tolerancePct, regressed });
   }
-  return { baselineFile, baselineGeneratedAt: baseline.generatedAt, newlyFailing, recovered, metrics, perfPolicy: tol.perfPolicy };
+  return { baselineFile, baselineGeneratedAt: baseline.generatedAt, newlyFailing, recovered, metrics, notCompared, perfPolicy: tol.perfPolicy };
+}
+
+/** Checks that passed in the baseline and are missing now: as much a regression as failing. */
+export function missingChecks(c: Comparison): NotCompared[] {
+  return (c.notCompared ?? []).filter((n) => n.fails && n.metric === undefined);
+}
+
+/** Tracked metrics a passing check no longer measures. */
+export function missingMetrics(c: Comparison): NotCompared[] {
+  return (c.notCompared ?? []).filter((n) => n.fails && n.metric !== undefined);
 }
 
 /** Whether the comparison alone fails the gate. */
 export function comparisonFails(c: Comparison | undefined): boolean {
   if (!c) return false;
-  return c.newlyFailing.length > 0 || (c.perfPolicy === 'fail' && c.metrics.some((m) => m.regressed));
+  const perf = c.metrics.some((m) => m.regressed) || missingMetrics(c).length > 0;
+  return c.newlyFailing.length > 0 || missingChecks(c).length > 0 || (c.perfPolicy === 'fail' && perf);
 }

@@ -48,6 +48,11 @@ export function renderMarkdown(r: ReadinessReport): string {
     out.push(`Baseline: \`${c.baselineFile}\` from ${c.baselineGeneratedAt}.`, '');
     out.push(c.newlyFailing.length ? `❌ **Regressed** (passed before, fail now): ${c.newlyFailing.join(', ')}` : '✅ No check that passed before fails now.');
     if (c.recovered.length) out.push('', `Recovered: ${c.recovered.join(', ')}`);
+    const gaps = (c.notCompared ?? []).filter((n) => n.missingFrom === 'now' || n.metric !== undefined);
+    if (gaps.length) {
+      out.push('', 'Not compared:', '');
+      for (const n of gaps) out.push(`- ${n.fails ? '❌' : 'ℹ️'} \`${n.checkId}\`${n.metric ? ` ${n.metric}` : ''}: ${n.reason}`);
+    }
     if (c.metrics.length) {
       out.push('', '| Check | Metric | Baseline | Now | Change | Tolerance | Verdict |', '|---|---|---|---|---|---|---|');
       for (const m of c.metrics) {

@@ -42,7 +42,8 @@ export default class ReadinessReporter implements Reporter {
           const state = result.state === 'passed' ? 'pass' : result.state === 'failed' ? 'fail' : 'skip';
           const message = result.state === 'failed' ? result.errors?.[0]?.message : result.state === 'skipped' ? result.note : undefined;
           entries.push({
-            id: meta.check?.id ?? idFromName(test.fullName),
+            // The declared id; a test that failed before it could declare one (a collection error) gets its title's slug.
+            id: meta.checkId ?? meta.check?.id ?? idFromName(test.fullName),
             name: test.fullName,
             file: relative(this.root, m.moduleId),
             state,
@@ -55,11 +56,13 @@ export default class ReadinessReporter implements Reporter {
       let report: ReturnType<typeof buildReport>;
       try {
         report = buildReport({
-        profile: provided.profile,
-        runEnv: provided.runEnv,
-        preflight: provided.preflight,
-        preflightSkipped: provided.preflightSkipped,
-        secrets: provided.secrets,
+          profile: provided.profile,
+          runEnv: provided.runEnv,
+          settings: provided.inputs.settings,
+          endpoint: provided.inputs.endpoint.parts,
+          preflight: provided.preflight,
+          preflightSkipped: provided.preflightSkipped,
+          secrets: provided.secrets,
           entries,
           cwd: this.root,
         });

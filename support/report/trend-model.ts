@@ -16,7 +16,7 @@ function smallest(m: Values, pattern: RegExp): number | undefined {
 }
 
 function exactly(name: string): (m: Values) => number | undefined {
-  return (m) => (typeof m[name] === 'number' ? (m[name] as number) : undefined);
+  return (m) => (typeof m[name] === 'number' ? (m[name]) : undefined);
 }
 
 export interface TrendMetric {

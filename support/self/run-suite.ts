@@ -111,6 +111,13 @@ export async function processesStillMentioning(needle: string, graceMs = 5000): 
   return stillThere(() => processesMentioning(needle), graceMs);
 }
 
+/** The failed test cases of a run, each with the start of its failure message: what an assertion on the exit code should show. */
+export function failuresOf(run: SuiteRun): string {
+  const failed = run.cases.filter((c) => c.status === 'fail');
+  if (failed.length === 0) return `no failed test case; exit ${run.code ?? run.signal}; stderr ends: ${run.stderr.slice(-1500)}`;
+  return failed.map((c) => `${c.name}: ${(c.failureMessage ?? '').slice(0, 600)}`).join('\n');
+}
+
 /** Runs `action` once, the first time the child's stderr has matched `pattern` (a line the suite prints). */
 export function onceStderrMatches(child: ChildProcess, pattern: RegExp, action: () => void): void {
   let buffered = '';

@@ -3,6 +3,7 @@ import type { BrokerKeys } from '../broker/keys.js';
 import type { Preflight } from '../probes.js';
 import type { Profile } from '../check-record.js';
 import type {} from 'vitest';
+import type { RunInputs } from '../run-inputs.js';
 
 export type { CheckRecord, CheckSamples, EncodedLatency, Profile } from '../check-record.js';
 
@@ -11,6 +12,8 @@ declare module 'vitest' {
     profile: Profile;
     /** FABRIC_* and READINESS_* variables of this run, from the environment and the .env file. */
     runEnv: Record<string, string>;
+    /** The same, parsed once: endpoint, consumer, settings and their problems (support/run-inputs.ts). */
+    inputs: RunInputs;
     /** The .env file that was read, if any. */
     envFile: string;
     /** Staged connectivity results, or null when the configuration was not usable. */

@@ -1,9 +1,13 @@
-// setupFiles entry of the check projects: writes every finished check to the run journal.
+// setupFiles entry of the check projects: registers the run's secrets in the worker, and journals every finished check.
 import { relative } from 'node:path';
 import { beforeEach, inject } from 'vitest';
 import { checkId, fullTestName } from '../checks.js';
 import { appendJournal } from '../report/journal.js';
-import { redact } from '../redact.js';
+import { redact, registerSecret } from '../redact.js';
+import { secretsOf } from '../run-inputs.js';
+
+// The inputs reach this worker already parsed: their secrets are registered here, before any check can print.
+for (const secret of secretsOf(inject('inputs'))) registerSecret(secret);
 
 beforeEach(({ onTestFinished }) => {
   const journal = inject('journalFile');
@@ -12,7 +16,7 @@ beforeEach(({ onTestFinished }) => {
   onTestFinished(({ task: finished }) => {
     const state = finished.result?.state === 'fail' ? 'fail' : finished.result?.state === 'pass' ? 'pass' : 'skip';
     appendJournal(journal, {
-      id: finished.meta.check?.id ?? checkId({ task: finished }),
+      id: checkId({ task: finished }),
       name: fullTestName({ task: finished }),
       file: relative(process.cwd(), finished.file.filepath),
       state,

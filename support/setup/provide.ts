@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { own } from '../cleanup.js';
 import { judgeSecretStorage, type SecretSource } from '../secrets.js';
-import { checkEndpointEnv, formatProblem } from '../config.js';
+import { formatProblem } from '../config.js';
 import { runPreflight, type Preflight } from '../probes.js';
 import { redact } from '../redact.js';
-import { checkEventHubsLimits, readSettings, type Env } from '../settings.js';
+import { parseRunInputs } from '../run-inputs.js';
+import type { Env } from '../settings.js';
 import type { Profile } from './context.js';
 
 /** Only FABRIC_* and READINESS_* travel to the test workers. */
@@ -37,22 +38,18 @@ export async function provideEndpoint(project: TestProject, profile: Profile, en
   const journalDir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-journal-'));
   const journal = own({ dir: journalDir, guardDir: true });
   project.provide('journalFile', join(journalDir, 'journal.jsonl'));
+  // Parsed once, here; workers, fixtures, checks and the reporter use these values and never parse again.
+  const inputs = parseRunInputs(runEnv, { profile, cwd: project.config.root });
+  project.provide('inputs', inputs);
   let preflight: Preflight | null = null;
   let skipped = '';
-  const { config, problems, entityProblems } = checkEndpointEnv(runEnv, project.config.root);
-  let settings: ReturnType<typeof readSettings> | undefined;
-  try {
-    settings = readSettings(runEnv);
-    // The real endpoint's bounds hold for the fabric profile; the local broker tolerates shorter timeouts.
-    const limits = profile === 'fabric' ? checkEventHubsLimits(settings) : [];
-    if (limits.length > 0) throw new Error(limits.map((l) => l.message).join('; '));
-  } catch (error) {
-    skipped = `settings are invalid: ${(error as Error).message}`;
-  }
+  const { settings } = inputs;
+  const { config, problems, entityProblems } = inputs.endpoint;
+  if (inputs.settingsProblems.length > 0) skipped = `settings are invalid: ${inputs.settingsProblems.map((p) => p.message).join('; ')}`;
   if (!config) skipped = `configuration is invalid: ${problems.map(formatProblem).join('; ')}`;
   // A key scoped to another event hub would only meet TOPIC_AUTHORIZATION_FAILED: judged before the network.
-  else if (entityProblems.length > 0 && settings?.ENTITY_PATH_CHECK !== 'warn') skipped = `a connection string is scoped to another topic: ${entityProblems.map(formatProblem).join('; ')}`;
-  if (config && settings && !skipped) {
+  else if (entityProblems.length > 0 && settings.ENTITY_PATH_CHECK !== 'warn') skipped = `a connection string is scoped to another topic: ${entityProblems.map(formatProblem).join('; ')}`;
+  if (config && !skipped) {
     const line = (s: string) => process.stderr.write(`[readiness ${profile}] ${redact(s)}\n`);
     preflight = await runPreflight(config, {
       settings,

@@ -5,6 +5,8 @@ import { formatMeasured, readableValue, readableValues } from '../../support/for
 import { buildReport } from '../../support/report/build.js';
 import type { CheckEntry } from '../../support/report/model.js';
 import { renderMarkdown } from '../../support/report/render.js';
+import { checkEndpointEnv } from '../../support/config.js';
+import { readSettings } from '../../support/settings.js';
 import { rate, summarize } from '../../support/stats.js';
 
 const UNREADABLE = /\b(NaN|Infinity|undefined)\b/;
@@ -47,7 +49,7 @@ describe('readable values', () => {
 });
 
 describe('the report builder over empty and failed results', () => {
-  const base = { profile: 'fabric' as const, runEnv: {}, secrets: { status: 'Not Run' as const, evidence: 'no password' }, cwd: process.cwd() };
+  const base = { profile: 'fabric' as const, runEnv: {}, settings: readSettings({}), endpoint: checkEndpointEnv({}).parts, secrets: { status: 'Not Run' as const, evidence: 'no password' }, cwd: process.cwd() };
 
   test('no checks at all (setup stopped early): a failing report with no unreadable value', () => {
     const report = buildReport({ ...base, preflight: null, preflightSkipped: 'configuration is invalid', entries: [] });

@@ -123,9 +123,38 @@ test('renderMarkdown shows the verdict, the rows and every check', () => {
     readiness: [{ name: 'DnsResolved', status: 'Pass', meaning: 'm', evidence: 'e' }],
     baseline: { used: false, note: 'no baseline here' },
     assessmentNote: 'no workload profile',
-  } as ReadinessReport);
+  });
   expect(md).toContain('ACTION REQUIRED');
   expect(md).toContain('| DnsResolved | ✅ Pass |');
   expect(md).toContain('| x | ❌ Action Required |');
   expect(md).toContain('no baseline here');
+});
+
+describe('compareWithBaseline never skips in silence', () => {
+  const tolerances = { throughputDropPct: 30, latencyRisePct: 50, latencyMinMs: 20, perfPolicy: 'fail' as const };
+  const reportOf = (checks: ReportCheck[]) => ({ schema: REPORT_SCHEMA, schemaVersion: 2, generatedAt: '2026-01-01T00:00:00Z', profile: 'fabric', checks }) as unknown as ReadinessReport;
+  const pass = (id: string, measured: ReportCheck['measured'] = {}): ReportCheck => ({ id, name: id, file: 'f', status: 'Pass', measured, thresholds: {}, warnings: [] });
+
+  test('a tracked metric a passing check no longer measures (a renamed key) fails, by the performance policy', () => {
+    const before = reportOf([pass('burst.max-rate', { 'events/s': 1000, 'MB/s': 1, 'ack p99 ms': 5 })]);
+    const c = compareWithBaseline([pass('burst.max-rate', { 'events per second': 1000, 'MB/s': 1, 'ack p99 ms': 5 })], before, 'b', tolerances);
+    expect(c.notCompared).toContainEqual(expect.objectContaining({ checkId: 'burst.max-rate', metric: 'events/s', missingFrom: 'now', fails: true }));
+    expect(comparisonFails(c)).toBe(true);
+    expect(comparisonFails({ ...c, perfPolicy: 'warn' })).toBe(false);
+  });
+
+  test('a check that did not run now (light mode) is reported as not compared, without failing', () => {
+    const before = reportOf([pass('burst.max-rate', { 'events/s': 1000 })]);
+    const skipped: ReportCheck = { ...pass('burst.max-rate'), status: 'Not Run', reason: 'left out by READINESS_LOAD=light' };
+    const c = compareWithBaseline([skipped], before, 'b', tolerances);
+    expect(c.notCompared).toContainEqual(expect.objectContaining({ metric: 'events/s', missingFrom: 'now', fails: false, reason: expect.stringContaining('READINESS_LOAD=light') }));
+    expect(comparisonFails(c)).toBe(false);
+  });
+
+  test('a check that passed before and is missing now fails; one added since is only listed', () => {
+    const c = compareWithBaseline([pass('new.check')], reportOf([pass('old.check')]), 'b', tolerances);
+    expect(c.notCompared).toContainEqual(expect.objectContaining({ checkId: 'old.check', missingFrom: 'now', fails: true }));
+    expect(c.notCompared).toContainEqual(expect.objectContaining({ checkId: 'new.check', missingFrom: 'baseline', fails: false }));
+    expect(comparisonFails(c)).toBe(true);
+  });
 });

@@ -1,14 +1,14 @@
-// Per-test resources for the checks (test.extend): each creates what a check needs and cleans it up, even on failure.
+// The checks' test function (test.extend): per-test resources, each created for the check and cleaned up even on failure.
 import { inject, test as base } from 'vitest';
 import type { Kafka, Producer } from 'kafkajs';
-import { parseEndpointEnv, type EndpointConfig } from './config.js';
+import type { EndpointConfig } from './config.js';
 import { checkId, record, requireConnectivity } from './checks.js';
 import { connectWithin, disconnectWithin } from './deadline.js';
 import { createKafka, uniqueId } from './kafka.js';
 import type { Marker } from './marker.js';
 import { createProducer } from './producer.js';
 import { progressLine, ProgressTicker } from './progress.js';
-import { readSettings, type Settings } from './settings.js';
+import type { Settings } from './settings.js';
 import { ThrottleMeter } from './stats.js';
 
 export interface CheckFixtures {
@@ -34,11 +34,14 @@ export interface CheckFixtures {
 
 export const check = base.extend<CheckFixtures>({
   settings: async ({}, use) => {
-    await use(readSettings(inject('runEnv')));
+    await use(inject('inputs').settings);
   },
   endpoint: async ({ task, skip, annotate }, use) => {
     await requireConnectivity({ task, skip, annotate });
-    await use(parseEndpointEnv(inject('runEnv')));
+    // Connectivity passed, so the configuration was valid: global setup parsed it once.
+    const { config } = inject('inputs').endpoint;
+    if (!config) throw new Error('connectivity passed without a valid configuration');
+    await use(config);
   },
   throttle: async ({}, use) => {
     await use(new ThrottleMeter());
@@ -81,11 +84,7 @@ async function withConnectedProducer(kafka: Kafka, settings: Settings, use: (p: 
 
 /** Settings as the check files are collected (for per-check timeouts); defaults if they are invalid (the Environment check reports that). */
 export function collectionSettings(): Settings {
-  try {
-    return readSettings(inject('runEnv'));
-  } catch {
-    return readSettings({});
-  }
+  return inject('inputs').settings;
 }
 
 /**

@@ -1,0 +1,40 @@
+// Lint rules: typescript-eslint's type-aware recommended set, over the suite, its support code and scripts.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'reports/', '.cache/', 'support/broker/sas-keys/target/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // Unused values are a type-check error already (noUnusedLocals); `_name` marks a deliberate one.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      // Vitest fixtures take an empty destructuring pattern for "no dependencies".
+      'no-empty-pattern': 'off',
+      // Interfaces we implement (Vitest sequencers and fixtures, kafkajs handlers, testcontainers hooks) want async methods.
+      '@typescript-eslint/require-await': 'off',
+      // Errors are rethrown with a redacted message on purpose, without the cause: a cause may hold a secret
+      // (a connection string in a client error, broker output), and reporters print cause chains.
+      'preserve-caught-error': 'off',
+    },
+  },
+  {
+    // Self tests inspect parsed YAML and JSON documents (workflows, compose files, reports): untyped by nature.
+    files: ['tests/self/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);
