@@ -3,7 +3,7 @@ import { CHECK_ID } from '../support/check-ids.js';
 import { randomBytes } from 'node:crypto';
 import { describe } from 'vitest';
 import { checkFailure } from '../support/checks.js';
-import { withDeadline } from '../support/deadline.js';
+import { connectWithin, disconnectWithin } from '../support/deadline.js';
 import { diagnose } from '../support/diagnosis.js';
 import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
 import { createKafka } from '../support/kafka.js';
@@ -24,11 +24,11 @@ describe('Auth refusal', () => {
     const start = performance.now();
     let refusal: unknown;
     try {
-      await withDeadline(producer.connect(), settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'connect with a wrong password');
+      await connectWithin(producer, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'connect with a wrong password');
     } catch (error) {
       refusal = error;
     } finally {
-      await withDeadline(producer.disconnect(), 3000, 'disconnect').catch(() => undefined);
+      await disconnectWithin(producer, 3000);
     }
     const ms = Math.round(performance.now() - start);
     if (refusal === undefined) {
