@@ -29,11 +29,7 @@ const checks = {
 
 export default defineConfig({
   test: {
-    reporters: [
-      'default',
-      './support/report/junit-reporter.ts',
-      ['./support/report/reporter.ts', { dir: reportsDir }],
-    ],
+    reporters: ['default', './support/report/junit-reporter.ts', ['./support/report/reporter.ts', { dir: reportsDir }]],
     outputFile: { junit: join(reportsDir, 'junit.xml') },
     sequence: { sequencer: ByFileName },
     teardownTimeout: 30000,

@@ -156,7 +156,9 @@ async function scenarioRounds(bench: Bench, producer: Producer, s: Scenario): Pr
     // B': the same with batching close to ours (the Java client's ceiling here, for an honest comparison).
     const tuned = await producerPerformance(bench, topic, s, ['batch.size=131072', 'linger.ms=10']);
     rounds.tuned.push(tuned);
-    log(`${s.name} round ${pass}: ours ${ours.eventsPerSec} ev/s ${ours.mibPerSec} MiB/s p99 ${ours.p99} ms | ProducerPerformance ${theirs.eventsPerSec} ev/s ${theirs.mibPerSec} MiB/s p99 ${theirs.p99} ms | tuned ${tuned.eventsPerSec} ev/s`);
+    log(
+      `${s.name} round ${pass}: ours ${ours.eventsPerSec} ev/s ${ours.mibPerSec} MiB/s p99 ${ours.p99} ms | ProducerPerformance ${theirs.eventsPerSec} ev/s ${theirs.mibPerSec} MiB/s p99 ${theirs.p99} ms | tuned ${tuned.eventsPerSec} ev/s`,
+    );
   }
   return rounds;
 }
@@ -180,7 +182,22 @@ async function ourBurst(bench: Bench, producer: Producer, topic: string, s: Scen
 async function producerPerformance(bench: Bench, topic: string, s: Scenario, extraProps: string[]): Promise<Throughput> {
   const out = await runKafkaTool(
     'org.apache.kafka.tools.ProducerPerformance',
-    ['--topic', topic, '--num-records', String(s.count), '--record-size', String(s.bytes), '--throughput', '-1', '--producer-props', 'acks=all', `bootstrap.servers=${bench.bootstrap}`, ...extraProps, '--producer.config', bench.clientProps],
+    [
+      '--topic',
+      topic,
+      '--num-records',
+      String(s.count),
+      '--record-size',
+      String(s.bytes),
+      '--throughput',
+      '-1',
+      '--producer-props',
+      'acks=all',
+      `bootstrap.servers=${bench.bootstrap}`,
+      ...extraProps,
+      '--producer.config',
+      bench.clientProps,
+    ],
     300000,
   );
   return parseProducerPerformance(out);
@@ -192,7 +209,11 @@ async function compareLatency(bench: Bench): Promise<LatencyRounds> {
   for (let pass = 1; pass <= ROUNDS; pass++) {
     const ours = await ourRoundTrip(bench);
     latency.ours.push(ours);
-    const out = await runKafkaTool('org.apache.kafka.tools.EndToEndLatency', [bench.bootstrap, 'bench-e2e', String(E2E.count), 'all', String(E2E.bytes), bench.clientProps], 300000);
+    const out = await runKafkaTool(
+      'org.apache.kafka.tools.EndToEndLatency',
+      [bench.bootstrap, 'bench-e2e', String(E2E.count), 'all', String(E2E.bytes), bench.clientProps],
+      300000,
+    );
     const theirs = parseEndToEnd(out);
     latency.theirs.push(theirs);
     log(`e2e round ${pass}: ours p50 ${ours.p50} p99 ${ours.p99} ms | EndToEndLatency p50 ${theirs.p50} p99 ${theirs.p99} ms`);
@@ -239,8 +260,18 @@ function summarize(runs: { started: Date; brokerReadyMs: number; throughput: Rec
   const rows = SCENARIOS.map((s) => {
     const t = throughput[s.name] as ScenarioRounds;
     const tuned = { eps: median(t.tuned.map((x) => x.eventsPerSec)), mib: median(t.tuned.map((x) => x.mibPerSec)) };
-    const o = { eps: median(t.ours.map((x) => x.eventsPerSec)), mib: median(t.ours.map((x) => x.mibPerSec)), p50: median(t.ours.map((x) => x.p50)), p99: median(t.ours.map((x) => x.p99)) };
-    const k = { eps: median(t.theirs.map((x) => x.eventsPerSec)), mib: median(t.theirs.map((x) => x.mibPerSec)), p50: median(t.theirs.map((x) => x.p50)), p99: median(t.theirs.map((x) => x.p99)) };
+    const o = {
+      eps: median(t.ours.map((x) => x.eventsPerSec)),
+      mib: median(t.ours.map((x) => x.mibPerSec)),
+      p50: median(t.ours.map((x) => x.p50)),
+      p99: median(t.ours.map((x) => x.p99)),
+    };
+    const k = {
+      eps: median(t.theirs.map((x) => x.eventsPerSec)),
+      mib: median(t.theirs.map((x) => x.mibPerSec)),
+      p50: median(t.theirs.map((x) => x.p50)),
+      p99: median(t.theirs.map((x) => x.p99)),
+    };
     return {
       scenario: s.name,
       records: s.count,
@@ -259,7 +290,14 @@ function summarize(runs: { started: Date; brokerReadyMs: number; throughput: Rec
   };
   return {
     date: runs.started.toISOString(),
-    machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGiB: round(totalmem() / 2 ** 30), freeGiB: round(freemem() / 2 ** 30), os: `${platform()} ${release()}`, node: process.version },
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      memoryGiB: round(totalmem() / 2 ** 30),
+      freeGiB: round(freemem() / 2 ** 30),
+      os: `${platform()} ${release()}`,
+      node: process.version,
+    },
     kafka: '4.1.1 (Maven Central), single KRaft node, SASL_SSL + PLAIN',
     rounds: ROUNDS,
     brokerReadyMs: runs.brokerReadyMs,

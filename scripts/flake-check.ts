@@ -57,13 +57,18 @@ for (let i = 1; i <= runs; i++) {
   const leftovers = [...r.leftoverFiles, ...r.leftoverProcesses];
   const ok = r.code === 0 && leftovers.length === 0;
   if (ok) passed++;
-  else failures.push(`run ${i}: exit ${r.code ?? r.signal}; failed: ${failed.map((c) => `${c.name} (${(c.failureMessage ?? '').split('\n')[0]})`).join('; ') || 'none'}${leftovers.length ? `; left behind: ${leftovers.join(', ')}` : ''}`);
+  else
+    failures.push(
+      `run ${i}: exit ${r.code ?? r.signal}; failed: ${failed.map((c) => `${c.name} (${(c.failureMessage ?? '').split('\n')[0]})`).join('; ') || 'none'}${leftovers.length ? `; left behind: ${leftovers.join(', ')}` : ''}`,
+    );
   const counts = `${r.cases.filter((c) => c.status === 'pass').length} passed, ${failed.length} failed`;
   process.stdout.write(`run ${i}/${runs} (${label}${hog ? ', CPU hog' : ''}): ${ok ? 'pass' : 'FAIL'} in ${s} s (${counts})\n`);
 }
 hog?.kill('SIGKILL');
 const slowest = Math.max(...durations);
 const median = [...durations].sort((a, b) => a - b)[Math.floor(runs / 2)];
-process.stdout.write(`\n${label}${hog ? ' with a CPU hog' : ''}: ${passed} of ${runs} runs passed, ${runs - passed} failed; slowest run ${slowest} s (run ${durations.indexOf(slowest) + 1}); median ${median} s\n`);
+process.stdout.write(
+  `\n${label}${hog ? ' with a CPU hog' : ''}: ${passed} of ${runs} runs passed, ${runs - passed} failed; slowest run ${slowest} s (run ${durations.indexOf(slowest) + 1}); median ${median} s\n`,
+);
 for (const f of failures) process.stdout.write(`${f}\n`);
 process.exit(passed === runs ? 0 : 1);

@@ -42,7 +42,14 @@ export async function notRun(ctx: CheckContext, reason: string): Promise<never> 
   await record(ctx, { measured: {}, thresholds: {}, warnings: [], reason });
   const journal = inject('journalFile');
   if (journal) {
-    appendJournal(journal, { id: checkId(ctx), name: fullTestName(ctx), file: relative(process.cwd(), ctx.task.file.filepath), state: 'skip', check: ctx.task.meta.check, message: redact(reason) });
+    appendJournal(journal, {
+      id: checkId(ctx),
+      name: fullTestName(ctx),
+      file: relative(process.cwd(), ctx.task.file.filepath),
+      state: 'skip',
+      check: ctx.task.meta.check,
+      message: redact(reason),
+    });
   }
   return ctx.skip(redact(reason));
 }
@@ -121,7 +128,7 @@ export function explainByEarlierDenial(d: Diagnosis, earlier: readonly CheckEntr
   return {
     failureClass: 'authorization',
     cause: `the same authorization denial as "${denial.name}" earlier in this run (here it showed as ${d.failureClass})`,
-    hint: 'fix the key\'s rights or scope first (see that check); this check cannot pass before it does',
+    hint: "fix the key's rights or scope first (see that check); this check cannot pass before it does",
     detail: d.detail,
   };
 }

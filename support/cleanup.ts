@@ -125,7 +125,10 @@ function startParentWatchdog(containerId: string | undefined, dir: string | unde
 }
 
 /** Registers a child process, a container and/or a dir; returns the function that releases them gracefully. */
-export function own(item: { child?: ChildProcess; dir?: string; containerId?: string; guardDir?: boolean }): { release: (graceMs: number) => Promise<void>; forget: () => void } {
+export function own(item: { child?: ChildProcess; dir?: string; containerId?: string; guardDir?: boolean }): {
+  release: (graceMs: number) => Promise<void>;
+  forget: () => void;
+} {
   hookProcess();
   const entry: Owned = { child: item.child, dir: item.dir, containerId: item.containerId };
   owned.add(entry);

@@ -45,11 +45,17 @@ export type SecurityProtocol = (typeof SECURITY_PROTOCOLS)[number];
  * FABRIC_KAFKA_SECURITY_PROTOCOL: SASL_SSL unless set. Eventstream speaks TLS only; SASL_PLAINTEXT is accepted only
  * with connection strings that say UseDevelopmentEmulator=true (Microsoft's Event Hubs emulator), never otherwise.
  */
-export function checkSecurityProtocol(env: Env, connectionStrings: ReadonlyArray<{ variable: string; info?: ConnectionStringInfo }>): { protocol: SecurityProtocol; problem?: ConfigProblem } {
+export function checkSecurityProtocol(
+  env: Env,
+  connectionStrings: ReadonlyArray<{ variable: string; info?: ConnectionStringInfo }>,
+): { protocol: SecurityProtocol; problem?: ConfigProblem } {
   const variable = 'FABRIC_KAFKA_SECURITY_PROTOCOL';
   const raw = env[variable]?.trim().toUpperCase() || 'SASL_SSL';
   if (!(SECURITY_PROTOCOLS as readonly string[]).includes(raw)) {
-    return { protocol: 'SASL_SSL', problem: { variable, expected: 'SASL_SSL (Eventstream), or SASL_PLAINTEXT for the Event Hubs emulator only', found: JSON.stringify(env[variable]) } };
+    return {
+      protocol: 'SASL_SSL',
+      problem: { variable, expected: 'SASL_SSL (Eventstream), or SASL_PLAINTEXT for the Event Hubs emulator only', found: JSON.stringify(env[variable]) },
+    };
   }
   const protocol = raw as SecurityProtocol;
   const notEmulator = connectionStrings.filter((c) => !c.info?.developmentEmulator).map((c) => c.variable);
@@ -58,7 +64,8 @@ export function checkSecurityProtocol(env: Env, connectionStrings: ReadonlyArray
       protocol,
       problem: {
         variable,
-        expected: 'SASL_SSL: Eventstream accepts TLS only. SASL_PLAINTEXT is for the Event Hubs emulator, whose connection string says UseDevelopmentEmulator=true',
+        expected:
+          'SASL_SSL: Eventstream accepts TLS only. SASL_PLAINTEXT is for the Event Hubs emulator, whose connection string says UseDevelopmentEmulator=true',
         found: `SASL_PLAINTEXT with ${notEmulator.join(', ')} lacking UseDevelopmentEmulator=true`,
       },
     };
@@ -122,7 +129,9 @@ export function loadEnvironment(options: { cwd: string; env: Env }): LoadedEnvir
   const chosen = options.env[ENV_FILE_VARIABLE]?.trim();
   const path = chosen ? resolve(options.cwd, chosen) : resolve(options.cwd, '.env');
   // ./.env is optional; a chosen file must exist. Either must be a readable regular file (a FIFO would block).
-  const unusable = checkFileSetting(ENV_FILE_VARIABLE, chosen || (existsSync(path) ? path : undefined), options.cwd, { what: 'the path of a readable .env file' });
+  const unusable = checkFileSetting(ENV_FILE_VARIABLE, chosen || (existsSync(path) ? path : undefined), options.cwd, {
+    what: 'the path of a readable .env file',
+  });
   if (unusable) throw new PathSettingError([unusable]);
   const fromFile = existsSync(path) ? parseDotenv(readFileSync(path)) : {};
   const env: Env = { ...fromFile };
@@ -148,7 +157,11 @@ export function parsePort(raw: string | undefined, variable: string): { port?: n
 }
 
 /** Parses a bootstrap list; `defaultPort` applies to entries without a port. */
-export function parseBootstrap(raw: string | undefined, defaultPort: number, variable = 'FABRIC_KAFKA_BOOTSTRAP'): { brokers: BrokerAddress[]; problems: ConfigProblem[] } {
+export function parseBootstrap(
+  raw: string | undefined,
+  defaultPort: number,
+  variable = 'FABRIC_KAFKA_BOOTSTRAP',
+): { brokers: BrokerAddress[]; problems: ConfigProblem[] } {
   if (raw === undefined || raw.trim() === '') {
     return { brokers: [], problems: [{ variable, expected: BOOTSTRAP_FORM, found: 'it is missing or empty' }] };
   }
@@ -252,7 +265,11 @@ function checkUsername(env: Env, variable = 'FABRIC_KAFKA_USERNAME'): ConfigProb
   return undefined;
 }
 
-function checkPassword(password: string | undefined, username: string | undefined, variable = 'FABRIC_KAFKA_PASSWORD'): { problem?: ConfigProblem; info?: ConnectionStringInfo } {
+function checkPassword(
+  password: string | undefined,
+  username: string | undefined,
+  variable = 'FABRIC_KAFKA_PASSWORD',
+): { problem?: ConfigProblem; info?: ConnectionStringInfo } {
   if (password === undefined || password.trim() === '') {
     return {
       problem: { variable, expected: 'the connection string (primary or secondary key) from the Eventstream Kafka tab', found: 'it is missing or empty' },
@@ -279,7 +296,8 @@ export const ORDERS_VARIABLES = ['FABRIC_ORDERS_BOOTSTRAP', 'FABRIC_ORDERS_USERN
 
 function ordersConnection(env: Env, main: Connection, defaultPort: number, problems: ConfigProblem[]): Connection {
   if (!ORDERS_VARIABLES.some((v) => env[v]?.trim())) return main;
-  const pick = (own: string, fallback: string) => (env[own]?.trim() ? { variable: own, value: env[own]?.trim() ?? '' } : { variable: fallback, value: env[fallback]?.trim() ?? '' });
+  const pick = (own: string, fallback: string) =>
+    env[own]?.trim() ? { variable: own, value: env[own]?.trim() ?? '' } : { variable: fallback, value: env[fallback]?.trim() ?? '' };
   const bootstrapFrom = pick('FABRIC_ORDERS_BOOTSTRAP', 'FABRIC_KAFKA_BOOTSTRAP');
   const passwordFrom = pick('FABRIC_ORDERS_PASSWORD', 'FABRIC_KAFKA_PASSWORD');
   // A second custom endpoint logs in as $ConnectionString too, unless told otherwise.
@@ -288,9 +306,15 @@ function ordersConnection(env: Env, main: Connection, defaultPort: number, probl
     : env.FABRIC_ORDERS_PASSWORD?.trim()
       ? { variable: 'FABRIC_ORDERS_USERNAME', value: CONNECTION_STRING_USERNAME }
       : { variable: 'FABRIC_KAFKA_USERNAME', value: main.username };
-  const bootstrap = bootstrapFrom.variable === 'FABRIC_ORDERS_BOOTSTRAP' ? parseBootstrap(bootstrapFrom.value, defaultPort, 'FABRIC_ORDERS_BOOTSTRAP') : { brokers: [...main.brokers], problems: [] };
+  const bootstrap =
+    bootstrapFrom.variable === 'FABRIC_ORDERS_BOOTSTRAP'
+      ? parseBootstrap(bootstrapFrom.value, defaultPort, 'FABRIC_ORDERS_BOOTSTRAP')
+      : { brokers: [...main.brokers], problems: [] };
   problems.push(...bootstrap.problems);
-  const password = passwordFrom.variable === 'FABRIC_ORDERS_PASSWORD' ? checkPassword(passwordFrom.value, usernameFrom.value, 'FABRIC_ORDERS_PASSWORD') : { info: main.connectionString };
+  const password =
+    passwordFrom.variable === 'FABRIC_ORDERS_PASSWORD'
+      ? checkPassword(passwordFrom.value, usernameFrom.value, 'FABRIC_ORDERS_PASSWORD')
+      : { info: main.connectionString };
   if (password.problem) problems.push(password.problem);
   return {
     brokers: bootstrap.brokers,
@@ -381,15 +405,28 @@ export function checkEndpointEnv(env: Env, cwd = process.cwd()): EndpointCheck {
     defaultPort: port.port ?? DEFAULT_PORT,
     username: main.username,
     connectionString: password.info,
-    orders: { own: ORDERS_VARIABLES.filter((v) => env[v]?.trim()), connectionString: orders.from.password === 'FABRIC_ORDERS_PASSWORD' ? orders.connectionString : undefined },
+    orders: {
+      own: ORDERS_VARIABLES.filter((v) => env[v]?.trim()),
+      connectionString: orders.from.password === 'FABRIC_ORDERS_PASSWORD' ? orders.connectionString : undefined,
+    },
     securityProtocol: security.protocol,
     topics,
     caFile: ca.caFile ?? (env.FABRIC_KAFKA_CA_FILE?.trim() || undefined),
   };
   if (problems.length > 0) return { parts, problems, entityProblems: [] };
   const entityProblems = [
-    entityPathProblem({ passwordVariable: main.from.password, entityPath: main.connectionString?.entityPath, topicVariable: 'FABRIC_TOPIC_TELEMETRY', topic: topics.telemetry }),
-    entityPathProblem({ passwordVariable: orders.from.password, entityPath: orders.connectionString?.entityPath, topicVariable: 'FABRIC_TOPIC_ORDERS', topic: topics.orders }),
+    entityPathProblem({
+      passwordVariable: main.from.password,
+      entityPath: main.connectionString?.entityPath,
+      topicVariable: 'FABRIC_TOPIC_TELEMETRY',
+      topic: topics.telemetry,
+    }),
+    entityPathProblem({
+      passwordVariable: orders.from.password,
+      entityPath: orders.connectionString?.entityPath,
+      topicVariable: 'FABRIC_TOPIC_ORDERS',
+      topic: topics.orders,
+    }),
   ].filter((p): p is ConfigProblem => p !== undefined);
   return { parts, problems, entityProblems, config: { ...main, securityProtocol: security.protocol, topics, orders } };
 }
@@ -418,14 +455,26 @@ export const CONSUMER_VARIABLES = ['FABRIC_CONSUMER_BOOTSTRAP', 'FABRIC_CONSUMER
  * Reads FABRIC_CONSUMER_*; `configured` is false when none is set (the round trip then does not run).
  * FABRIC_CONSUMER_USERNAME defaults to $ConnectionString; the CA file is shared with the producer side.
  */
-export function checkConsumerEnv(env: Env, cwd = process.cwd()): { configured: boolean; config?: ConsumerConfig; problems: ConfigProblem[]; entityProblems: ConfigProblem[] } {
+export function checkConsumerEnv(
+  env: Env,
+  cwd = process.cwd(),
+): { configured: boolean; config?: ConsumerConfig; problems: ConfigProblem[]; entityProblems: ConfigProblem[] } {
   const configured = CONSUMER_VARIABLES.some((v) => env[v]?.trim());
   if (!configured) return { configured, problems: [], entityProblems: [] };
   const problems: ConfigProblem[] = [];
   for (const v of CONSUMER_VARIABLES) {
-    if (!env[v]?.trim()) problems.push({ variable: v, expected: 'a value from the Eventstream custom endpoint destination (Kafka tab)', found: 'it is missing or empty while other FABRIC_CONSUMER_* are set' });
+    if (!env[v]?.trim())
+      problems.push({
+        variable: v,
+        expected: 'a value from the Eventstream custom endpoint destination (Kafka tab)',
+        found: 'it is missing or empty while other FABRIC_CONSUMER_* are set',
+      });
   }
-  const bootstrap = parseBootstrap(env.FABRIC_CONSUMER_BOOTSTRAP, parsePort(env.FABRIC_KAFKA_PORT, 'FABRIC_KAFKA_PORT').port ?? DEFAULT_PORT, 'FABRIC_CONSUMER_BOOTSTRAP');
+  const bootstrap = parseBootstrap(
+    env.FABRIC_CONSUMER_BOOTSTRAP,
+    parsePort(env.FABRIC_KAFKA_PORT, 'FABRIC_KAFKA_PORT').port ?? DEFAULT_PORT,
+    'FABRIC_CONSUMER_BOOTSTRAP',
+  );
   if (env.FABRIC_CONSUMER_BOOTSTRAP?.trim()) problems.push(...bootstrap.problems);
   const topic = env.FABRIC_CONSUMER_TOPIC?.trim() ?? '';
   if (topic && !TOPIC.test(topic)) problems.push({ variable: 'FABRIC_CONSUMER_TOPIC', expected: 'a Kafka topic name', found: JSON.stringify(topic) });
@@ -442,12 +491,25 @@ export function checkConsumerEnv(env: Env, cwd = process.cwd()): { configured: b
   const security = checkSecurityProtocol(env, [{ variable: 'FABRIC_CONSUMER_PASSWORD', info }]);
   if (security.problem && info) problems.push(security.problem);
   if (problems.length > 0) return { configured, problems, entityProblems: [] };
-  const entity = entityPathProblem({ passwordVariable: 'FABRIC_CONSUMER_PASSWORD', entityPath: info?.entityPath, topicVariable: 'FABRIC_CONSUMER_TOPIC', topic });
+  const entity = entityPathProblem({
+    passwordVariable: 'FABRIC_CONSUMER_PASSWORD',
+    entityPath: info?.entityPath,
+    topicVariable: 'FABRIC_CONSUMER_TOPIC',
+    topic,
+  });
   return {
     configured,
     problems,
     entityProblems: entity ? [entity] : [],
-    config: { securityProtocol: security.protocol, brokers: bootstrap.brokers, username, password, topic, groupId: env.FABRIC_CONSUMER_GROUP?.trim() ?? '', ca: ca.ca },
+    config: {
+      securityProtocol: security.protocol,
+      brokers: bootstrap.brokers,
+      username,
+      password,
+      topic,
+      groupId: env.FABRIC_CONSUMER_GROUP?.trim() ?? '',
+      ca: ca.ca,
+    },
   };
 }
 

@@ -11,12 +11,7 @@ export class DeadlineError extends Error {
 }
 
 /** Resolves like `work`, or rejects with DeadlineError after `ms`; `onTimeout` may release resources. */
-export async function withDeadline<T>(
-  work: Promise<T>,
-  ms: number,
-  what: string,
-  onTimeout?: () => void,
-): Promise<T> {
+export async function withDeadline<T>(work: Promise<T>, ms: number, what: string, onTimeout?: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

@@ -87,13 +87,19 @@ const RULES: ReadonlyArray<{ test: (text: string, codes: string[]) => boolean; f
   {
     test: (t, c) => c.includes('ERR_TLS_CERT_ALTNAME_INVALID') || /altnames|Hostname\/IP does not match/i.test(t),
     failureClass: 'tls-hostname',
-    cause: "the certificate is not issued for this host name",
+    cause: 'the certificate is not issued for this host name',
     hint: 'use the exact host from the Eventstream Kafka tab (not an IP or alias); a proxy may be answering instead of Azure',
   },
   {
     test: (t, c) =>
       c.some((x) =>
-        ['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT'].includes(x),
+        [
+          'SELF_SIGNED_CERT_IN_CHAIN',
+          'DEPTH_ZERO_SELF_SIGNED_CERT',
+          'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+          'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+          'UNABLE_TO_GET_ISSUER_CERT',
+        ].includes(x),
       ) || /self[- ]signed certificate|unable to (verify|get) .*(certificate|issuer)/i.test(t),
     failureClass: 'tls-untrusted',
     cause: 'the certificate chain is not trusted by this runner',
@@ -112,7 +118,9 @@ const RULES: ReadonlyArray<{ test: (text: string, codes: string[]) => boolean; f
     hint: 'something accepts TCP but does not speak TLS: a proxy or firewall holding the connection, or the wrong port',
   },
   {
-    test: (t, c) => c.includes('KafkaJSSASLAuthenticationError') || /SASL .*authentication failed|Authentication failed|SASL_AUTHENTICATION_FAILED|ILLEGAL_SASL_STATE/i.test(t),
+    test: (t, c) =>
+      c.includes('KafkaJSSASLAuthenticationError') ||
+      /SASL .*authentication failed|Authentication failed|SASL_AUTHENTICATION_FAILED|ILLEGAL_SASL_STATE/i.test(t),
     failureClass: 'auth',
     cause: 'the endpoint refused the SASL/PLAIN login',
     hint: 'FABRIC_KAFKA_USERNAME must be $ConnectionString and FABRIC_KAFKA_PASSWORD the full connection string; the key may have been rotated or belong to another Eventstream',
@@ -142,7 +150,8 @@ const RULES: ReadonlyArray<{ test: (text: string, codes: string[]) => boolean; f
     hint: 'an outbound firewall or proxy is likely blocking the port (9093 for Eventstream); try from another network to confirm',
   },
   {
-    test: (t, c) => c.some((x) => ['ECONNRESET', 'EPIPE'].includes(x)) || /Connection (closed|error)|socket hang up|Closed connection|KafkaJSConnectionClosedError/i.test(t),
+    test: (t, c) =>
+      c.some((x) => ['ECONNRESET', 'EPIPE'].includes(x)) || /Connection (closed|error)|socket hang up|Closed connection|KafkaJSConnectionClosedError/i.test(t),
     failureClass: 'connection-lost',
     cause: 'the connection was dropped by the other side',
     hint: 'the broker restarted, a proxy cut the connection, or a request was over the size limit; rerun and compare with the TCP/TLS checks',

@@ -19,16 +19,17 @@ const THROTTLE = /^Client side throttling in effect for (\d+)ms/;
 
 function logCreator(onThrottle?: (ms: number) => void) {
   const echo = process.env.READINESS_KAFKA_LOG === 'debug';
-  return () => ({ namespace, label, log }: LogEntry) => {
-    const { message, ...extra } = log;
-    if (onThrottle) {
-      // kafkajs reports throttling only in a debug line; debug is on just to catch it.
-      const m = THROTTLE.exec(message);
-      if (m) onThrottle(Number(m[1]));
-    }
-    // kafkajs prints nothing of its own; with READINESS_KAFKA_LOG=debug its lines go to stderr, redacted.
-    if (echo) process.stderr.write(`${redact(`[kafkajs ${label} ${namespace}] ${message} ${JSON.stringify(extra)}`)}\n`);
-  };
+  return () =>
+    ({ namespace, label, log }: LogEntry) => {
+      const { message, ...extra } = log;
+      if (onThrottle) {
+        // kafkajs reports throttling only in a debug line; debug is on just to catch it.
+        const m = THROTTLE.exec(message);
+        if (m) onThrottle(Number(m[1]));
+      }
+      // kafkajs prints nothing of its own; with READINESS_KAFKA_LOG=debug its lines go to stderr, redacted.
+      if (echo) process.stderr.write(`${redact(`[kafkajs ${label} ${namespace}] ${message} ${JSON.stringify(extra)}`)}\n`);
+    };
 }
 
 /** TLS options: the system's roots plus the configured CA; verification always stays on. */
@@ -40,7 +41,11 @@ export function uniqueId(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-export function createKafka(config: Pick<EndpointConfig, 'brokers' | 'username' | 'password' | 'ca' | 'securityProtocol'>, settings: Settings, options: ClientOptions): Kafka {
+export function createKafka(
+  config: Pick<EndpointConfig, 'brokers' | 'username' | 'password' | 'ca' | 'securityProtocol'>,
+  settings: Settings,
+  options: ClientOptions,
+): Kafka {
   const password = options.password ?? config.password;
   registerSecret(password);
   const sasl: SASLOptions = { mechanism: 'plain', username: config.username, password };
@@ -61,5 +66,3 @@ export function createKafka(config: Pick<EndpointConfig, 'brokers' | 'username' 
   };
   return new Kafka(kafkaConfig);
 }
-
-

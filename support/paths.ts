@@ -40,7 +40,11 @@ function kindOf(path: string): 'missing' | 'directory' | 'file' | 'other' {
  * Makes sure a directory for reports exists and takes a file, creating it one level at a time.
  * Never a recursive mkdir on an unchecked path: Node 20's loops forever under /proc, blocking even signals.
  */
-export function prepareDirectory(variable: string, value: string, cwd: string): { dir: string; problem?: undefined } | { dir?: undefined; problem: PathProblem } {
+export function prepareDirectory(
+  variable: string,
+  value: string,
+  cwd: string,
+): { dir: string; problem?: undefined } | { dir?: undefined; problem: PathProblem } {
   const dir = resolve(cwd, value);
   const fail = (problem: string) => ({ problem: { variable, value, problem } });
   const levels: string[] = [];
@@ -76,7 +80,12 @@ export function prepareReportsDir(raw: string | undefined, cwd: string): ReturnT
  * Checks a file setting: a regular file that can be read. `missingIs` says whether a missing file is a problem
  * (the nightly baseline is missing on the first night, by design).
  */
-export function checkFileSetting(variable: string, raw: string | undefined, cwd: string, options: { what: string; missingIsFine?: boolean }): PathProblem | undefined {
+export function checkFileSetting(
+  variable: string,
+  raw: string | undefined,
+  cwd: string,
+  options: { what: string; missingIsFine?: boolean },
+): PathProblem | undefined {
   const value = raw?.trim();
   if (!value) return undefined;
   const file = resolve(cwd, value);
@@ -102,7 +111,12 @@ export function checkFileSetting(variable: string, raw: string | undefined, cwd:
  * Checks a directory setting that is read, not written: a directory whose entries can be listed. A missing one is
  * fine when `missingIsFine` (the nightly history is empty on the first night, by design).
  */
-export function checkReadableDirectorySetting(variable: string, raw: string | undefined, cwd: string, options: { what: string; missingIsFine?: boolean }): PathProblem | undefined {
+export function checkReadableDirectorySetting(
+  variable: string,
+  raw: string | undefined,
+  cwd: string,
+  options: { what: string; missingIsFine?: boolean },
+): PathProblem | undefined {
   const value = raw?.trim();
   if (!value) return undefined;
   const dir = resolve(cwd, value);

@@ -17,7 +17,6 @@ export type { Measured } from './format.js';
 export const STAGES = ['dns', 'tcp', 'tls', 'sasl', 'metadata', 'brokers', 'topics'] as const;
 export type StageName = (typeof STAGES)[number];
 
-
 export interface StageResult {
   readonly stage: StageName;
   readonly status: 'pass' | 'fail' | 'not-run';
@@ -143,10 +142,16 @@ export function judgeTls(facts: TlsFacts, host: string, settings: Settings): { w
     throw codedError(`certificate for ${host} expired on ${facts.validTo}`, 'CERT_HAS_EXPIRED');
   }
   if (!facts.authorized && !hostnameError) {
-    throw codedError(`certificate for ${host} (issuer "${facts.issuer}") is not trusted: ${facts.authorizationError}`, facts.authorizationError ?? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+    throw codedError(
+      `certificate for ${host} (issuer "${facts.issuer}") is not trusted: ${facts.authorizationError}`,
+      facts.authorizationError ?? 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    );
   }
   if (hostnameError) {
-    throw codedError(`certificate (subject "${facts.subject}") is not valid for ${host}: ${facts.hostnameError ?? facts.authorizationError}`, 'ERR_TLS_CERT_ALTNAME_INVALID');
+    throw codedError(
+      `certificate (subject "${facts.subject}") is not valid for ${host}: ${facts.hostnameError ?? facts.authorizationError}`,
+      'ERR_TLS_CERT_ALTNAME_INVALID',
+    );
   }
   if (!/^TLSv1\.[23]$/.test(facts.protocol)) throw codedError(`negotiated ${facts.protocol}, expected TLS 1.2 or newer`, 'ERR_SSL_UNSUPPORTED_PROTOCOL');
   if (facts.daysToExpiry < settings.TLS_CERT_FAIL_DAYS) {
@@ -402,7 +407,12 @@ export const PREFLIGHT_STAGES: ReadonlyArray<{
 }> = [
   { stage: 'dns', checkId: CHECK_ID.dns, title: 'DNS: every bootstrap host name resolves', run: resolveBootstrapHosts },
   { stage: 'tcp', checkId: CHECK_ID.tcp, title: 'TCP: the bootstrap port accepts connections', run: connectBootstrapPorts },
-  { stage: 'tls', checkId: CHECK_ID.tls, title: 'TLS: the certificate is trusted, matches the host, uses TLS 1.2+ and is not near expiry', run: judgeBootstrapTls },
+  {
+    stage: 'tls',
+    checkId: CHECK_ID.tls,
+    title: 'TLS: the certificate is trusted, matches the host, uses TLS 1.2+ and is not near expiry',
+    run: judgeBootstrapTls,
+  },
   { stage: 'sasl', checkId: CHECK_ID.sasl, title: 'SASL: the endpoint accepts the PLAIN login', run: loginWithSasl },
   { stage: 'metadata', checkId: CHECK_ID.metadata, title: 'Metadata: the endpoint lists its brokers', run: listBrokersForTopics },
   { stage: 'brokers', checkId: CHECK_ID.brokers, title: 'Brokers: every advertised broker address is reachable from this runner', run: reachAdvertisedBrokers },
@@ -439,7 +449,15 @@ export async function runPreflight(config: EndpointConfig, options: PreflightOpt
 }
 
 function notRunAfter(stage: StageName, failed: StageName): StageResult {
-  return { stage, status: 'not-run', message: `not run: ${STAGE_TITLES[failed].split(':')[0]} failed first`, measured: {}, thresholds: {}, warnings: [], durationMs: 0 };
+  return {
+    stage,
+    status: 'not-run',
+    message: `not run: ${STAGE_TITLES[failed].split(':')[0]} failed first`,
+    measured: {},
+    thresholds: {},
+    warnings: [],
+    durationMs: 0,
+  };
 }
 
 async function runStage(stage: StageName, body: () => Promise<StageOutcome>): Promise<StageResult> {
@@ -448,7 +466,8 @@ async function runStage(stage: StageName, body: () => Promise<StageOutcome>): Pr
     const outcome = await body();
     return { stage, status: 'pass', thresholds: {}, warnings: [], ...outcome, durationMs: elapsedMs(start) };
   } catch (error) {
-    if (error instanceof StageNotRun) return { stage, status: 'not-run', message: error.message, measured: {}, thresholds: {}, warnings: [], durationMs: elapsedMs(start) };
+    if (error instanceof StageNotRun)
+      return { stage, status: 'not-run', message: error.message, measured: {}, thresholds: {}, warnings: [], durationMs: elapsedMs(start) };
     const diagnosis = error instanceof StageFailure ? error.diagnosis : diagnose(error);
     return {
       stage,

@@ -22,7 +22,10 @@ const SHAPE_FORM = 'a comma list of: drop-keys, json-lines, json-array, delay=<m
 /** Parses LOCAL_RELAY; the error names the variable and the form expected. */
 export function parseRelayShape(raw: string): RelayShape {
   let shape: { -readonly [K in keyof RelayShape]: RelayShape[K] } = { ...PLAIN_RELAY };
-  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, value] = part.split('=');
     const number = Number(value);
     if (name === 'drop-keys' && value === undefined) shape = { ...shape, dropKeys: true };
@@ -68,7 +71,10 @@ export interface Relay {
  * Reads `from` from its end and writes each fetched batch, reshaped, to `to`. Batches are what the broker hands
  * out at once, as an eventstream's processing window would group them.
  */
-export async function startRelay(kafka: Kafka, options: { from: string; to: string; shape: RelayShape; groupId: string; log?: (line: string) => void }): Promise<Relay> {
+export async function startRelay(
+  kafka: Kafka,
+  options: { from: string; to: string; shape: RelayShape; groupId: string; log?: (line: string) => void },
+): Promise<Relay> {
   const consumer: Consumer = kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 50, allowAutoTopicCreation: false });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
   let seen = 0;
@@ -87,7 +93,8 @@ export async function startRelay(kafka: Kafka, options: { from: string; to: stri
       const reshaped = reshape(records, options.shape, seen);
       seen = reshaped.seen;
       if (options.shape.delayMs > 0) await new Promise((r) => setTimeout(r, options.shape.delayMs));
-      if (reshaped.out.length > 0) await producer.send({ topic: options.to, acks: -1, messages: reshaped.out.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) });
+      if (reshaped.out.length > 0)
+        await producer.send({ topic: options.to, acks: -1, messages: reshaped.out.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) });
       for (const m of batch.messages) payload.resolveOffset(m.offset);
       await payload.heartbeat();
     },
@@ -104,6 +111,11 @@ export async function startRelay(kafka: Kafka, options: { from: string; to: stri
 }
 
 export function describeShape(s: RelayShape): string {
-  const parts = [s.dropKeys ? 'keys dropped' : 'keys kept', s.batch === 'none' ? 'one record per event' : s.batch, s.delayMs ? `delay ${s.delayMs} ms` : '', s.dropEvery ? `every ${s.dropEvery}th event dropped` : ''];
+  const parts = [
+    s.dropKeys ? 'keys dropped' : 'keys kept',
+    s.batch === 'none' ? 'one record per event' : s.batch,
+    s.delayMs ? `delay ${s.delayMs} ms` : '',
+    s.dropEvery ? `every ${s.dropEvery}th event dropped` : '',
+  ];
   return parts.filter(Boolean).join(', ');
 }

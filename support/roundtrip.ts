@@ -153,13 +153,28 @@ export async function roundTrip(options: RoundTripOptions): Promise<RoundTripRes
     for (const r of received) partitionsByKey.set(r.key, (partitionsByKey.get(r.key) ?? new Set()).add(r.partition));
     const keysOnSeveralPartitions = [...partitionsByKey.values()].filter((p) => p.size > 1).length;
     const count = (f: (k: (typeof kept)[number]) => boolean) => kept.filter(f).length;
-    const path = { events: kept.length, keyKept: count((k) => k.key), headersKept: count((k) => k.headers), partitionKept: count((k) => k.partition), oneRecordPerEvent: count((k) => k.alone) };
+    const path = {
+      events: kept.length,
+      keyKept: count((k) => k.key),
+      headersKept: count((k) => k.headers),
+      partitionKept: count((k) => k.partition),
+      oneRecordPerEvent: count((k) => k.alone),
+    };
     // Where the path dropped keys, events of one key may be spread over the destination's partitions, and nothing
     // orders partitions against each other: per-key order is then judged within each partition (a lost key is a
     // finding of its own, not an order violation).
     const keysLost = path.keyKept < path.events;
     const ordered = keysLost ? received.map((r) => ({ ...r, key: `${r.key}@${r.partition}` })) : received;
-    return { account: accountDeliveries(sent, ordered), latency: summarize(latencies), joinMs, waitedMs, partitionsAssigned: assigned.length, keysOnSeveralPartitions, path, latencyHistogram: encodeHistogram(histogramOfMs(latencies)) };
+    return {
+      account: accountDeliveries(sent, ordered),
+      latency: summarize(latencies),
+      joinMs,
+      waitedMs,
+      partitionsAssigned: assigned.length,
+      keysOnSeveralPartitions,
+      path,
+      latencyHistogram: encodeHistogram(histogramOfMs(latencies)),
+    };
   } finally {
     await disconnectWithin(consumer, 5000);
     await disconnectWithin(admin, 3000);

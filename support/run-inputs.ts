@@ -5,7 +5,12 @@ import { checkEventHubsLimits, readSettings, SettingError, type Env, type Settin
 /** Everything the checks, fixtures and report read from the environment, already judged. Serializable. */
 export interface RunInputs {
   readonly endpoint: EndpointCheck;
-  readonly consumer: { readonly configured: boolean; readonly config?: ConsumerConfig; readonly problems: readonly ConfigProblem[]; readonly entityProblems: readonly ConfigProblem[] };
+  readonly consumer: {
+    readonly configured: boolean;
+    readonly config?: ConsumerConfig;
+    readonly problems: readonly ConfigProblem[];
+    readonly entityProblems: readonly ConfigProblem[];
+  };
   /** The READINESS_* settings; the defaults where they are invalid (then `settingsProblems` says why). */
   readonly settings: Settings;
   /** Invalid settings, and in the fabric profile what Event Hubs would refuse; each names its variable. */

@@ -25,11 +25,17 @@ export function judgeSecretStorage(source: SecretSource): SecretVerdict {
       return { status: 'Pass', evidence: 'supplied through the environment (a CI secret or secret store), not read from a file' };
     case 'file': {
       if (trackedByGit(source.file)) {
-        return { status: 'Action Required', evidence: `${source.file} holds the connection string and is tracked by git: remove it from git, rotate the key, and use a CI secret` };
+        return {
+          status: 'Action Required',
+          evidence: `${source.file} holds the connection string and is tracked by git: remove it from git, rotate the key, and use a CI secret`,
+        };
       }
       const mode = statSync(source.file).mode;
       if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-        return { status: 'Action Required', evidence: `${source.file} holds the connection string and is readable by other users (mode ${(mode & 0o777).toString(8)}): chmod 600 it` };
+        return {
+          status: 'Action Required',
+          evidence: `${source.file} holds the connection string and is readable by other users (mode ${(mode & 0o777).toString(8)}): chmod 600 it`,
+        };
       }
       return { status: 'Pass', evidence: `in ${source.file}, not tracked by git, readable by its owner only` };
     }

@@ -36,11 +36,35 @@ export const NUMBER_SETTINGS = spec({
   TLS_TIMEOUT_MS: { default: 5000, min: 100, max: 120000, integer: true, help: 'TLS handshake deadline' },
   // Microsoft's request.timeout.ms for Event Hubs; the service raises anything under 20 s to 20 s, so the fabric
   // profile refuses less (see limitsForProfile). The preflight bounds its own requests separately, to judge fast.
-  KAFKA_REQUEST_TIMEOUT_MS: { default: RECOMMENDED_CLIENT.requestTimeoutMs, min: 1000, max: 120000, integer: true, help: 'Kafka request timeout (request.timeout.ms)' },
-  PREFLIGHT_REQUEST_TIMEOUT_MS: { default: 8000, min: 500, max: 60000, integer: true, help: 'deadline of each preflight request (metadata), so a dead endpoint is judged in seconds' },
-  CONSUMER_SESSION_TIMEOUT_MS: { default: RECOMMENDED_CLIENT.sessionTimeoutMs, min: 1000, max: 600000, integer: true, help: 'consumer session.timeout.ms (Event Hubs: 6,000-300,000)' },
+  KAFKA_REQUEST_TIMEOUT_MS: {
+    default: RECOMMENDED_CLIENT.requestTimeoutMs,
+    min: 1000,
+    max: 120000,
+    integer: true,
+    help: 'Kafka request timeout (request.timeout.ms)',
+  },
+  PREFLIGHT_REQUEST_TIMEOUT_MS: {
+    default: 8000,
+    min: 500,
+    max: 60000,
+    integer: true,
+    help: 'deadline of each preflight request (metadata), so a dead endpoint is judged in seconds',
+  },
+  CONSUMER_SESSION_TIMEOUT_MS: {
+    default: RECOMMENDED_CLIENT.sessionTimeoutMs,
+    min: 1000,
+    max: 600000,
+    integer: true,
+    help: 'consumer session.timeout.ms (Event Hubs: 6,000-300,000)',
+  },
   CONSUMER_HEARTBEAT_MS: { default: RECOMMENDED_CLIENT.heartbeatIntervalMs, min: 100, max: 60000, integer: true, help: 'consumer heartbeat.interval.ms' },
-  METADATA_MAX_AGE_MS: { default: RECOMMENDED_CLIENT.metadataMaxAgeMs, min: 1000, max: 3_600_000, integer: true, help: 'metadata.max.age.ms (under Event Hubs\' 240 s idle cut-off)' },
+  METADATA_MAX_AGE_MS: {
+    default: RECOMMENDED_CLIENT.metadataMaxAgeMs,
+    min: 1000,
+    max: 3_600_000,
+    integer: true,
+    help: "metadata.max.age.ms (under Event Hubs' 240 s idle cut-off)",
+  },
   KAFKA_CONNECT_TIMEOUT_MS: { default: 5000, min: 500, max: 60000, integer: true, help: 'Kafka connect + SASL deadline' },
   KAFKA_RETRIES: { default: 1, min: 0, max: 10, integer: true, help: 'kafkajs retries per request' },
   TLS_CERT_FAIL_DAYS: { default: 7, min: 0, max: 3650, integer: true, help: 'fail when the certificate expires in fewer days' },
@@ -59,7 +83,13 @@ export const NUMBER_SETTINGS = spec({
   BURST_BATCH_SIZE: { default: 100, min: 1, max: 100000, integer: true, help: 'events per produce request in the burst' },
   // Event Hubs closes connections on requests over 1,046,528 bytes; Microsoft recommends max.request.size 1000000.
   // 900 kB of events plus the record batch's own bytes stays under that.
-  BURST_MAX_BATCH_BYTES: { default: 900_000, min: 1024, max: RECOMMENDED_CLIENT.maxRequestBytes, integer: true, help: 'cap on the event bytes of one burst produce request (max request size 1,000,000)' },
+  BURST_MAX_BATCH_BYTES: {
+    default: 900_000,
+    min: 1024,
+    max: RECOMMENDED_CLIENT.maxRequestBytes,
+    integer: true,
+    help: 'cap on the event bytes of one burst produce request (max request size 1,000,000)',
+  },
   BURST_IN_FLIGHT: { default: 4, min: 1, max: 64, integer: true, help: 'produce requests in flight at once' },
   BURST_TIMEOUT_MS: { default: 60000, min: 1000, max: 3_600_000, integer: true, help: 'the max-rate burst must finish within this' },
   BURST_MIN_EVENTS_PER_SEC: { default: 300, min: 0, max: 10_000_000, help: 'fail the burst under this rate' },
@@ -77,7 +107,13 @@ export const NUMBER_SETTINGS = spec({
   HISTORY_RUNS: { default: 30, min: 1, max: 1000, integer: true, help: 'earlier reports (the newest) read from READINESS_HISTORY_DIR for trends' },
   TREND_MIN_RUNS: { default: 5, min: 1, max: 1000, integer: true, help: 'a trend is a metric worse than the run before in each of this many consecutive runs' },
   TREND_TOLERANCE_PCT: { default: 20, min: 0, max: 100000, help: 'flag a trend whose total change over those runs is beyond this %' },
-  SIZE_REFUSED_BYTES: { default: 1_100_000, min: 1, max: 100_000_000, integer: true, help: 'an event this size must be refused (over the 1 MB Event Hubs limit)' },
+  SIZE_REFUSED_BYTES: {
+    default: 1_100_000,
+    min: 1,
+    max: 100_000_000,
+    integer: true,
+    help: 'an event this size must be refused (over the 1 MB Event Hubs limit)',
+  },
 });
 
 export type NumberSettingKey = keyof typeof NUMBER_SETTINGS;
@@ -154,7 +190,11 @@ export function readSettings(env: Env): Settings {
   }
   const numbers = out as { [K in NumberSettingKey]: number };
   if (numbers.CONSUMER_HEARTBEAT_MS * 3 > numbers.CONSUMER_SESSION_TIMEOUT_MS) {
-    throw new SettingError('READINESS_CONSUMER_HEARTBEAT_MS', `at most a third of READINESS_CONSUMER_SESSION_TIMEOUT_MS (${numbers.CONSUMER_SESSION_TIMEOUT_MS})`, String(numbers.CONSUMER_HEARTBEAT_MS));
+    throw new SettingError(
+      'READINESS_CONSUMER_HEARTBEAT_MS',
+      `at most a third of READINESS_CONSUMER_SESSION_TIMEOUT_MS (${numbers.CONSUMER_SESSION_TIMEOUT_MS})`,
+      String(numbers.CONSUMER_HEARTBEAT_MS),
+    );
   }
   if (numbers.PACED_MIN_GAP_MS > numbers.PACED_MAX_GAP_MS) {
     throw new SettingError('READINESS_PACED_MIN_GAP_MS', `at most READINESS_PACED_MAX_GAP_MS (${numbers.PACED_MAX_GAP_MS})`, String(numbers.PACED_MIN_GAP_MS));
@@ -169,11 +209,19 @@ export function readSettings(env: Env): Settings {
 export function checkEventHubsLimits(settings: Settings): SettingError[] {
   const problems: SettingError[] = [];
   if (settings.KAFKA_REQUEST_TIMEOUT_MS < RECOMMENDED_CLIENT.minRequestTimeoutMs) {
-    problems.push(new SettingError('READINESS_KAFKA_REQUEST_TIMEOUT_MS', `at least ${RECOMMENDED_CLIENT.minRequestTimeoutMs} ms (Event Hubs' minimum request timeout)`, String(settings.KAFKA_REQUEST_TIMEOUT_MS)));
+    problems.push(
+      new SettingError(
+        'READINESS_KAFKA_REQUEST_TIMEOUT_MS',
+        `at least ${RECOMMENDED_CLIENT.minRequestTimeoutMs} ms (Event Hubs' minimum request timeout)`,
+        String(settings.KAFKA_REQUEST_TIMEOUT_MS),
+      ),
+    );
   }
   const { minSessionTimeoutMs: lo, maxSessionTimeoutMs: hi } = RECOMMENDED_CLIENT;
   if (settings.CONSUMER_SESSION_TIMEOUT_MS < lo || settings.CONSUMER_SESSION_TIMEOUT_MS > hi) {
-    problems.push(new SettingError('READINESS_CONSUMER_SESSION_TIMEOUT_MS', `${lo} to ${hi} ms (what Event Hubs accepts)`, String(settings.CONSUMER_SESSION_TIMEOUT_MS)));
+    problems.push(
+      new SettingError('READINESS_CONSUMER_SESSION_TIMEOUT_MS', `${lo} to ${hi} ms (what Event Hubs accepts)`, String(settings.CONSUMER_SESSION_TIMEOUT_MS)),
+    );
   }
   return problems;
 }

@@ -204,9 +204,18 @@ export class WireConnection {
   static open(target: WireTarget, clientId: string, timeoutMs: number): Promise<WireConnection> {
     return new Promise((resolve, reject) => {
       const socket = target.tls
-        ? tlsConnect({ host: target.host, port: target.port, servername: isIP(target.host) ? undefined : target.host, ca: target.tls.ca, rejectUnauthorized: true, minVersion: 'TLSv1.2' })
+        ? tlsConnect({
+            host: target.host,
+            port: target.port,
+            servername: isIP(target.host) ? undefined : target.host,
+            ca: target.tls.ca,
+            rejectUnauthorized: true,
+            minVersion: 'TLSv1.2',
+          })
         : netConnect({ host: target.host, port: target.port });
-      socket.setTimeout(timeoutMs, () => socket.destroy(Object.assign(new Error(`no answer from ${target.host}:${target.port} within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      socket.setTimeout(timeoutMs, () =>
+        socket.destroy(Object.assign(new Error(`no answer from ${target.host}:${target.port} within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      );
       socket.once(target.tls ? 'secureConnect' : 'connect', () => resolve(new WireConnection(socket, clientId)));
       socket.once('error', reject);
     });
@@ -239,12 +248,17 @@ export class WireConnection {
     const handshakeError = handshake.int16();
     const mechanisms = handshake.array((r) => r.string() ?? '');
     if (handshakeError !== 0) {
-      throw new KafkaProtocolError(handshakeError, 'UNSUPPORTED_SASL_MECHANISM', `the endpoint does not offer SASL PLAIN (it offers: ${mechanisms.join(', ') || 'none'})`);
+      throw new KafkaProtocolError(
+        handshakeError,
+        'UNSUPPORTED_SASL_MECHANISM',
+        `the endpoint does not offer SASL PLAIN (it offers: ${mechanisms.join(', ') || 'none'})`,
+      );
     }
     const auth = new Reader(await this.request(API.saslAuthenticate, VERSION.saslAuthenticate, new Writer().bytes(plainAuthBytes(username, password)).build()));
     const authError = auth.int16();
     const message = auth.string();
-    if (authError !== 0) throw new KafkaProtocolError(authError, 'SASL_AUTHENTICATION_FAILED', `SASL PLAIN authentication failed: ${message ?? `error ${authError}`}`);
+    if (authError !== 0)
+      throw new KafkaProtocolError(authError, 'SASL_AUTHENTICATION_FAILED', `SASL PLAIN authentication failed: ${message ?? `error ${authError}`}`);
   }
 
   async metadata(topics: readonly string[]): Promise<MetadataResult> {

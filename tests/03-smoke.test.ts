@@ -11,30 +11,34 @@ import { summarize } from '../support/stats.js';
 const TIMEOUT = checkTimeouts(collectionSettings()).send;
 
 describe('Smoke', () => {
-  check('publishes telemetry events as JSON, each acknowledged with a partition and offset', { timeout: TIMEOUT, meta: { checkId: CHECK_ID.smoke } }, async ({ producer, endpoint, settings, marker, recordCheck }) => {
-    const topic = endpoint.topics.telemetry;
-    const acks: Ack[] = [];
-    for (let i = 0; i < settings.SMOKE_EVENTS; i++) {
-      const event = telemetryEvent(i, marker);
-      try {
-        acks.push(await sendEvent(producer, settings, topic, { value: event, marker }));
-      } catch (error) {
-        throw failureFrom(`telemetry event ${i + 1} of ${settings.SMOKE_EVENTS} to "${topic}" was not acknowledged (${acks.length} were)`, error, {
-          measured: { acknowledged: acks.length },
-          thresholds: { 'events to acknowledge': settings.SMOKE_EVENTS },
-        });
+  check(
+    'publishes telemetry events as JSON, each acknowledged with a partition and offset',
+    { timeout: TIMEOUT, meta: { checkId: CHECK_ID.smoke } },
+    async ({ producer, endpoint, settings, marker, recordCheck }) => {
+      const topic = endpoint.topics.telemetry;
+      const acks: Ack[] = [];
+      for (let i = 0; i < settings.SMOKE_EVENTS; i++) {
+        const event = telemetryEvent(i, marker);
+        try {
+          acks.push(await sendEvent(producer, settings, topic, { value: event, marker }));
+        } catch (error) {
+          throw failureFrom(`telemetry event ${i + 1} of ${settings.SMOKE_EVENTS} to "${topic}" was not acknowledged (${acks.length} were)`, error, {
+            measured: { acknowledged: acks.length },
+            thresholds: { 'events to acknowledge': settings.SMOKE_EVENTS },
+          });
+        }
       }
-    }
-    await recordCheck({
-      measured: {
-        topic,
-        acknowledged: acks.length,
-        deliveries: acks.map((a) => `p${a.partition}@${a.offset}`).join(' '),
-        'ack p50 ms': summarize(acks.map((a) => a.ms)).p50,
-        'ack max ms': summarize(acks.map((a) => a.ms)).max,
-      },
-      thresholds: { 'events to acknowledge': settings.SMOKE_EVENTS },
-      warnings: [],
-    });
-  });
+      await recordCheck({
+        measured: {
+          topic,
+          acknowledged: acks.length,
+          deliveries: acks.map((a) => `p${a.partition}@${a.offset}`).join(' '),
+          'ack p50 ms': summarize(acks.map((a) => a.ms)).p50,
+          'ack max ms': summarize(acks.map((a) => a.ms)).max,
+        },
+        thresholds: { 'events to acknowledge': settings.SMOKE_EVENTS },
+        warnings: [],
+      });
+    },
+  );
 });

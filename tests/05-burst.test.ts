@@ -53,68 +53,83 @@ function expectAllAcknowledged(what: string, r: BurstResult, measured: Record<st
 }
 
 describe('Burst', () => {
-  check('acknowledges every order sent with random 50-300 ms gaps', { timeout: TIMEOUT, meta: { checkId: CHECK_ID.burstPaced } }, async ({ ordersProducer, endpoint, settings, marker, throttle, recordCheck, progress }) => {
-    const { PACED_MIN_GAP_MS: min, PACED_MAX_GAP_MS: max } = settings;
-    const ticker = progress('burst.paced');
-    const r = await runBurst(ordersProducer, {
-      topic: endpoint.topics.orders,
-      events: settings.PACED_EVENTS,
-      make: (i) => ({ value: JSON.stringify(orderEvent(i, marker)) }),
-      marker,
-      batchSize: 1,
-      inFlight: 1,
-      settings,
-      timeoutMs: settings.BURST_TIMEOUT_MS,
-      gapMs: () => min + Math.random() * (max - min),
-      onThrottled: (ms) => throttle.add(ms),
-      onAck: (acked, total) => ticker.tick(() => `${acked} of ${total} acknowledged`),
-    });
-    ticker.done(`${r.acknowledged} of ${r.attempted + r.notSent} acknowledged, ${r.failed} failed`);
-    const measured = measuredOf(r, throttle);
-    await recordCheck({ measured, thresholds: { 'failed events': 0, 'gap ms': `${min}-${max}` }, warnings: [] });
-    expectAllAcknowledged('paced burst', r, measured, settings.BURST_TIMEOUT_MS);
-  });
+  check(
+    'acknowledges every order sent with random 50-300 ms gaps',
+    { timeout: TIMEOUT, meta: { checkId: CHECK_ID.burstPaced } },
+    async ({ ordersProducer, endpoint, settings, marker, throttle, recordCheck, progress }) => {
+      const { PACED_MIN_GAP_MS: min, PACED_MAX_GAP_MS: max } = settings;
+      const ticker = progress('burst.paced');
+      const r = await runBurst(ordersProducer, {
+        topic: endpoint.topics.orders,
+        events: settings.PACED_EVENTS,
+        make: (i) => ({ value: JSON.stringify(orderEvent(i, marker)) }),
+        marker,
+        batchSize: 1,
+        inFlight: 1,
+        settings,
+        timeoutMs: settings.BURST_TIMEOUT_MS,
+        gapMs: () => min + Math.random() * (max - min),
+        onThrottled: (ms) => throttle.add(ms),
+        onAck: (acked, total) => ticker.tick(() => `${acked} of ${total} acknowledged`),
+      });
+      ticker.done(`${r.acknowledged} of ${r.attempted + r.notSent} acknowledged, ${r.failed} failed`);
+      const measured = measuredOf(r, throttle);
+      await recordCheck({ measured, thresholds: { 'failed events': 0, 'gap ms': `${min}-${max}` }, warnings: [] });
+      expectAllAcknowledged('paced burst', r, measured, settings.BURST_TIMEOUT_MS);
+    },
+  );
 
-  check('absorbs a max-rate burst: every event acknowledged, throughput, ack p99 and throttling within limits', { timeout: TIMEOUT, meta: { checkId: CHECK_ID.burstMaxRate } }, async ({ ordersProducer, endpoint, settings, marker, throttle, recordCheck, progress, task, skip, annotate }) => {
-    const leftOut = leftOutByLoad(settings, CHECK_ID.burstMaxRate);
-    if (leftOut) return notRun({ task, skip, annotate }, leftOut);
-    const ticker = progress(CHECK_ID.burstMaxRate);
-    const r = await runBurst(ordersProducer, {
-      topic: endpoint.topics.orders,
-      events: settings.BURST_EVENTS,
-      make: (i) => ({ key: `order-${i % 64}`, value: JSON.stringify(orderEvent(i, marker, settings.BURST_EVENT_BYTES)) }),
-      marker,
-      batchSize: settings.BURST_BATCH_SIZE,
-      inFlight: settings.BURST_IN_FLIGHT,
-      timeoutMs: settings.BURST_TIMEOUT_MS,
-      settings,
-      onThrottled: (ms) => throttle.add(ms),
-      onAck: (acked, total) => ticker.tick(() => `${acked} of ${total} acknowledged`),
-    });
-    ticker.done(`${r.acknowledged} of ${r.attempted + r.notSent} acknowledged, ${r.failed} failed`);
-    const measured = { ...measuredOf(r, throttle), 'event bytes': settings.BURST_EVENT_BYTES, 'batch size': settings.BURST_BATCH_SIZE, 'in flight': settings.BURST_IN_FLIGHT };
-    const thresholds = {
-      'failed events': 0,
-      'min events/s': settings.BURST_MIN_EVENTS_PER_SEC,
-      'max ack p99 ms': settings.BURST_MAX_P99_MS,
-      'max throttle total ms': settings.BURST_MAX_THROTTLE_MS,
-    };
-    const warnings = throttle.totalMs > 0 ? [`the broker throttled ${throttle.responses} response(s), ${throttle.totalMs} ms in all`] : [];
-    const samples = { ackLatency: { unit: LATENCY_UNIT, hdr: r.ackHistogram }, acksPerBucket: r.acksPerBucket } as const;
-    await recordCheck({ measured, thresholds, warnings, samples });
-    expectAllAcknowledged('max-rate burst', r, measured, settings.BURST_TIMEOUT_MS);
-    expectWithin(
-      'max-rate burst',
-      measured,
-      [
-        { name: 'events/s', value: r.eventsPerSec, limit: settings.BURST_MIN_EVENTS_PER_SEC, kind: 'min' },
-        { name: 'ack p99 ms', value: r.ackLatency.p99, limit: settings.BURST_MAX_P99_MS, kind: 'max' },
-        { name: 'throttle total ms', value: throttle.totalMs, limit: settings.BURST_MAX_THROTTLE_MS, kind: 'max' },
-      ],
-      throttle.totalMs > 0 ? 'the endpoint throttled the producer (throughput units or quota reached)' : 'the path to the endpoint is slower than the thresholds allow',
-      throttle.totalMs > 0
-        ? 'raise the Eventstream throughput level / Event Hubs TUs, or spread the burst; thresholds are READINESS_BURST_*'
-        : 'compare with the TCP/TLS timings; on a slow link lower READINESS_BURST_MIN_EVENTS_PER_SEC or raise READINESS_BURST_MAX_P99_MS deliberately',
-    );
-  });
+  check(
+    'absorbs a max-rate burst: every event acknowledged, throughput, ack p99 and throttling within limits',
+    { timeout: TIMEOUT, meta: { checkId: CHECK_ID.burstMaxRate } },
+    async ({ ordersProducer, endpoint, settings, marker, throttle, recordCheck, progress, task, skip, annotate }) => {
+      const leftOut = leftOutByLoad(settings, CHECK_ID.burstMaxRate);
+      if (leftOut) return notRun({ task, skip, annotate }, leftOut);
+      const ticker = progress(CHECK_ID.burstMaxRate);
+      const r = await runBurst(ordersProducer, {
+        topic: endpoint.topics.orders,
+        events: settings.BURST_EVENTS,
+        make: (i) => ({ key: `order-${i % 64}`, value: JSON.stringify(orderEvent(i, marker, settings.BURST_EVENT_BYTES)) }),
+        marker,
+        batchSize: settings.BURST_BATCH_SIZE,
+        inFlight: settings.BURST_IN_FLIGHT,
+        timeoutMs: settings.BURST_TIMEOUT_MS,
+        settings,
+        onThrottled: (ms) => throttle.add(ms),
+        onAck: (acked, total) => ticker.tick(() => `${acked} of ${total} acknowledged`),
+      });
+      ticker.done(`${r.acknowledged} of ${r.attempted + r.notSent} acknowledged, ${r.failed} failed`);
+      const measured = {
+        ...measuredOf(r, throttle),
+        'event bytes': settings.BURST_EVENT_BYTES,
+        'batch size': settings.BURST_BATCH_SIZE,
+        'in flight': settings.BURST_IN_FLIGHT,
+      };
+      const thresholds = {
+        'failed events': 0,
+        'min events/s': settings.BURST_MIN_EVENTS_PER_SEC,
+        'max ack p99 ms': settings.BURST_MAX_P99_MS,
+        'max throttle total ms': settings.BURST_MAX_THROTTLE_MS,
+      };
+      const warnings = throttle.totalMs > 0 ? [`the broker throttled ${throttle.responses} response(s), ${throttle.totalMs} ms in all`] : [];
+      const samples = { ackLatency: { unit: LATENCY_UNIT, hdr: r.ackHistogram }, acksPerBucket: r.acksPerBucket } as const;
+      await recordCheck({ measured, thresholds, warnings, samples });
+      expectAllAcknowledged('max-rate burst', r, measured, settings.BURST_TIMEOUT_MS);
+      expectWithin(
+        'max-rate burst',
+        measured,
+        [
+          { name: 'events/s', value: r.eventsPerSec, limit: settings.BURST_MIN_EVENTS_PER_SEC, kind: 'min' },
+          { name: 'ack p99 ms', value: r.ackLatency.p99, limit: settings.BURST_MAX_P99_MS, kind: 'max' },
+          { name: 'throttle total ms', value: throttle.totalMs, limit: settings.BURST_MAX_THROTTLE_MS, kind: 'max' },
+        ],
+        throttle.totalMs > 0
+          ? 'the endpoint throttled the producer (throughput units or quota reached)'
+          : 'the path to the endpoint is slower than the thresholds allow',
+        throttle.totalMs > 0
+          ? 'raise the Eventstream throughput level / Event Hubs TUs, or spread the burst; thresholds are READINESS_BURST_*'
+          : 'compare with the TCP/TLS timings; on a slow link lower READINESS_BURST_MIN_EVENTS_PER_SEC or raise READINESS_BURST_MAX_P99_MS deliberately',
+      );
+    },
+  );
 });

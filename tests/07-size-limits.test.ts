@@ -11,65 +11,79 @@ import { leftOutByLoad } from '../support/settings.js';
 const TIMEOUT = checkTimeouts(collectionSettings()).sizeLimits;
 
 describe('Size limits', () => {
-  check('accepts an event just under the 1 MB limit', { timeout: TIMEOUT, meta: { checkId: CHECK_ID.sizeAccepted } }, async ({ ordersProducer: producer, endpoint, settings, marker, recordCheck, task, skip, annotate }) => {
-    const leftOut = leftOutByLoad(settings, CHECK_ID.sizeAccepted);
-    if (leftOut) return notRun({ task, skip, annotate }, leftOut);
-    const bytes = settings.SIZE_ACCEPTED_BYTES;
-    try {
-      const ack = await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(0, marker, bytes), marker });
-      await recordCheck({ measured: { 'event bytes': bytes, partition: ack.partition, offset: ack.offset, 'ack ms': ack.ms }, thresholds: { 'must accept bytes': bytes }, warnings: [] });
-    } catch (error) {
-      throw failureFrom(`an event of ${bytes} bytes was refused (Event Hubs accepts up to 1 MB per event or batch)`, error, { measured: { 'event bytes': bytes } });
-    }
-  });
+  check(
+    'accepts an event just under the 1 MB limit',
+    { timeout: TIMEOUT, meta: { checkId: CHECK_ID.sizeAccepted } },
+    async ({ ordersProducer: producer, endpoint, settings, marker, recordCheck, task, skip, annotate }) => {
+      const leftOut = leftOutByLoad(settings, CHECK_ID.sizeAccepted);
+      if (leftOut) return notRun({ task, skip, annotate }, leftOut);
+      const bytes = settings.SIZE_ACCEPTED_BYTES;
+      try {
+        const ack = await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(0, marker, bytes), marker });
+        await recordCheck({
+          measured: { 'event bytes': bytes, partition: ack.partition, offset: ack.offset, 'ack ms': ack.ms },
+          thresholds: { 'must accept bytes': bytes },
+          warnings: [],
+        });
+      } catch (error) {
+        throw failureFrom(`an event of ${bytes} bytes was refused (Event Hubs accepts up to 1 MB per event or batch)`, error, {
+          measured: { 'event bytes': bytes },
+        });
+      }
+    },
+  );
 
-  check(`refuses an event over the limit (${MAX_MESSAGE_BYTES} bytes) without hanging or retrying forever`, { timeout: TIMEOUT, meta: { checkId: CHECK_ID.sizeRefused } }, async ({ ordersProducer: producer, endpoint, settings, marker, recordCheck }) => {
-    const bytes = settings.SIZE_REFUSED_BYTES;
-    const start = performance.now();
-    let refusal: unknown;
-    try {
-      await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(0, marker, bytes), marker });
-    } catch (error) {
-      refusal = error;
-    }
-    const ms = Math.round(performance.now() - start);
-    const measured = { 'event bytes': bytes, 'ms to verdict': ms };
-    const thresholds = { 'endpoint limit bytes': MAX_MESSAGE_BYTES, 'must refuse bytes': bytes, 'max ms to verdict': settings.SEND_TIMEOUT_MS };
-    if (refusal === undefined) {
-      throw checkFailure({
-        what: `an event of ${bytes} bytes was accepted; Event Hubs refuses anything over ${MAX_MESSAGE_BYTES} bytes`,
-        measured,
-        thresholds,
-        cause: 'the endpoint is not enforcing the 1 MB limit (not an Event Hubs-backed endpoint?)',
-        hint: 'producers tuned here may fail against Eventstream: keep events under 1 MB',
-      });
-    }
-    const d = diagnoseInRun(refusal);
-    // A dropped connection only counts as a size refusal if the endpoint still takes a small event right after.
-    let stillAccepting = true;
-    try {
-      await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(1, marker), marker });
-    } catch {
-      stillAccepting = false;
-    }
-    await recordCheck({ measured: { ...measured, 'refused as': d.failureClass, 'small event accepted after': stillAccepting }, thresholds, warnings: [] });
-    if (!stillAccepting) {
-      throw checkFailure({
-        what: `after refusing the ${bytes}-byte event the endpoint did not accept a small one either: ${d.detail}`,
-        measured,
-        thresholds,
-        cause: `${d.cause} (${d.failureClass}), not the size limit`,
-        hint: 'the endpoint or the path to it failed during the check; compare with the connectivity checks',
-      });
-    }
-    if (d.failureClass !== 'too-large' && d.failureClass !== 'connection-lost') {
-      throw checkFailure({
-        what: `an event of ${bytes} bytes (limit ${MAX_MESSAGE_BYTES}) failed, but not as too large: ${d.detail}`,
-        measured,
-        thresholds,
-        cause: `${d.cause} (${d.failureClass})`,
-        hint: 'a refusal by size is answered at once (MESSAGE_TOO_LARGE) or by closing the connection; anything else points elsewhere',
-      });
-    }
-  });
+  check(
+    `refuses an event over the limit (${MAX_MESSAGE_BYTES} bytes) without hanging or retrying forever`,
+    { timeout: TIMEOUT, meta: { checkId: CHECK_ID.sizeRefused } },
+    async ({ ordersProducer: producer, endpoint, settings, marker, recordCheck }) => {
+      const bytes = settings.SIZE_REFUSED_BYTES;
+      const start = performance.now();
+      let refusal: unknown;
+      try {
+        await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(0, marker, bytes), marker });
+      } catch (error) {
+        refusal = error;
+      }
+      const ms = Math.round(performance.now() - start);
+      const measured = { 'event bytes': bytes, 'ms to verdict': ms };
+      const thresholds = { 'endpoint limit bytes': MAX_MESSAGE_BYTES, 'must refuse bytes': bytes, 'max ms to verdict': settings.SEND_TIMEOUT_MS };
+      if (refusal === undefined) {
+        throw checkFailure({
+          what: `an event of ${bytes} bytes was accepted; Event Hubs refuses anything over ${MAX_MESSAGE_BYTES} bytes`,
+          measured,
+          thresholds,
+          cause: 'the endpoint is not enforcing the 1 MB limit (not an Event Hubs-backed endpoint?)',
+          hint: 'producers tuned here may fail against Eventstream: keep events under 1 MB',
+        });
+      }
+      const d = diagnoseInRun(refusal);
+      // A dropped connection only counts as a size refusal if the endpoint still takes a small event right after.
+      let stillAccepting = true;
+      try {
+        await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(1, marker), marker });
+      } catch {
+        stillAccepting = false;
+      }
+      await recordCheck({ measured: { ...measured, 'refused as': d.failureClass, 'small event accepted after': stillAccepting }, thresholds, warnings: [] });
+      if (!stillAccepting) {
+        throw checkFailure({
+          what: `after refusing the ${bytes}-byte event the endpoint did not accept a small one either: ${d.detail}`,
+          measured,
+          thresholds,
+          cause: `${d.cause} (${d.failureClass}), not the size limit`,
+          hint: 'the endpoint or the path to it failed during the check; compare with the connectivity checks',
+        });
+      }
+      if (d.failureClass !== 'too-large' && d.failureClass !== 'connection-lost') {
+        throw checkFailure({
+          what: `an event of ${bytes} bytes (limit ${MAX_MESSAGE_BYTES}) failed, but not as too large: ${d.detail}`,
+          measured,
+          thresholds,
+          cause: `${d.cause} (${d.failureClass})`,
+          hint: 'a refusal by size is answered at once (MESSAGE_TOO_LARGE) or by closing the connection; anything else points elsewhere',
+        });
+      }
+    },
+  );
 });

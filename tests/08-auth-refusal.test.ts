@@ -19,36 +19,43 @@ function wrongPassword(password: string): string {
 }
 
 describe('Auth refusal', () => {
-  check('refuses a producer with a wrong password, as an authentication error', { timeout: TIMEOUT, meta: { checkId: CHECK_ID.authRefusal } }, async ({ endpoint, settings, recordCheck }) => {
-    const producer = createProducer(createKafka(endpoint, settings, { clientId: 'readiness-wrong-password', password: wrongPassword(endpoint.password) }), settings);
-    const start = performance.now();
-    let refusal: unknown;
-    try {
-      await connectWithin(producer, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'connect with a wrong password');
-    } catch (error) {
-      refusal = error;
-    } finally {
-      await disconnectWithin(producer, 3000);
-    }
-    const ms = Math.round(performance.now() - start);
-    if (refusal === undefined) {
-      throw checkFailure({
-        what: 'a producer with a wrong password connected',
-        measured: { 'ms to verdict': ms },
-        cause: 'the endpoint does not enforce authentication',
-        hint: 'anyone who can reach it can publish: check the endpoint is the Eventstream one and SAS auth is on',
-      });
-    }
-    const d = diagnose(refusal);
-    await recordCheck({ measured: { 'refused as': d.failureClass, 'ms to verdict': ms }, thresholds: { 'expected class': 'auth' }, warnings: [] });
-    if (d.failureClass !== 'auth') {
-      throw checkFailure({
-        what: `the wrong password was refused, but not as an authentication error: ${d.detail}`,
-        measured: { 'refused as': d.failureClass, 'ms to verdict': ms },
-        thresholds: { 'expected class': 'auth' },
-        cause: `${d.cause} (${d.failureClass})`,
-        hint: d.hint,
-      });
-    }
-  });
+  check(
+    'refuses a producer with a wrong password, as an authentication error',
+    { timeout: TIMEOUT, meta: { checkId: CHECK_ID.authRefusal } },
+    async ({ endpoint, settings, recordCheck }) => {
+      const producer = createProducer(
+        createKafka(endpoint, settings, { clientId: 'readiness-wrong-password', password: wrongPassword(endpoint.password) }),
+        settings,
+      );
+      const start = performance.now();
+      let refusal: unknown;
+      try {
+        await connectWithin(producer, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'connect with a wrong password');
+      } catch (error) {
+        refusal = error;
+      } finally {
+        await disconnectWithin(producer, 3000);
+      }
+      const ms = Math.round(performance.now() - start);
+      if (refusal === undefined) {
+        throw checkFailure({
+          what: 'a producer with a wrong password connected',
+          measured: { 'ms to verdict': ms },
+          cause: 'the endpoint does not enforce authentication',
+          hint: 'anyone who can reach it can publish: check the endpoint is the Eventstream one and SAS auth is on',
+        });
+      }
+      const d = diagnose(refusal);
+      await recordCheck({ measured: { 'refused as': d.failureClass, 'ms to verdict': ms }, thresholds: { 'expected class': 'auth' }, warnings: [] });
+      if (d.failureClass !== 'auth') {
+        throw checkFailure({
+          what: `the wrong password was refused, but not as an authentication error: ${d.detail}`,
+          measured: { 'refused as': d.failureClass, 'ms to verdict': ms },
+          thresholds: { 'expected class': 'auth' },
+          cause: `${d.cause} (${d.failureClass})`,
+          hint: d.hint,
+        });
+      }
+    },
+  );
 });

@@ -32,7 +32,11 @@ describe('Readiness', () => {
     const secrets = inject('secrets');
     await record(ctx, { measured: { evidence: secrets.evidence }, thresholds: {}, warnings: [] });
     if (secrets.status !== 'Pass') {
-      throw checkFailure({ what: `SecretsStored: ${secrets.evidence}`, cause: 'the connection string is stored where others can read it', hint: 'keep it in a CI secret or an untracked .env with mode 600, and rotate a key that was ever committed' });
+      throw checkFailure({
+        what: `SecretsStored: ${secrets.evidence}`,
+        cause: 'the connection string is stored where others can read it',
+        hint: 'keep it in a CI secret or an untracked .env with mode 600, and rotate a key that was ever committed',
+      });
     }
   });
 
@@ -40,7 +44,12 @@ describe('Readiness', () => {
     const baseline = loadBaseline(inject('runEnv'), process.cwd());
     if (!baseline.used && !baseline.error) return notRun(ctx, `not run: ${baseline.note}`);
     await record(ctx, { measured: { baseline: baseline.note }, thresholds: {}, warnings: [] });
-    if (baseline.error) throw checkFailure({ what: baseline.error, cause: 'the baseline file is not a readiness report this version can read', hint: 'point READINESS_BASELINE at the previous run\'s reports/readiness.json, or unset it' });
+    if (baseline.error)
+      throw checkFailure({
+        what: baseline.error,
+        cause: 'the baseline file is not a readiness report this version can read',
+        hint: "point READINESS_BASELINE at the previous run's reports/readiness.json, or unset it",
+      });
   });
 
   test('Regression: no check that passed in the previous run fails now', { meta: { checkId: CHECK_ID.regressionChecks } }, async (ctx) => {
@@ -63,11 +72,17 @@ describe('Readiness', () => {
         what: [
           c.newlyFailing.length ? `${c.newlyFailing.length} check(s) passed in the previous run and fail now: ${c.newlyFailing.join(', ')}` : '',
           missing.length ? `${missing.length} check(s) passed in the previous run and are missing now: ${missing.join(', ')}` : '',
-        ].filter(Boolean).join('; '),
+        ]
+          .filter(Boolean)
+          .join('; '),
         measured: { 'newly failing': c.newlyFailing.length, 'passed before, missing now': missing.length },
         thresholds: { 'newly failing': 0, 'passed before, missing now': 0 },
-        cause: c.newlyFailing.length ? 'the endpoint or the path to it regressed since the baseline run' : 'a check id changed or a check was removed, so the gate could not compare it',
-        hint: c.newlyFailing.length ? 'see those checks\' own failures for the diagnosis' : 'check ids are frozen in support/check-ids.ts; a baseline from before the change no longer covers them',
+        cause: c.newlyFailing.length
+          ? 'the endpoint or the path to it regressed since the baseline run'
+          : 'a check id changed or a check was removed, so the gate could not compare it',
+        hint: c.newlyFailing.length
+          ? "see those checks' own failures for the diagnosis"
+          : 'check ids are frozen in support/check-ids.ts; a baseline from before the change no longer covers them',
       });
     }
   });
@@ -85,7 +100,9 @@ describe('Readiness', () => {
     };
     const thresholds = Object.fromEntries(c.metrics.map((m) => [`${m.checkId} ${m.metric} tolerance %`, m.tolerancePct]));
     const problems = [
-      ...regressed.map((m) => `${m.checkId} ${m.metric} ${m.baseline} -> ${m.now} (${m.changePct > 0 ? '+' : ''}${m.changePct}%, tolerance ${m.tolerancePct}%)`),
+      ...regressed.map(
+        (m) => `${m.checkId} ${m.metric} ${m.baseline} -> ${m.now} (${m.changePct > 0 ? '+' : ''}${m.changePct}%, tolerance ${m.tolerancePct}%)`,
+      ),
       ...unmeasured.map((n) => `${n.checkId} ${n.metric}: ${n.reason}`),
     ];
     const warnings = problems.length && c.perfPolicy === 'warn' ? [`regressed or not measured (READINESS_PERF_REGRESSION=warn): ${problems.join('; ')}`] : [];
@@ -99,30 +116,36 @@ describe('Readiness', () => {
     }
   });
 
-  test('Trend: no metric got worse run after run beyond tolerance over the history (READINESS_HISTORY_DIR), certificate not near expiry', { meta: { checkId: CHECK_ID.trend } }, async (ctx) => {
-    const report = currentReport();
-    const t = report.trend;
-    if (!t) return notRun(ctx, `not run: ${loadHistory(inject('runEnv'), process.cwd(), 1).note}`);
-    const warnings = trendWarnings(t);
-    await record(ctx, { measured: { 'runs compared': t.points.length, 'drifting metrics': t.findings.map((f) => f.title).join(', ') || 'none', history: t.note },
-      thresholds: { 'consecutive worse runs': t.minRuns, 'total change %': t.tolerancePct, policy: t.policy },
-      warnings,
-    });
-    if (trendFails(t)) {
-      throw checkFailure({
-        what: `trend over the last ${t.points.length} run(s): ${warnings.join('; ')}`,
-        cause: 'the endpoint is slowly getting worse (or its certificate is due for renewal), each night within the regression tolerance',
-        hint: 'see the trend charts in readiness.html; READINESS_TREND_* tune it; READINESS_TREND_POLICY=warn reports without failing',
+  test(
+    'Trend: no metric got worse run after run beyond tolerance over the history (READINESS_HISTORY_DIR), certificate not near expiry',
+    { meta: { checkId: CHECK_ID.trend } },
+    async (ctx) => {
+      const report = currentReport();
+      const t = report.trend;
+      if (!t) return notRun(ctx, `not run: ${loadHistory(inject('runEnv'), process.cwd(), 1).note}`);
+      const warnings = trendWarnings(t);
+      await record(ctx, {
+        measured: { 'runs compared': t.points.length, 'drifting metrics': t.findings.map((f) => f.title).join(', ') || 'none', history: t.note },
+        thresholds: { 'consecutive worse runs': t.minRuns, 'total change %': t.tolerancePct, policy: t.policy },
+        warnings,
       });
-    }
-  });
+      if (trendFails(t)) {
+        throw checkFailure({
+          what: `trend over the last ${t.points.length} run(s): ${warnings.join('; ')}`,
+          cause: 'the endpoint is slowly getting worse (or its certificate is due for renewal), each night within the regression tolerance',
+          hint: 'see the trend charts in readiness.html; READINESS_TREND_* tune it; READINESS_TREND_POLICY=warn reports without failing',
+        });
+      }
+    },
+  );
 
   test('Assessment: is Eventstream enough for this workload? (informs, never fails)', { meta: { checkId: CHECK_ID.assessment } }, async (ctx) => {
     const journal = readJournal(inject('journalFile'));
     const loaded = loadAssessment(inject('runEnv'), process.cwd(), burstFact(journal));
     if (!loaded.assessment) return notRun(ctx, `not run: ${loaded.note}`);
     const a = loaded.assessment;
-    await record(ctx, { measured: { verdict: a.verdictText, 'criteria for': a.for, 'criteria against': a.against, unanswered: a.unanswered.length },
+    await record(ctx, {
+      measured: { verdict: a.verdictText, 'criteria for': a.for, 'criteria against': a.against, unanswered: a.unanswered.length },
       thresholds: {},
       warnings: a.unanswered.map((q) => `unanswered: ${q}`),
     });

@@ -51,7 +51,9 @@ async function main(): Promise<void> {
       `All values, the password included, are in ${ENV_FILE}. Rehearse the real run with:`,
       `  EVENTSTREAM_ENV_FILE=${ENV_FILE} npx vitest run --project fabric`,
       '',
-      setup === 'two' ? 'The other setup, one topic for both checks: npm run broker -- --one-topic' : 'The other setup, two topics with a key each: npm run broker',
+      setup === 'two'
+        ? 'The other setup, one topic for both checks: npm run broker -- --one-topic'
+        : 'The other setup, two topics with a key each: npm run broker',
       'Ctrl-C stops the broker and removes its files.',
       '',
     ].join('\n'),

@@ -69,7 +69,9 @@ export async function containerModeReady(image = process.env.LOCAL_BROKER_IMAGE 
   const docker = await dockerAvailable();
   if (!docker.ok) return docker;
   const present = await imagePresent(image).catch(() => false);
-  return present ? { ok: true } : { ok: false, reason: `Docker answers but image ${image} is not present locally (pull it, or build the stand-in: ${CONTAINER_SETUP_COMMAND})` };
+  return present
+    ? { ok: true }
+    : { ok: false, reason: `Docker answers but image ${image} is not present locally (pull it, or build the stand-in: ${CONTAINER_SETUP_COMMAND})` };
 }
 
 /** Whether the image is present locally (nothing is pulled to find out). */
@@ -91,7 +93,12 @@ class OwnedContainer extends GenericContainer {
     super(image);
     // Readiness is ours (a real SASL_SSL login, as for the JVM broker), raced against the container exiting;
     // testcontainers' port wait would only see docker-proxy, which accepts connections before Kafka listens.
-    this.waitStrategy = { waitUntilReady: async () => undefined, withStartupTimeout: () => this.waitStrategy, isStartupTimeoutSet: () => true, getStartupTimeout: () => 0 };
+    this.waitStrategy = {
+      waitUntilReady: async () => undefined,
+      withStartupTimeout: () => this.waitStrategy,
+      isStartupTimeoutSet: () => true,
+      getStartupTimeout: () => 0,
+    };
   }
 
   protected override async beforeContainerCreated(): Promise<void> {
@@ -109,7 +116,11 @@ class OwnedContainer extends GenericContainer {
 /** The last lines a container wrote (stdout and stderr), redacted: Kafka may echo its configuration. */
 async function logTail(client: ContainerRuntimeClient, id: string): Promise<string> {
   try {
-    const raw = await withDeadline(client.container.getById(id).logs({ stdout: true, stderr: true, follow: false, tail: LOG_TAIL_LINES }), 5000, 'reading container logs');
+    const raw = await withDeadline(
+      client.container.getById(id).logs({ stdout: true, stderr: true, follow: false, tail: LOG_TAIL_LINES }),
+      5000,
+      'reading container logs',
+    );
     return redact(demultiplex(Buffer.from(raw)).trimEnd()) || '(no output)';
   } catch (error) {
     return `(logs unavailable: ${(error as Error).message})`;
@@ -275,7 +286,14 @@ export async function startContainerBroker(options: ContainerBrokerOptions = {})
 }
 
 /** One `GenericContainer.start()`, labelled for cleanup and leftover checks; `onCreated` gets the id before it starts. */
-function startOne(plan: { image: string; properties: string; keystorePem: string; keysJar: string; hostPort: number; onCreated: (id: string) => void }): Promise<StartedTestContainer> {
+function startOne(plan: {
+  image: string;
+  properties: string;
+  keystorePem: string;
+  keysJar: string;
+  hostPort: number;
+  onCreated: (id: string) => void;
+}): Promise<StartedTestContainer> {
   return (
     new OwnedContainer(plan.image, plan.onCreated)
       // The image reads a whole server.properties from /mnt/shared/config ("file input").

@@ -58,11 +58,10 @@ export async function kafkaClasspath(log: (line: string) => void = () => undefin
   log('resolving Apache Kafka jars with Maven (the first time downloads about 55 MB from Maven Central)...');
   const started = Date.now();
   try {
-    await promisify(execFile)(
-      'mvn',
-      ['-B', '-q', '-f', POM, 'dependency:build-classpath', `-Dmdep.outputFile=${file}`, '-DincludeScope=runtime'],
-      { timeout: 600000, maxBuffer: 16 * 1024 * 1024 },
-    );
+    await promisify(execFile)('mvn', ['-B', '-q', '-f', POM, 'dependency:build-classpath', `-Dmdep.outputFile=${file}`, '-DincludeScope=runtime'], {
+      timeout: 600000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
     const tail = `${e.stdout ?? ''}${e.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
@@ -115,7 +114,8 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
         encoding: 'utf8',
         timeout: 60000,
       });
-      if (format.status !== 0) throw new Error(`formatting Kafka storage failed: ${(format.stderr || format.stdout || String(format.error)).trim().slice(-2000)}`);
+      if (format.status !== 0)
+        throw new Error(`formatting Kafka storage failed: ${(format.stderr || format.stdout || String(format.error)).trim().slice(-2000)}`);
 
       log(`starting Kafka broker (SASL_SSL on localhost:${sasl})...`);
       const started = Date.now();
@@ -195,7 +195,10 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
 export async function runKafkaTool(mainClass: string, args: readonly string[], timeoutMs = 60000): Promise<string> {
   const classpath = await kafkaClasspath();
   try {
-    const { stdout, stderr } = await promisify(execFile)('java', ['-Xmx256m', '-cp', classpath, mainClass, ...args], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)('java', ['-Xmx256m', '-cp', classpath, mainClass, ...args], {
+      timeout: timeoutMs,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return `${stdout}${stderr}`;
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; message: string };
@@ -207,8 +210,13 @@ export async function runKafkaTool(mainClass: string, args: readonly string[], t
 export async function setDefaultClientQuota(broker: LocalBroker, quota: { producerByteRate: number }): Promise<void> {
   if (!broker.adminBootstrap) throw new Error('quotas can be set on the JVM broker only');
   await runKafkaTool('kafka.admin.ConfigCommand', [
-    '--bootstrap-server', broker.adminBootstrap,
-    '--alter', '--add-config', `producer_byte_rate=${quota.producerByteRate}`,
-    '--entity-type', 'clients', '--entity-default',
+    '--bootstrap-server',
+    broker.adminBootstrap,
+    '--alter',
+    '--add-config',
+    `producer_byte_rate=${quota.producerByteRate}`,
+    '--entity-type',
+    'clients',
+    '--entity-default',
   ]);
 }

@@ -41,7 +41,10 @@ export async function awaitReadyAndCreateTopics(options: {
       await withDeadline(admin.describeCluster(), 4000, 'local broker metadata');
       if (options.topics.length > 0) {
         await withDeadline(
-          admin.createTopics({ topics: options.topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })), waitForLeaders: true }),
+          admin.createTopics({
+            topics: options.topics.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: 1 })),
+            waitForLeaders: true,
+          }),
           15000,
           'creating topics on the local broker',
         );

@@ -41,7 +41,7 @@ export async function sasKeysJar(log: (line: string) => void = () => undefined):
   if (existsSync(jar)) return jar;
   mkdirSync(CACHE_DIR, { recursive: true });
   const buildDir = mkdtempSync(join(CACHE_DIR, 'sas-keys-build-'));
-  log('building the broker\'s Event Hubs key checks (support/broker/sas-keys) with Maven...');
+  log("building the broker's Event Hubs key checks (support/broker/sas-keys) with Maven...");
   const started = Date.now();
   try {
     await promisify(execFile)('mvn', ['-B', '-q', '-Dstyle.color=never', '-f', join(MODULE_DIR, 'pom.xml'), 'package', `-DbuildDir=${buildDir}`], {

@@ -75,7 +75,8 @@ export function loadAssessment(env: Env, cwd: string, burstFact?: string): Loade
   const raw = env.READINESS_WORKLOAD_FILE?.trim();
   if (!raw) return { note: 'no workload profile: set READINESS_WORKLOAD_FILE (start from fixtures/workload-profile.example.yaml)' };
   const file = resolve(cwd, raw);
-  if (!existsSync(file)) return { note: `READINESS_WORKLOAD_FILE: no file at ${file}`, error: `READINESS_WORKLOAD_FILE: expected a readable YAML or JSON file; no file at ${file}` };
+  if (!existsSync(file))
+    return { note: `READINESS_WORKLOAD_FILE: no file at ${file}`, error: `READINESS_WORKLOAD_FILE: expected a readable YAML or JSON file; no file at ${file}` };
   try {
     const assessment = assess(parseWorkloadProfile(readFileSync(file, 'utf8'), file), file, { burst: burstFact });
     return { assessment, note: `from ${file}` };

@@ -75,7 +75,12 @@ function waterfallSpec(r: ReadinessReport): { spec: TopLevelSpec; points: number
             y,
             x: { field: 'start', type: 'quantitative', title: 'ms since the preflight started' },
             x2: { field: 'end' },
-            color: { field: 'status', type: 'nominal', title: 'stage', scale: { domain: ['pass', 'fail', 'not-run'], range: [COLORS.pass, COLORS.fail, COLORS['not-run']] } },
+            color: {
+              field: 'status',
+              type: 'nominal',
+              title: 'stage',
+              scale: { domain: ['pass', 'fail', 'not-run'], range: [COLORS.pass, COLORS.fail, COLORS['not-run']] },
+            },
           },
         },
         { mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 }, encoding: { y, x: { field: 'end', type: 'quantitative' }, text: { field: 'label' } } },
@@ -108,11 +113,17 @@ function acksSpec(check: ReportCheck): { spec: TopLevelSpec; points: number; buc
 }
 
 /** A latency distribution from the check's HdrHistogram, with its percentiles marked as rules. */
-function distributionSpec(encoded: string, percentiles: ReadonlyArray<{ name: string; ms: number | undefined }>, axisTitle: string): { spec: TopLevelSpec; points: number } | undefined {
+function distributionSpec(
+  encoded: string,
+  percentiles: ReadonlyArray<{ name: string; ms: number | undefined }>,
+  axisTitle: string,
+): { spec: TopLevelSpec; points: number } | undefined {
   const { scale, bins } = distribution(decodeHistogram(encoded));
   if (bins.length === 0) return undefined;
   const x = { type: 'quantitative', scale: { type: scale }, title: scale === 'log' ? `${axisTitle} (log scale)` : axisTitle } as const;
-  const marks = percentiles.filter((p): p is { name: string; ms: number } => p.ms !== undefined).map((p) => ({ name: p.name, ms: p.ms, label: `${p.name} ${p.ms} ms` }));
+  const marks = percentiles
+    .filter((p): p is { name: string; ms: number } => p.ms !== undefined)
+    .map((p) => ({ name: p.name, ms: p.ms, label: `${p.name} ${p.ms} ms` }));
   return {
     points: bins.length,
     spec: {
@@ -131,12 +142,21 @@ function distributionSpec(encoded: string, percentiles: ReadonlyArray<{ name: st
         {
           data: { values: marks },
           mark: { type: 'rule', strokeDash: [4, 3], strokeWidth: 1.5 },
-          encoding: { x: { ...x, field: 'ms' }, color: { field: 'name', type: 'nominal', title: 'percentile', scale: { domain: ['p50', 'p95', 'p99'], range: ['#2e7d32', '#ef6c00', '#c62828'] } } },
+          encoding: {
+            x: { ...x, field: 'ms' },
+            color: { field: 'name', type: 'nominal', title: 'percentile', scale: { domain: ['p50', 'p95', 'p99'], range: ['#2e7d32', '#ef6c00', '#c62828'] } },
+          },
         },
         {
           data: { values: marks },
           mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, fontSize: 10 },
-          encoding: { x: { ...x, field: 'ms' }, y: { value: 2 }, yOffset: { field: 'name', type: 'nominal', scale: { domain: ['p50', 'p95', 'p99'], range: [0, 24] } }, text: { field: 'label' }, color: { field: 'name', type: 'nominal', legend: null } },
+          encoding: {
+            x: { ...x, field: 'ms' },
+            y: { value: 2 },
+            yOffset: { field: 'name', type: 'nominal', scale: { domain: ['p50', 'p95', 'p99'], range: [0, 24] } },
+            text: { field: 'label' },
+            color: { field: 'name', type: 'nominal', legend: null },
+          },
         },
       ],
     } as TopLevelSpec,
@@ -152,12 +172,18 @@ function runLabel(generatedAt: string): string {
 const RUN_AXIS = { field: 'run', type: 'ordinal', sort: null, title: 'run (UTC)', axis: { labelAngle: -35, labelOverlap: 'greedy' } } as const;
 
 /** One line chart of one or more trend metrics over the runs (x: when each run was made). */
-function trendLineSpec(t: TrendReport, keys: readonly TrendMetricKey[], yTitle: string, rules: ReadonlyArray<{ value: number; label: string }> = []): { spec: TopLevelSpec; points: number } | undefined {
+function trendLineSpec(
+  t: TrendReport,
+  keys: readonly TrendMetricKey[],
+  yTitle: string,
+  rules: ReadonlyArray<{ value: number; label: string }> = [],
+): { spec: TopLevelSpec; points: number } | undefined {
   const values: Row[] = [];
   for (const p of t.points) {
     for (const key of keys) {
       const v = p.values[key];
-      if (v !== undefined) values.push({ run: runLabel(p.generatedAt), metric: TREND_METRICS.find((m) => m.key === key)?.title ?? key, value: v, source: p.source });
+      if (v !== undefined)
+        values.push({ run: runLabel(p.generatedAt), metric: TREND_METRICS.find((m) => m.key === key)?.title ?? key, value: v, source: p.source });
     }
   }
   if (values.length === 0) return undefined;
@@ -177,7 +203,11 @@ function trendLineSpec(t: TrendReport, keys: readonly TrendMetricKey[], yTitle: 
   if (rules.length) {
     layers.push(
       { data: { values: rules }, mark: { type: 'rule', color: COLORS.warn, strokeDash: [4, 3] }, encoding: { y: { field: 'value', type: 'quantitative' } } },
-      { data: { values: rules }, mark: { type: 'text', color: COLORS.warn, align: 'left', dy: -6, x: 2, fontSize: 10 }, encoding: { y: { field: 'value', type: 'quantitative' }, text: { field: 'label' } } },
+      {
+        data: { values: rules },
+        mark: { type: 'text', color: COLORS.warn, align: 'left', dy: -6, x: 2, fontSize: 10 },
+        encoding: { y: { field: 'value', type: 'quantitative' }, text: { field: 'label' } },
+      },
     );
   }
   return { points: values.length, spec: { width: WIDTH, height: 140, layer: layers } as TopLevelSpec };
@@ -214,17 +244,37 @@ export async function buildCharts(r: ReadinessReport): Promise<Chart[]> {
   const burst = checkOf(r, CHECK_ID.burstMaxRate);
   const roundTrip = checkOf(r, CHECK_ID.roundTrip);
   const planned: Planned[] = [];
-  planned.push({ id: 'waterfall', title: 'Connectivity stages', caption: 'Each preflight stage, in order, from its start to its end.', made: waterfallSpec(r) });
+  planned.push({
+    id: 'waterfall',
+    title: 'Connectivity stages',
+    caption: 'Each preflight stage, in order, from its start to its end.',
+    made: waterfallSpec(r),
+  });
   if (burst) {
     const acks = acksSpec(burst);
-    planned.push({ id: 'burst-acks', title: 'Max-rate burst: acknowledgements over time', caption: `Events acknowledged in each ${acks?.bucketMs ?? ''} ms of the burst (${burst.measured[BURST_METRIC.eventsPerSec]} events/s overall).`, made: acks });
+    planned.push({
+      id: 'burst-acks',
+      title: 'Max-rate burst: acknowledgements over time',
+      caption: `Events acknowledged in each ${acks?.bucketMs ?? ''} ms of the burst (${burst.measured[BURST_METRIC.eventsPerSec]} events/s overall).`,
+      made: acks,
+    });
     const hdr = burst.samples?.ackLatency?.hdr;
     const m = burst.measured;
     planned.push({
       id: 'burst-latency',
       title: 'Max-rate burst: ack latency distribution',
-      caption: 'Per-event acknowledgement latency (an event takes its produce request\'s); dashed lines mark the measured percentiles.',
-      made: hdr ? distributionSpec(hdr, [{ name: 'p50', ms: num(m[BURST_METRIC.ackP50]) }, { name: 'p95', ms: num(m[BURST_METRIC.ackP95]) }, { name: 'p99', ms: num(m[BURST_METRIC.ackP99]) }], 'ack latency ms') : undefined,
+      caption: "Per-event acknowledgement latency (an event takes its produce request's); dashed lines mark the measured percentiles.",
+      made: hdr
+        ? distributionSpec(
+            hdr,
+            [
+              { name: 'p50', ms: num(m[BURST_METRIC.ackP50]) },
+              { name: 'p95', ms: num(m[BURST_METRIC.ackP95]) },
+              { name: 'p99', ms: num(m[BURST_METRIC.ackP99]) },
+            ],
+            'ack latency ms',
+          )
+        : undefined,
     });
   }
   const e2e = roundTrip?.samples?.e2eLatency?.hdr;
@@ -234,7 +284,15 @@ export async function buildCharts(r: ReadinessReport): Promise<Chart[]> {
       id: 'e2e-latency',
       title: 'Round trip: end-to-end latency distribution',
       caption: 'Produce to read back, per event; dashed lines mark the measured percentiles.',
-      made: distributionSpec(e2e, [{ name: 'p50', ms: num(m[ROUND_TRIP_METRIC.e2eP50]) }, { name: 'p95', ms: num(m[ROUND_TRIP_METRIC.e2eP95]) }, { name: 'p99', ms: num(m[ROUND_TRIP_METRIC.e2eP99]) }], 'end-to-end latency ms'),
+      made: distributionSpec(
+        e2e,
+        [
+          { name: 'p50', ms: num(m[ROUND_TRIP_METRIC.e2eP50]) },
+          { name: 'p95', ms: num(m[ROUND_TRIP_METRIC.e2eP95]) },
+          { name: 'p99', ms: num(m[ROUND_TRIP_METRIC.e2eP99]) },
+        ],
+        'end-to-end latency ms',
+      ),
     });
   }
   const t = r.trend;
@@ -242,16 +300,36 @@ export async function buildCharts(r: ReadinessReport): Promise<Chart[]> {
     const warnDays = num(checkOf(r, CHECK_ID.tls)?.thresholds['warn under days']);
     planned.push(
       { id: 'trend-verdict', title: 'Trend: verdict per run', caption: `${t.points.length} runs, oldest first; this run last.`, made: verdictTimelineSpec(t) },
-      { id: 'trend-connect', title: 'Trend: TCP connect and TLS handshake', caption: 'Slowest bootstrap host of each run.', made: trendLineSpec(t, ['connectMs', 'tlsHandshakeMs'], 'ms') },
+      {
+        id: 'trend-connect',
+        title: 'Trend: TCP connect and TLS handshake',
+        caption: 'Slowest bootstrap host of each run.',
+        made: trendLineSpec(t, ['connectMs', 'tlsHandshakeMs'], 'ms'),
+      },
       {
         id: 'trend-cert',
         title: 'Trend: days to certificate expiry',
         caption: 'The dashed line is the warning threshold (READINESS_TLS_CERT_WARN_DAYS).',
         made: trendLineSpec(t, ['certDaysToExpiry'], 'days', warnDays !== undefined ? [{ value: warnDays, label: `warn under ${warnDays} days` }] : []),
       },
-      { id: 'trend-throughput', title: 'Trend: burst events/s', caption: 'Max-rate burst throughput of each run.', made: trendLineSpec(t, ['eventsPerSec'], 'events/s') },
-      { id: 'trend-latency', title: 'Trend: ack p99 and end-to-end p99', caption: 'Burst acknowledgement p99 and round-trip p99 of each run.', made: trendLineSpec(t, ['ackP99Ms', 'e2eP99Ms'], 'ms') },
-      { id: 'trend-throttle', title: 'Trend: broker throttle time', caption: 'Throttle time the broker asked for during the burst.', made: trendLineSpec(t, ['throttleMs'], 'ms') },
+      {
+        id: 'trend-throughput',
+        title: 'Trend: burst events/s',
+        caption: 'Max-rate burst throughput of each run.',
+        made: trendLineSpec(t, ['eventsPerSec'], 'events/s'),
+      },
+      {
+        id: 'trend-latency',
+        title: 'Trend: ack p99 and end-to-end p99',
+        caption: 'Burst acknowledgement p99 and round-trip p99 of each run.',
+        made: trendLineSpec(t, ['ackP99Ms', 'e2eP99Ms'], 'ms'),
+      },
+      {
+        id: 'trend-throttle',
+        title: 'Trend: broker throttle time',
+        caption: 'Throttle time the broker asked for during the burst.',
+        made: trendLineSpec(t, ['throttleMs'], 'ms'),
+      },
     );
   }
   const charts: Chart[] = [];

@@ -67,16 +67,23 @@ export async function renderHtml(r: ReadinessReport): Promise<string> {
   const out: string[] = [];
   out.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`);
   out.push(`<title>Eventstream readiness: ${pass ? 'PASS' : 'ACTION REQUIRED'}</title><style>${CSS}</style></head><body>`);
-  out.push(`<header class="verdict ${pass ? 'pass' : 'fail'}" data-verdict="${r.verdict}"><h1>Eventstream readiness: ${pass ? 'PASS' : 'ACTION REQUIRED'}</h1>`);
+  out.push(
+    `<header class="verdict ${pass ? 'pass' : 'fail'}" data-verdict="${r.verdict}"><h1>Eventstream readiness: ${pass ? 'PASS' : 'ACTION REQUIRED'}</h1>`,
+  );
   out.push(
     `<p>Profile <b>${escapeHtml(r.profile)}</b> · endpoint <code>${escapeHtml(r.endpoint.bootstrap)}</code> · user <code>${escapeHtml(r.endpoint.username)}</code>` +
       `${r.endpoint.keyName ? ` · key <code>${escapeHtml(r.endpoint.keyName)}</code>` : ''} · topics <code>${escapeHtml(r.endpoint.topics.telemetry)}</code>, <code>${escapeHtml(r.endpoint.topics.orders)}</code> · ${escapeHtml(r.generatedAt)}</p>`,
   );
   const failing = r.checks.filter((c) => c.status === 'Action Required').map((c) => c.name);
-  out.push(`<p>${r.summary.passed} passed, ${r.summary.actionRequired} need action, ${r.summary.notRun} not run.${failing.length ? ` Needs action: ${escapeHtml(failing.join('; '))}.` : ''}</p></header><main>`);
+  out.push(
+    `<p>${r.summary.passed} passed, ${r.summary.actionRequired} need action, ${r.summary.notRun} not run.${failing.length ? ` Needs action: ${escapeHtml(failing.join('; '))}.` : ''}</p></header><main>`,
+  );
 
   out.push('<section id="readiness"><h2>Readiness</h2><table><tr><th>Row</th><th>Status</th><th>Evidence</th><th>Meaning</th></tr>');
-  for (const row of r.readiness) out.push(`<tr data-row="${escapeHtml(row.name)}"><td>${escapeHtml(row.name)}</td><td>${status(row.status)}</td><td>${escapeHtml(row.evidence)}</td><td>${escapeHtml(row.meaning)}</td></tr>`);
+  for (const row of r.readiness)
+    out.push(
+      `<tr data-row="${escapeHtml(row.name)}"><td>${escapeHtml(row.name)}</td><td>${status(row.status)}</td><td>${escapeHtml(row.evidence)}</td><td>${escapeHtml(row.meaning)}</td></tr>`,
+    );
   out.push('</table></section>');
 
   out.push('<section id="this-run"><h2>This run</h2><div class="charts">');
@@ -108,7 +115,9 @@ export async function renderHtml(r: ReadinessReport): Promise<string> {
 
   out.push('<section id="checks"><h2>Checks</h2><table><tr><th>Check</th><th>Status</th><th>Measured</th><th>Threshold</th><th>Notes</th></tr>');
   for (const c of r.checks) {
-    out.push(`<tr data-check="${escapeHtml(c.id)}"><td>${escapeHtml(c.name)}</td><td>${status(c.status)}</td><td>${values(c.measured)}</td><td>${values(c.thresholds)}</td><td>${notes(c)}</td></tr>`);
+    out.push(
+      `<tr data-check="${escapeHtml(c.id)}"><td>${escapeHtml(c.name)}</td><td>${status(c.status)}</td><td>${values(c.measured)}</td><td>${values(c.thresholds)}</td><td>${notes(c)}</td></tr>`,
+    );
   }
   out.push('</table></section>');
 
@@ -116,17 +125,23 @@ export async function renderHtml(r: ReadinessReport): Promise<string> {
   const cmp = r.comparison;
   if (!cmp) out.push(`<p class="note">${escapeHtml(r.baseline.note)}</p>`);
   else {
-    out.push(`<p>Baseline <code>${escapeHtml(cmp.baselineFile)}</code> from ${escapeHtml(cmp.baselineGeneratedAt)}. ${cmp.newlyFailing.length ? `<b class="failure">Regressed: ${escapeHtml(cmp.newlyFailing.join(', '))}</b>` : 'No check that passed before fails now.'}</p>`);
+    out.push(
+      `<p>Baseline <code>${escapeHtml(cmp.baselineFile)}</code> from ${escapeHtml(cmp.baselineGeneratedAt)}. ${cmp.newlyFailing.length ? `<b class="failure">Regressed: ${escapeHtml(cmp.newlyFailing.join(', '))}</b>` : 'No check that passed before fails now.'}</p>`,
+    );
     if (cmp.metrics.length) {
       out.push('<table><tr><th>Check</th><th>Metric</th><th>Baseline</th><th>Now</th><th>Change</th><th>Tolerance</th><th>Verdict</th></tr>');
       for (const m of cmp.metrics) {
-        out.push(`<tr><td>${escapeHtml(m.checkId)}</td><td>${escapeHtml(m.metric)}</td><td>${m.baseline}</td><td>${m.now}</td><td>${m.changePct > 0 ? '+' : ''}${m.changePct}%</td><td>${m.tolerancePct}%</td><td>${m.regressed ? status('Action Required') : status('Pass')}</td></tr>`);
+        out.push(
+          `<tr><td>${escapeHtml(m.checkId)}</td><td>${escapeHtml(m.metric)}</td><td>${m.baseline}</td><td>${m.now}</td><td>${m.changePct > 0 ? '+' : ''}${m.changePct}%</td><td>${m.tolerancePct}%</td><td>${m.regressed ? status('Action Required') : status('Pass')}</td></tr>`,
+        );
       }
       out.push('</table>');
     }
   }
   out.push('</section>');
-  out.push(`<section id="assessment"><h2>Is Eventstream enough?</h2><p>${escapeHtml(r.assessment ? `${r.assessment.verdictText} (${r.assessment.for} for, ${r.assessment.against} against)` : r.assessmentNote)}</p></section>`);
+  out.push(
+    `<section id="assessment"><h2>Is Eventstream enough?</h2><p>${escapeHtml(r.assessment ? `${r.assessment.verdictText} (${r.assessment.for} for, ${r.assessment.against} against)` : r.assessmentNote)}</p></section>`,
+  );
   out.push('</main></body></html>\n');
   return out.join('\n');
 }

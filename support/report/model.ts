@@ -143,7 +143,12 @@ export interface ReadinessReport {
 /** A stable id for a check without an explicit one: "Smoke > publishes ..." -> "smoke.publishes-...". */
 export function idFromName(name: string): string {
   const parts = name.split(' > ');
-  const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  const slug = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60);
   return parts.length > 1 ? `${slug(parts[0] ?? '')}.${slug(parts.slice(1).join(' '))}` : slug(parts[0] ?? '');
 }
 
@@ -202,8 +207,15 @@ export function readinessRows(inputs: RowInputs): ReadinessRow[] {
   const planned = Boolean(inputs.topics.telemetry && inputs.topics.orders);
   let topicRow: ReadinessRow;
   const topicMeaning = 'both topics are configured and exist on the endpoint with at least one partition';
-  if (!planned) topicRow = { name: 'TopicPlanned', meaning: topicMeaning, status: 'Action Required', evidence: 'FABRIC_TOPIC_TELEMETRY and FABRIC_TOPIC_ORDERS must both be set' };
-  else if (!topicsStage || topicsStage.status === 'not-run') topicRow = { name: 'TopicPlanned', meaning: topicMeaning, status: 'Not Run', evidence: topicsStage?.message ?? 'connectivity was not checked' };
+  if (!planned)
+    topicRow = {
+      name: 'TopicPlanned',
+      meaning: topicMeaning,
+      status: 'Action Required',
+      evidence: 'FABRIC_TOPIC_TELEMETRY and FABRIC_TOPIC_ORDERS must both be set',
+    };
+  else if (!topicsStage || topicsStage.status === 'not-run')
+    topicRow = { name: 'TopicPlanned', meaning: topicMeaning, status: 'Not Run', evidence: topicsStage?.message ?? 'connectivity was not checked' };
   else if (topicsStage.status === 'fail') topicRow = { name: 'TopicPlanned', meaning: topicMeaning, status: 'Action Required', evidence: topicsStage.message };
   else {
     topicRow = {
@@ -289,7 +301,12 @@ export function compareWithBaseline(now: readonly ReportCheck[], baseline: Readi
   for (const b of baseline.checks) {
     if (current.has(b.id)) continue;
     const passed = b.status === 'Pass';
-    notCompared.push({ checkId: b.id, missingFrom: 'now', reason: passed ? 'passed in the baseline and is missing now (a renamed or removed check id)' : `missing now (it was ${b.status} in the baseline)`, fails: passed });
+    notCompared.push({
+      checkId: b.id,
+      missingFrom: 'now',
+      reason: passed ? 'passed in the baseline and is missing now (a renamed or removed check id)' : `missing now (it was ${b.status} in the baseline)`,
+      fails: passed,
+    });
   }
   const metrics: MetricComparison[] = [];
   for (const t of TRACKED_METRICS) {
@@ -297,7 +314,8 @@ export function compareWithBaseline(now: readonly ReportCheck[], baseline: Readi
     const c = current.get(t.checkId);
     const bv = Number(b?.measured[t.metric]);
     const nv = Number(c?.measured[t.metric]);
-    const gap = (missingFrom: NotCompared['missingFrom'], reason: string, fails: boolean) => notCompared.push({ checkId: t.checkId, metric: t.metric, missingFrom, reason, fails });
+    const gap = (missingFrom: NotCompared['missingFrom'], reason: string, fails: boolean) =>
+      notCompared.push({ checkId: t.checkId, metric: t.metric, missingFrom, reason, fails });
     if (!b || b.status !== 'Pass') {
       gap('baseline', b ? `the check was ${b.status} in the baseline` : 'the check is not in the baseline', false);
       continue;

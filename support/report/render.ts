@@ -5,7 +5,9 @@ import { sparkline, TREND_METRICS, trendWarnings, type TrendReport } from './tre
 const ICON: Record<string, string> = { Pass: '✅ Pass', 'Action Required': '❌ Action Required', 'Not Run': '⏭️ Not Run' };
 
 function cell(text: string | number | boolean | undefined): string {
-  return String(text ?? '').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+  return String(text ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, '<br>');
 }
 
 function kv(record: Record<string, string | number | boolean>, limit = 8): string {
@@ -68,7 +70,8 @@ export function renderMarkdown(r: ReadinessReport): string {
   else {
     out.push(`**${a.verdictText}** (${a.for} criteria for, ${a.against} against; from \`${a.file}\`). This section informs; it never fails the gate.`, '');
     out.push('| Criterion | Argues | Answer |', '|---|---|---|');
-    for (const c of a.criteria) out.push(`| ${c.text} | ${c.supports ? 'for Eventstream' : 'against'} | ${c.answer === null ? '_unanswered_' : c.answer ? 'yes' : 'no'} |`);
+    for (const c of a.criteria)
+      out.push(`| ${c.text} | ${c.supports ? 'for Eventstream' : 'against'} | ${c.answer === null ? '_unanswered_' : c.answer ? 'yes' : 'no'} |`);
     out.push('', '| Trade-off | Answer |', '|---|---|');
     for (const t of a.tradeoffs) out.push(`| ${cell(t.question)} | ${t.answer ? cell(t.answer) : '_unanswered_'} |`);
     if (a.unanswered.length) out.push('', `Still open: ${a.unanswered.length} question(s).`);

@@ -6,17 +6,21 @@ type Values = CheckRecord['measured'];
 
 /** The largest number among the values whose name matches (several bootstrap hosts each have one). */
 function largest(m: Values, pattern: RegExp): number | undefined {
-  const xs = Object.entries(m).filter(([k, v]) => pattern.test(k) && typeof v === 'number').map(([, v]) => v as number);
+  const xs = Object.entries(m)
+    .filter(([k, v]) => pattern.test(k) && typeof v === 'number')
+    .map(([, v]) => v as number);
   return xs.length ? Math.max(...xs) : undefined;
 }
 
 function smallest(m: Values, pattern: RegExp): number | undefined {
-  const xs = Object.entries(m).filter(([k, v]) => pattern.test(k) && typeof v === 'number').map(([, v]) => v as number);
+  const xs = Object.entries(m)
+    .filter(([k, v]) => pattern.test(k) && typeof v === 'number')
+    .map(([, v]) => v as number);
   return xs.length ? Math.min(...xs) : undefined;
 }
 
 function exactly(name: string): (m: Values) => number | undefined {
-  return (m) => (typeof m[name] === 'number' ? (m[name]) : undefined);
+  return (m) => (typeof m[name] === 'number' ? m[name] : undefined);
 }
 
 export interface TrendMetric {
@@ -32,12 +36,40 @@ export interface TrendMetric {
 /** What the trends follow, read from each report's checks (so version 1 reports count too). */
 export const TREND_METRICS = [
   { key: 'connectMs', title: 'TCP connect ms', checkId: CHECK_ID.tcp, better: 'lower', kind: 'latency', pick: (m: Values) => largest(m, / connect ms$/) },
-  { key: 'tlsHandshakeMs', title: 'TLS handshake ms', checkId: CHECK_ID.tls, better: 'lower', kind: 'latency', pick: (m: Values) => largest(m, /handshake ms$/) },
-  { key: 'certDaysToExpiry', title: 'days to certificate expiry', checkId: CHECK_ID.tls, better: 'higher', kind: 'calendar', pick: (m: Values) => smallest(m, /days to expiry$/) },
-  { key: 'eventsPerSec', title: 'burst events/s', checkId: CHECK_ID.burstMaxRate, better: 'higher', kind: 'throughput', pick: exactly(BURST_METRIC.eventsPerSec) },
+  {
+    key: 'tlsHandshakeMs',
+    title: 'TLS handshake ms',
+    checkId: CHECK_ID.tls,
+    better: 'lower',
+    kind: 'latency',
+    pick: (m: Values) => largest(m, /handshake ms$/),
+  },
+  {
+    key: 'certDaysToExpiry',
+    title: 'days to certificate expiry',
+    checkId: CHECK_ID.tls,
+    better: 'higher',
+    kind: 'calendar',
+    pick: (m: Values) => smallest(m, /days to expiry$/),
+  },
+  {
+    key: 'eventsPerSec',
+    title: 'burst events/s',
+    checkId: CHECK_ID.burstMaxRate,
+    better: 'higher',
+    kind: 'throughput',
+    pick: exactly(BURST_METRIC.eventsPerSec),
+  },
   { key: 'ackP99Ms', title: 'burst ack p99 ms', checkId: CHECK_ID.burstMaxRate, better: 'lower', kind: 'latency', pick: exactly(BURST_METRIC.ackP99) },
   { key: 'e2eP99Ms', title: 'round-trip e2e p99 ms', checkId: CHECK_ID.roundTrip, better: 'lower', kind: 'latency', pick: exactly(ROUND_TRIP_METRIC.e2eP99) },
-  { key: 'throttleMs', title: 'broker throttle ms', checkId: CHECK_ID.burstMaxRate, better: 'lower', kind: 'latency', pick: exactly(BURST_METRIC.throttleTotal) },
+  {
+    key: 'throttleMs',
+    title: 'broker throttle ms',
+    checkId: CHECK_ID.burstMaxRate,
+    better: 'lower',
+    kind: 'latency',
+    pick: exactly(BURST_METRIC.throttleTotal),
+  },
 ] as const satisfies readonly TrendMetric[];
 
 export type TrendMetricKey = (typeof TREND_METRICS)[number]['key'];

@@ -87,7 +87,10 @@ export function findTrends(points: readonly TrendPoint[], rules: TrendRules): Tr
     const from = window[0] as number;
     const to = window[window.length - 1] as number;
     const changePct = from === 0 ? Number.POSITIVE_INFINITY : Math.round(((to - from) / Math.abs(from)) * 1000) / 10;
-    const beyond = metric.better === 'higher' ? changePct < -rules.tolerancePct : changePct > rules.tolerancePct && (metric.kind !== 'latency' || to - from > rules.latencyMinMs);
+    const beyond =
+      metric.better === 'higher'
+        ? changePct < -rules.tolerancePct
+        : changePct > rules.tolerancePct && (metric.kind !== 'latency' || to - from > rules.latencyMinMs);
     if (!beyond) continue;
     const shownPct = Number.isFinite(changePct) ? `${changePct > 0 ? '+' : ''}${changePct}%` : `from 0`;
     findings.push({
@@ -107,10 +110,16 @@ export function buildTrend(env: Env, cwd: string, settings: Settings, current: T
   const history = loadHistory(env, cwd, settings.HISTORY_RUNS);
   if (!history.dir) return undefined;
   const points = [...history.points, current];
-  const findings = findTrends(points, { minRuns: settings.TREND_MIN_RUNS, tolerancePct: settings.TREND_TOLERANCE_PCT, latencyMinMs: settings.REGRESSION_LATENCY_MIN_MS });
+  const findings = findTrends(points, {
+    minRuns: settings.TREND_MIN_RUNS,
+    tolerancePct: settings.TREND_TOLERANCE_PCT,
+    latencyMinMs: settings.REGRESSION_LATENCY_MIN_MS,
+  });
   const days = current.values.certDaysToExpiry;
   const certificate =
-    days !== undefined && days < settings.TLS_CERT_WARN_DAYS ? `the certificate expires in ${days} days (warning under READINESS_TLS_CERT_WARN_DAYS=${settings.TLS_CERT_WARN_DAYS})` : undefined;
+    days !== undefined && days < settings.TLS_CERT_WARN_DAYS
+      ? `the certificate expires in ${days} days (warning under READINESS_TLS_CERT_WARN_DAYS=${settings.TLS_CERT_WARN_DAYS})`
+      : undefined;
   return {
     historyDir: history.dir,
     note: history.note,

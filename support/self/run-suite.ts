@@ -86,7 +86,8 @@ export function processesInGroup(pgid: number): string[] {
       // Fields after the parenthesised command name: state, ppid, pgrp.
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') found.push(`${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 200)}`);
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z')
+        found.push(`${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').slice(0, 200)}`);
     } catch {
       /* gone meanwhile */
     }

@@ -48,7 +48,8 @@ export async function provideEndpoint(project: TestProject, profile: Profile, en
   if (inputs.settingsProblems.length > 0) skipped = `settings are invalid: ${inputs.settingsProblems.map((p) => p.message).join('; ')}`;
   if (!config) skipped = `configuration is invalid: ${problems.map(formatProblem).join('; ')}`;
   // A key scoped to another event hub would only meet TOPIC_AUTHORIZATION_FAILED: judged before the network.
-  else if (entityProblems.length > 0 && settings.ENTITY_PATH_CHECK !== 'warn') skipped = `a connection string is scoped to another topic: ${entityProblems.map(formatProblem).join('; ')}`;
+  else if (entityProblems.length > 0 && settings.ENTITY_PATH_CHECK !== 'warn')
+    skipped = `a connection string is scoped to another topic: ${entityProblems.map(formatProblem).join('; ')}`;
   if (config && !skipped) {
     const line = (s: string) => process.stderr.write(`[readiness ${profile}] ${redact(s)}\n`);
     preflight = await runPreflight(config, {

@@ -21,7 +21,8 @@ const baselineFile = (report: unknown) => {
 /** A baseline written by the suite before check ids were frozen as constants (schema 1, local profile). */
 const BEFORE = join(PROJECT_ROOT, 'fixtures', 'baselines', 'readiness-v1-before-check-ids.json');
 const tracked = TRACKED_METRICS.map((t) => `${t.checkId} ${t.metric}`).sort();
-const run = (env: Record<string, string>, envFile: Record<string, string> = broker.env) => runSuite({ project: 'fabric', envFile, env: { ...QUICK, ...env }, timeoutMs: 120000 });
+const run = (env: Record<string, string>, envFile: Record<string, string> = broker.env) =>
+  runSuite({ project: 'fabric', envFile, env: { ...QUICK, ...env }, timeoutMs: 120000 });
 
 describe('the regression gate compares everything it tracks', () => {
   let current: ReadinessReport | undefined;

@@ -20,7 +20,9 @@ describe('choosing the local broker', () => {
     process.env.PATH = '/nonexistent';
     const start = performance.now();
     try {
-      await expect(startLocalBroker('auto')).rejects.toThrow(/No way to run a local Kafka broker: .*java is not available.*LOCAL_BROKER=container.*LOCAL_BROKER=jvm/s);
+      await expect(startLocalBroker('auto')).rejects.toThrow(
+        /No way to run a local Kafka broker: .*java is not available.*LOCAL_BROKER=container.*LOCAL_BROKER=jvm/s,
+      );
     } finally {
       process.env.PATH = path;
     }

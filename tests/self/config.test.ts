@@ -44,7 +44,12 @@ describe('parseBootstrap', () => {
 
 describe('parseConnectionString', () => {
   test('returns the non-secret parts of a good one', () => {
-    expect(parseConnectionString(GOOD_CS).info).toEqual({ endpointHost: 'es-abc.servicebus.windows.net', keyName: 'key_1', entityPath: 'es_1', developmentEmulator: false });
+    expect(parseConnectionString(GOOD_CS).info).toEqual({
+      endpointHost: 'es-abc.servicebus.windows.net',
+      keyName: 'key_1',
+      entityPath: 'es_1',
+      developmentEmulator: false,
+    });
   });
   test('names the missing parts without echoing the value', () => {
     const raw = 'Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=k;TopSecretValue=1';
@@ -68,7 +73,13 @@ describe('checkEndpointEnv', () => {
   });
   test('lists one problem per missing variable, in order', () => {
     const { problems } = checkEndpointEnv({});
-    expect(problems.map((p) => p.variable)).toEqual(['FABRIC_KAFKA_BOOTSTRAP', 'FABRIC_KAFKA_USERNAME', 'FABRIC_KAFKA_PASSWORD', 'FABRIC_TOPIC_TELEMETRY', 'FABRIC_TOPIC_ORDERS']);
+    expect(problems.map((p) => p.variable)).toEqual([
+      'FABRIC_KAFKA_BOOTSTRAP',
+      'FABRIC_KAFKA_USERNAME',
+      'FABRIC_KAFKA_PASSWORD',
+      'FABRIC_TOPIC_TELEMETRY',
+      'FABRIC_TOPIC_ORDERS',
+    ]);
   });
   test('explains a username the shell stripped of its $', () => {
     const { problems } = checkEndpointEnv({ ...GOOD, FABRIC_KAFKA_USERNAME: 'ConnectionString' });
@@ -103,6 +114,8 @@ describe('loadEnvironment', () => {
     expect(file).toBe(join(dir, '.env.prod'));
   });
   test('a missing EVENTSTREAM_ENV_FILE is an error naming the variable', () => {
-    expect(() => loadEnvironment({ cwd: dir, env: { EVENTSTREAM_ENV_FILE: 'nope.env' } })).toThrow(/EVENTSTREAM_ENV_FILE=nope\.env: expected the path of a readable \.env file; there is no file at/);
+    expect(() => loadEnvironment({ cwd: dir, env: { EVENTSTREAM_ENV_FILE: 'nope.env' } })).toThrow(
+      /EVENTSTREAM_ENV_FILE=nope\.env: expected the path of a readable \.env file; there is no file at/,
+    );
   });
 });

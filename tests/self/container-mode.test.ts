@@ -120,7 +120,13 @@ describe(`container mode (${IMAGE})`, () => {
   const NO_ENV: Record<string, string> = {};
   test.for([
     // What a terminal does on Ctrl-C: SIGINT to the foreground process group, here once the burst is under way.
-    { name: 'Ctrl-C during the burst', signal: 'SIGINT', group: true, line: /\[readiness local\] burst\.max-rate: [1-9]\d* of 3000000 acknowledged/, env: LONG_BURST },
+    {
+      name: 'Ctrl-C during the burst',
+      signal: 'SIGINT',
+      group: true,
+      line: /\[readiness local\] burst\.max-rate: [1-9]\d* of 3000000 acknowledged/,
+      env: LONG_BURST,
+    },
     // What a cancelled CI job does: SIGTERM to the test command alone, once the preflight has passed.
     { name: 'SIGTERM after the preflight', signal: 'SIGTERM', group: false, line: /\[readiness local\] topics\s+pass/, env: NO_ENV },
   ] as const)('$name ends the run non-zero within 10 s, containers and temp dirs removed', async ({ signal, group, line, env }, ctx) => {

@@ -52,12 +52,13 @@ describe('accountDeliveries', () => {
 });
 
 describe('murmur2 and expectedPartition (our own implementation, checked against Java and against kafkajs)', () => {
-  test('matches kafkajs\' Java-compatible partitioner on many keys', () => {
+  test("matches kafkajs' Java-compatible partitioner on many keys", () => {
     const kafkajs = Partitioners.DefaultPartitioner();
     const metadata = (n: number) => Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
     for (let i = 0; i < 500; i++) {
       const key = `key-${i}-${'é'.repeat(i % 5)}`;
-      for (const n of [1, 3, 7, 32]) expect(expectedPartition(key, n)).toBe(kafkajs({ topic: 't', partitionMetadata: metadata(n), message: { key, value: null } }));
+      for (const n of [1, 3, 7, 32])
+        expect(expectedPartition(key, n)).toBe(kafkajs({ topic: 't', partitionMetadata: metadata(n), message: { key, value: null } }));
     }
   });
 

@@ -39,14 +39,14 @@ describe('the emulator job', () => {
     expect(compose.services.emulator.environment).toMatchObject({ BLOB_SERVER: 'azurite', METADATA_SERVER: 'azurite' });
   });
 
-  test('the gate\'s topics and consumer group are the event hubs and group Config.json declares', () => {
+  test("the gate's topics and consumer group are the event hubs and group Config.json declares", () => {
     const env = gate?.env ?? {};
     const names = entities.map((e) => e.Name);
     expect(names).toEqual(expect.arrayContaining([env.FABRIC_TOPIC_TELEMETRY, env.FABRIC_TOPIC_ORDERS, env.FABRIC_CONSUMER_TOPIC]));
     expect(entities.find((e) => e.Name === env.FABRIC_CONSUMER_TOPIC)?.ConsumerGroups.map((g) => g.Name)).toContain(env.FABRIC_CONSUMER_GROUP);
   });
 
-  test('the gate\'s settings are accepted by the suite\'s own configuration check, over SASL_PLAINTEXT', () => {
+  test("the gate's settings are accepted by the suite's own configuration check, over SASL_PLAINTEXT", () => {
     const env = gate?.env ?? {};
     const { config: endpoint, problems, entityProblems } = checkEndpointEnv(env);
     expect(problems).toEqual([]);
@@ -60,16 +60,22 @@ describe('the emulator job', () => {
 describe('SASL_PLAINTEXT is for the emulator only', () => {
   const base = { FABRIC_KAFKA_BOOTSTRAP: 'localhost:9092', FABRIC_KAFKA_USERNAME: '$ConnectionString', FABRIC_TOPIC_TELEMETRY: 't', FABRIC_TOPIC_ORDERS: 't' };
 
-  test('refused with a connection string that is not the emulator\'s, naming the variable', () => {
+  test("refused with a connection string that is not the emulator's, naming the variable", () => {
     const real = 'Endpoint=sb://es-x.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=abcdefgh';
     const { problems } = checkEndpointEnv({ ...base, FABRIC_KAFKA_PASSWORD: real, FABRIC_KAFKA_SECURITY_PROTOCOL: 'SASL_PLAINTEXT' });
-    expect(problems).toEqual([expect.objectContaining({ variable: 'FABRIC_KAFKA_SECURITY_PROTOCOL', found: expect.stringContaining('lacking UseDevelopmentEmulator=true') })]);
+    expect(problems).toEqual([
+      expect.objectContaining({ variable: 'FABRIC_KAFKA_SECURITY_PROTOCOL', found: expect.stringContaining('lacking UseDevelopmentEmulator=true') }),
+    ]);
   });
 
-  test('accepted with the emulator\'s; SASL_SSL stays the default; anything else is refused', () => {
-    expect(checkEndpointEnv({ ...base, FABRIC_KAFKA_PASSWORD: EMULATOR_KEY, FABRIC_KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext' }).config?.securityProtocol).toBe('SASL_PLAINTEXT');
+  test("accepted with the emulator's; SASL_SSL stays the default; anything else is refused", () => {
+    expect(checkEndpointEnv({ ...base, FABRIC_KAFKA_PASSWORD: EMULATOR_KEY, FABRIC_KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext' }).config?.securityProtocol).toBe(
+      'SASL_PLAINTEXT',
+    );
     expect(checkEndpointEnv({ ...base, FABRIC_KAFKA_PASSWORD: EMULATOR_KEY }).config?.securityProtocol).toBe('SASL_SSL');
-    expect(checkEndpointEnv({ ...base, FABRIC_KAFKA_PASSWORD: EMULATOR_KEY, FABRIC_KAFKA_SECURITY_PROTOCOL: 'PLAINTEXT' }).problems[0]?.variable).toBe('FABRIC_KAFKA_SECURITY_PROTOCOL');
+    expect(checkEndpointEnv({ ...base, FABRIC_KAFKA_PASSWORD: EMULATOR_KEY, FABRIC_KAFKA_SECURITY_PROTOCOL: 'PLAINTEXT' }).problems[0]?.variable).toBe(
+      'FABRIC_KAFKA_SECURITY_PROTOCOL',
+    );
   });
 });
 
@@ -95,7 +101,12 @@ describe('the emulator path against a real broker (an emulator-shaped SASL_PLAIN
   });
 
   test('--project fabric over SASL_PLAINTEXT with an emulator connection string passes, the TLS stage reported as not run', async () => {
-    const r = await runSuite({ project: 'fabric', envFile: emulatorEnv(`${broker.keys.namespace};UseDevelopmentEmulator=true;`), env: QUICK_EMULATOR, timeoutMs: 120000 });
+    const r = await runSuite({
+      project: 'fabric',
+      envFile: emulatorEnv(`${broker.keys.namespace};UseDevelopmentEmulator=true;`),
+      env: QUICK_EMULATOR,
+      timeoutMs: 120000,
+    });
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     const tls = r.cases.find((c) => c.name.includes('TLS:'));
     expect(tls?.status).toBe('skip');
@@ -104,10 +115,12 @@ describe('the emulator path against a real broker (an emulator-shaped SASL_PLAIN
     expect(r.allOutput.includes(broker.keys.namespace)).toBe(false);
   });
 
-  test('SASL_PLAINTEXT with a connection string that is not the emulator\'s is refused before any network stage', async () => {
+  test("SASL_PLAINTEXT with a connection string that is not the emulator's is refused before any network stage", async () => {
     const r = await runSuite({ project: 'fabric', envFile: emulatorEnv(broker.keys.namespace), env: QUICK_EMULATOR, timeoutMs: 60000 });
     expect(r.code).not.toBe(0);
-    expect(r.cases.find((c) => c.status === 'fail')?.failureMessage).toMatch(/FABRIC_KAFKA_SECURITY_PROTOCOL: expected SASL_SSL.*lacking UseDevelopmentEmulator=true/s);
+    expect(r.cases.find((c) => c.status === 'fail')?.failureMessage).toMatch(
+      /FABRIC_KAFKA_SECURITY_PROTOCOL: expected SASL_SSL.*lacking UseDevelopmentEmulator=true/s,
+    );
     expect(r.stderr).not.toMatch(/\[readiness fabric\] dns/);
   });
 });

@@ -44,7 +44,11 @@ async function produceOne(broker: LocalBroker, password: string, topic: string):
   const producer = clientFor(broker, password).producer();
   try {
     await connectWithin(producer, CALL_MS, 'producer login');
-    const [ack] = await withDeadline(producer.send({ topic, acks: -1, messages: [{ value: JSON.stringify({ entityKeysSelfTest: true }) }] }), CALL_MS, `produce to ${topic}`);
+    const [ack] = await withDeadline(
+      producer.send({ topic, acks: -1, messages: [{ value: JSON.stringify({ entityKeysSelfTest: true }) }] }),
+      CALL_MS,
+      `produce to ${topic}`,
+    );
     return ack?.baseOffset ?? '';
   } finally {
     await disconnectWithin(producer, CALL_MS);
@@ -102,7 +106,9 @@ const container = await containerSetup();
 
 const MODES = [
   { mode: 'jvm', start: () => startJvmBroker({}) },
-  ...(process.env.LOCAL_BROKER_IMAGE ? [{ mode: 'container', start: () => (container.ok ? startContainerBroker({ image: container.image }) : Promise.reject(new Error('unreachable'))) }] : []),
+  ...(process.env.LOCAL_BROKER_IMAGE
+    ? [{ mode: 'container', start: () => (container.ok ? startContainerBroker({ image: container.image }) : Promise.reject(new Error('unreachable'))) }]
+    : []),
 ] as const;
 
 describe.each(MODES)('keys checked as Event Hubs does ($mode broker)', ({ mode, start }) => {
@@ -157,9 +163,21 @@ describe.each(MODES)('keys checked as Event Hubs does ($mode broker)', ({ mode, 
       alter: (cs: string) => cs.replace('sb://localhost/', 'sb://other.servicebus.windows.net/'),
       reason: /Endpoint \(sb:\/\/other\.servicebus\.windows\.net\/\) is not this namespace/,
     },
-    { name: 'a wrong SharedAccessKey', alter: (cs: string) => cs.replace(/SharedAccessKey=[^;]+/, `SharedAccessKey=${Buffer.alloc(32, 7).toString('base64')}`), reason: /invalid SharedAccessKeyName or SharedAccessKey/ },
-    { name: 'an unknown SharedAccessKeyName', alter: (cs: string) => cs.replace(/SharedAccessKeyName=[^;]+/, 'SharedAccessKeyName=no_such_policy'), reason: /invalid SharedAccessKeyName or SharedAccessKey/ },
-    { name: "a topic's key naming another EntityPath", alter: (cs: string) => cs.replace(`EntityPath=${TELEMETRY}`, `EntityPath=${ORDERS}`), reason: /belongs to EntityPath=telemetry, not EntityPath=orders/ },
+    {
+      name: 'a wrong SharedAccessKey',
+      alter: (cs: string) => cs.replace(/SharedAccessKey=[^;]+/, `SharedAccessKey=${Buffer.alloc(32, 7).toString('base64')}`),
+      reason: /invalid SharedAccessKeyName or SharedAccessKey/,
+    },
+    {
+      name: 'an unknown SharedAccessKeyName',
+      alter: (cs: string) => cs.replace(/SharedAccessKeyName=[^;]+/, 'SharedAccessKeyName=no_such_policy'),
+      reason: /invalid SharedAccessKeyName or SharedAccessKey/,
+    },
+    {
+      name: "a topic's key naming another EntityPath",
+      alter: (cs: string) => cs.replace(`EntityPath=${TELEMETRY}`, `EntityPath=${ORDERS}`),
+      reason: /belongs to EntityPath=telemetry, not EntityPath=orders/,
+    },
   ])('SASL authentication fails for $name', async ({ alter, reason }, ctx) => {
     const b = ready(ctx);
     const presented = alter(keyOf(b, TELEMETRY));

@@ -21,7 +21,7 @@ describe('the fabric profile run as a pipeline runs it', () => {
     rmSync(summaryDir, { recursive: true, force: true });
     expect(run.code, run.stdout.slice(-3000)).toBe(0);
     expect(stepSummary).toContain('# Eventstream readiness: ✅ PASS');
-    expect((stepSummary).includes(broker.connectionString), 'a secret was printed or reported').toBe(false);
+    expect(stepSummary.includes(broker.connectionString), 'a secret was printed or reported').toBe(false);
     expect(run.cases.length).toBeGreaterThanOrEqual(25);
     // Without a baseline the regression and monitoring checks are skipped with their reason, nothing else.
     expect(run.cases.filter((c) => c.status === 'fail')).toEqual([]);
@@ -34,7 +34,7 @@ describe('the fabric profile run as a pipeline runs it', () => {
     ]);
     const tls = run.cases.find((c) => c.name.includes('TLS:'));
     expect(tls?.properties.map((p) => p.name)).toContain('measured: days to expiry');
-    expect((run.allOutput).includes(broker.connectionString), 'a secret was printed or reported').toBe(false);
+    expect(run.allOutput.includes(broker.connectionString), 'a secret was printed or reported').toBe(false);
     // The readiness report: every check, the notebook rows, a Markdown twin.
     expect(run.readiness?.verdict).toBe('pass');
     expect(run.readiness?.checks.length).toBe(run.cases.length);
@@ -49,10 +49,9 @@ describe('the fabric profile run as a pipeline runs it', () => {
     expect(run.readinessMd).toContain('# Eventstream readiness: ✅ PASS');
     healthyReport = JSON.stringify(run.readiness);
   });
-
 });
 
-describe('the regression gate, given the previous run\'s readiness.json', () => {
+describe("the regression gate, given the previous run's readiness.json", () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'readiness-baseline-'));
@@ -66,7 +65,12 @@ describe('the regression gate, given the previous run\'s readiness.json', () => 
 
   test('passes when nothing regressed, and marks MonitoringDefined Pass', async () => {
     expect(healthyReport, 'the healthy run must run first').not.toBe('');
-    const run = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK_PIPELINE, READINESS_BASELINE: baselineFile(healthyReport), READINESS_PERF_REGRESSION: 'warn' }, timeoutMs: 90000 });
+    const run = await runSuite({
+      project: 'fabric',
+      envFile: broker.env,
+      env: { ...QUICK_PIPELINE, READINESS_BASELINE: baselineFile(healthyReport), READINESS_PERF_REGRESSION: 'warn' },
+      timeoutMs: 90000,
+    });
     expect(run.code, run.stdout.slice(-3000)).toBe(0);
     expect(run.readiness?.comparison?.newlyFailing).toEqual([]);
     expect(run.readiness?.readiness.find((r) => r.name === 'MonitoringDefined')?.status).toBe('Pass');
@@ -75,13 +79,18 @@ describe('the regression gate, given the previous run\'s readiness.json', () => 
 
   test('fails when a check that passed before fails now, naming it', async () => {
     const wrong = broker.connectionString.replace(/SharedAccessKey=[^;]+/, `SharedAccessKey=${randomBytes(32).toString('base64')}`);
-    const run = await runSuite({ project: 'fabric', envFile: { ...(broker.env), FABRIC_KAFKA_PASSWORD: wrong }, env: { ...QUICK_PIPELINE, READINESS_BASELINE: baselineFile(healthyReport) }, timeoutMs: 60000 });
+    const run = await runSuite({
+      project: 'fabric',
+      envFile: { ...broker.env, FABRIC_KAFKA_PASSWORD: wrong },
+      env: { ...QUICK_PIPELINE, READINESS_BASELINE: baselineFile(healthyReport) },
+      timeoutMs: 60000,
+    });
     expect(run.code).not.toBe(0);
     const gate = run.cases.find((c) => c.name.includes('no check that passed'));
     expect(gate?.status).toBe('fail');
     expect(gate?.failureMessage).toContain('connectivity.sasl');
     expect(run.readiness?.comparison?.newlyFailing).toContain('connectivity.sasl');
-    expect((run.allOutput).includes(wrong), 'a secret was printed or reported').toBe(false);
+    expect(run.allOutput.includes(wrong), 'a secret was printed or reported').toBe(false);
   });
 
   test('flags throughput worse than the baseline beyond tolerance, failing or warning by policy', async () => {
@@ -92,13 +101,23 @@ describe('the regression gate, given the previous run\'s readiness.json', () => 
     const failing = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK_PIPELINE, READINESS_BASELINE: file }, timeoutMs: 90000 });
     expect(failing.code).not.toBe(0);
     expect(failing.cases.find((c) => c.name.includes('throughput and latency'))?.failureMessage).toMatch(/burst.max-rate events\/s .* tolerance 30%/);
-    const warning = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK_PIPELINE, READINESS_BASELINE: file, READINESS_PERF_REGRESSION: 'warn' }, timeoutMs: 90000 });
+    const warning = await runSuite({
+      project: 'fabric',
+      envFile: broker.env,
+      env: { ...QUICK_PIPELINE, READINESS_BASELINE: file, READINESS_PERF_REGRESSION: 'warn' },
+      timeoutMs: 90000,
+    });
     expect(warning.code, warning.stdout.slice(-2000)).toBe(0);
     expect(warning.readiness?.comparison?.metrics.find((m) => m.metric === 'events/s')?.regressed).toBe(true);
   });
 
   test('a malformed baseline fails MonitoringDefined with an error naming READINESS_BASELINE', async () => {
-    const run = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK_PIPELINE, READINESS_BASELINE: baselineFile('{ not json') }, timeoutMs: 90000 });
+    const run = await runSuite({
+      project: 'fabric',
+      envFile: broker.env,
+      env: { ...QUICK_PIPELINE, READINESS_BASELINE: baselineFile('{ not json') },
+      timeoutMs: 90000,
+    });
     expect(run.code).not.toBe(0);
     expect(run.cases.find((c) => c.name.includes('MonitoringDefined'))?.failureMessage).toMatch(/READINESS_BASELINE: .* is not JSON/);
   });

@@ -87,18 +87,36 @@ describe('fault matrix on the shared broker', () => {
 
   test('a required variable missing fails the environment check naming it', async () => {
     const r = await run(without('FABRIC_TOPIC_ORDERS'));
-    expectFault(r, { first: 'FABRIC_TOPIC_ORDERS', message: /FABRIC_TOPIC_ORDERS: expected a Kafka topic name/, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets });
+    expectFault(r, {
+      first: 'FABRIC_TOPIC_ORDERS',
+      message: /FABRIC_TOPIC_ORDERS: expected a Kafka topic name/,
+      dependentsFrom: 'tests/02',
+      boundMs: CONNECTIVITY_BOUND_MS,
+      secrets,
+    });
   });
 
   test('a malformed bootstrap fails naming FABRIC_KAFKA_BOOTSTRAP and the form expected', async () => {
     const r = await run({ ...shared.env, FABRIC_KAFKA_BOOTSTRAP: `sb://localhost:${shared.saslPort}` });
-    expectFault(r, { first: 'FABRIC_KAFKA_BOOTSTRAP', message: /FABRIC_KAFKA_BOOTSTRAP: expected host, host:port.*URL scheme/s, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets });
+    expectFault(r, {
+      first: 'FABRIC_KAFKA_BOOTSTRAP',
+      message: /FABRIC_KAFKA_BOOTSTRAP: expected host, host:port.*URL scheme/s,
+      dependentsFrom: 'tests/02',
+      boundMs: CONNECTIVITY_BOUND_MS,
+      secrets,
+    });
   });
 
   test('a malformed connection string fails naming the missing part, never its value', async () => {
     const broken = shared.connectionString.replace(/SharedAccessKeyName=[^;]+;/, '');
     const r = await run({ ...shared.env, FABRIC_KAFKA_PASSWORD: broken });
-    expectFault(r, { first: 'FABRIC_KAFKA_PASSWORD', message: /without SharedAccessKeyName \(value not shown\)/, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets: [...secrets, broken] });
+    expectFault(r, {
+      first: 'FABRIC_KAFKA_PASSWORD',
+      message: /without SharedAccessKeyName \(value not shown\)/,
+      dependentsFrom: 'tests/02',
+      boundMs: CONNECTIVITY_BOUND_MS,
+      secrets: [...secrets, broken],
+    });
   });
 
   test('an unresolvable host fails at DNS', async () => {
@@ -126,7 +144,13 @@ describe('fault matrix on the shared broker', () => {
   test('a wrong password fails at SASL as an auth error, and the report says so without either secret', async () => {
     const wrong = shared.connectionString.replace(/SharedAccessKey=[^;]+/, `SharedAccessKey=${randomBytes(32).toString('base64')}`);
     const r = await run({ ...shared.env, FABRIC_KAFKA_PASSWORD: wrong });
-    expectFault(r, { first: 'SASL:', message: /\(auth\).*\$ConnectionString/s, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets: [...secrets, ...secretParts(wrong)] });
+    expectFault(r, {
+      first: 'SASL:',
+      message: /\(auth\).*\$ConnectionString/s,
+      dependentsFrom: 'tests/02',
+      boundMs: CONNECTIVITY_BOUND_MS,
+      secrets: [...secrets, ...secretParts(wrong)],
+    });
     expect(r.readiness?.checks.find((c) => c.id === 'connectivity.sasl')).toMatchObject({ status: 'Action Required', diagnosis: { failureClass: 'auth' } });
     expect(r.readinessMd).toContain('Likely cause:');
   });
@@ -149,12 +173,13 @@ describe('fault matrix on the shared broker', () => {
     expect(r.stderr).not.toContain('[readiness fabric] dns');
   });
 
-  test('with the EntityPath check relaxed (warn), a key scoped to one topic meets the broker\'s denial of another at Topics, naming the EntityPath', async () => {
+  test("with the EntityPath check relaxed (warn), a key scoped to one topic meets the broker's denial of another at Topics, naming the EntityPath", async () => {
     // One key for both topics (no FABRIC_ORDERS_PASSWORD): the broker answers as Event Hubs, TOPIC_AUTHORIZATION_FAILED for orders.
     const r = await run(without('FABRIC_ORDERS_PASSWORD'), { READINESS_ENTITY_PATH_CHECK: 'warn' });
     expectFault(r, {
       first: 'Topics:',
-      message: /orders topic "orders" with key key_telemetry from FABRIC_KAFKA_PASSWORD \(EntityPath=telemetry\).*TOPIC_AUTHORIZATION_FAILED.*\(authorization\).*reaches only "telemetry", not "orders"/s,
+      message:
+        /orders topic "orders" with key key_telemetry from FABRIC_KAFKA_PASSWORD \(EntityPath=telemetry\).*TOPIC_AUTHORIZATION_FAILED.*\(authorization\).*reaches only "telemetry", not "orders"/s,
       dependentsFrom: 'tests/03',
       boundMs: CONNECTIVITY_BOUND_MS,
       secrets,
@@ -175,13 +200,24 @@ describe('fault matrix on the shared broker', () => {
   test('a key of another namespace (Endpoint=sb://other.servicebus.windows.net/) fails at SASL as an auth error', async () => {
     const elsewhere = shared.connectionString.replace('sb://localhost/', 'sb://other.servicebus.windows.net/');
     const r = await run({ ...shared.env, FABRIC_KAFKA_PASSWORD: elsewhere, FABRIC_CONSUMER_PASSWORD: elsewhere });
-    expectFault(r, { first: 'SASL:', message: /not this namespace.*\(auth\)/s, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets: [...secrets, ...secretParts(elsewhere)] });
+    expectFault(r, {
+      first: 'SASL:',
+      message: /not this namespace.*\(auth\)/s,
+      dependentsFrom: 'tests/02',
+      boundMs: CONNECTIVITY_BOUND_MS,
+      secrets: [...secrets, ...secretParts(elsewhere)],
+    });
   });
 
   test('an event over the size limit fails the size check, naming the limit', async () => {
     // 1,046,520 bytes of JSON plus the record batch overhead is just over the broker's 1,046,528 bytes.
     const r = await run(shared.env, { READINESS_SIZE_ACCEPTED_BYTES: '1046520' });
-    expectFault(r, { first: 'accepts an event just under the 1 MB limit', message: /1046520 bytes was refused.*1 MB.*\(too-large\)/s, boundMs: 60000, secrets });
+    expectFault(r, {
+      first: 'accepts an event just under the 1 MB limit',
+      message: /1046520 bytes was refused.*1 MB.*\(too-large\)/s,
+      boundMs: 60000,
+      secrets,
+    });
   });
 });
 
@@ -204,7 +240,13 @@ describe('fault matrix on dedicated brokers', () => {
     const ca = createCa();
     const b = await dedicated({ tls: { ca, server: issueServerCert(ca, { hosts: ['not-this-host.example'] }) } });
     const r = await runSuite({ project: 'fabric', envFile: envOf(b), env: QUICK, timeoutMs: 60000 });
-    expectFault(r, { first: 'TLS:', message: /not valid for localhost.*\(tls-hostname\)/s, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets: secretParts(b.connectionString) });
+    expectFault(r, {
+      first: 'TLS:',
+      message: /not valid for localhost.*\(tls-hostname\)/s,
+      dependentsFrom: 'tests/02',
+      boundMs: CONNECTIVITY_BOUND_MS,
+      secrets: secretParts(b.connectionString),
+    });
   });
 
   test('an expired certificate fails at TLS as expired', async () => {
@@ -213,7 +255,13 @@ describe('fault matrix on dedicated brokers', () => {
     const server = issueServerCert(ca, { hosts: ['localhost'], notBefore: new Date(Date.now() - 10 * day), notAfter: new Date(Date.now() - day) });
     const b = await dedicated({ tls: { ca, server } });
     const r = await runSuite({ project: 'fabric', envFile: envOf(b), env: QUICK, timeoutMs: 60000 });
-    expectFault(r, { first: 'TLS:', message: /expired on .*\(tls-expired\)/s, dependentsFrom: 'tests/02', boundMs: CONNECTIVITY_BOUND_MS, secrets: secretParts(b.connectionString) });
+    expectFault(r, {
+      first: 'TLS:',
+      message: /expired on .*\(tls-expired\)/s,
+      dependentsFrom: 'tests/02',
+      boundMs: CONNECTIVITY_BOUND_MS,
+      secrets: secretParts(b.connectionString),
+    });
   });
 
   test('the broker killed in the middle of the burst fails the burst, promptly, and later checks do not pass', async () => {
@@ -234,7 +282,13 @@ describe('fault matrix on dedicated brokers', () => {
         }),
     });
     expect(killedAt, r.stderr.slice(-2000)).toBeGreaterThan(0);
-    expectFault(r, { first: 'absorbs a max-rate burst', message: /events sent failed.*\((connection-lost|tcp-refused|timeout)\)/s, dependentsFrom: 'tests/06', boundMs: 90000, secrets: secretParts(b.connectionString) });
+    expectFault(r, {
+      first: 'absorbs a max-rate burst',
+      message: /events sent failed.*\((connection-lost|tcp-refused|timeout)\)/s,
+      dependentsFrom: 'tests/06',
+      boundMs: 90000,
+      secrets: secretParts(b.connectionString),
+    });
     const burst = r.cases.find((c) => c.name.includes('absorbs a max-rate burst'));
     expect(Number(burst?.properties.find((p) => p.name === 'measured: acknowledged')?.value)).toBeGreaterThan(0);
     await stopBroker();
@@ -251,7 +305,12 @@ describe('fault matrix on dedicated brokers', () => {
       env: { ...QUICK, READINESS_BURST_EVENTS: '1000', READINESS_PACED_EVENTS: '1', READINESS_BURST_MAX_THROTTLE_MS: '1000' },
       timeoutMs: 120000,
     });
-    expectFault(r, { first: 'absorbs a max-rate burst', message: /throttle total ms \d+ > max 1000.*throttled/s, boundMs: 90000, secrets: secretParts(b.connectionString) });
+    expectFault(r, {
+      first: 'absorbs a max-rate burst',
+      message: /throttle total ms \d+ > max 1000.*throttled/s,
+      boundMs: 90000,
+      secrets: secretParts(b.connectionString),
+    });
     const burst = r.cases.find((c) => c.name.includes('absorbs a max-rate burst'));
     expect(Number(burst?.properties.find((p) => p.name === 'measured: throttle total ms')?.value)).toBeGreaterThan(1000);
   });

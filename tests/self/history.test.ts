@@ -3,7 +3,16 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { AckTimeline, decodeHistogram, distribution, encodeHistogram, histogramOfMs, mergeHistograms, niceStep, percentilesMs } from '../../support/histogram.js';
+import {
+  AckTimeline,
+  decodeHistogram,
+  distribution,
+  encodeHistogram,
+  histogramOfMs,
+  mergeHistograms,
+  niceStep,
+  percentilesMs,
+} from '../../support/histogram.js';
 import { checkReadableDirectorySetting } from '../../support/paths.js';
 import { parseBaseline, REPORT_SCHEMA, type ReportCheck } from '../../support/report/model.js';
 import { renderTrend } from '../../support/report/render.js';
@@ -13,7 +22,7 @@ import { percentile } from '../../support/stats.js';
 /** Deterministic latencies with a long tail, like a produce path: mostly 2-20 ms, a few up to 400 ms. */
 function latencies(n: number, seed: number): number[] {
   let x = seed;
-  const next = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   return Array.from({ length: n }, () => Math.round((next() < 0.97 ? 2 + next() * 18 : 20 + next() * 380) * 10) / 10);
 }
 
@@ -55,7 +64,12 @@ describe('latency histograms', () => {
   });
 });
 
-const point = (values: TrendPoint['values'], verdict: 'pass' | 'fail' = 'pass'): TrendPoint => ({ generatedAt: '2026-01-01T00:00:00Z', verdict, source: 'x', values });
+const point = (values: TrendPoint['values'], verdict: 'pass' | 'fail' = 'pass'): TrendPoint => ({
+  generatedAt: '2026-01-01T00:00:00Z',
+  verdict,
+  source: 'x',
+  values,
+});
 const rules = { minRuns: 3, tolerancePct: 20, latencyMinMs: 20 };
 
 describe('findTrends', () => {
@@ -72,12 +86,25 @@ describe('findTrends', () => {
     expect(findTrends(points, rules).map((f) => f.metric)).toEqual(metrics);
   });
   test('the finding says the metric, the runs, each value and the tolerance', () => {
-    const [f] = findTrends([1000, 950, 850, 700].map((v) => point({ eventsPerSec: v })), rules);
+    const [f] = findTrends(
+      [1000, 950, 850, 700].map((v) => point({ eventsPerSec: v })),
+      rules,
+    );
     expect(f?.message).toBe('burst events/s got lower in each of the last 3 runs: 1000 -> 950 -> 850 -> 700 (-30%, tolerance 20% in total)');
   });
 });
 
-const trend = (over: Partial<TrendReport>): TrendReport => ({ historyDir: '/h', note: '3 earlier run(s) from /h', points: [], findings: [], policy: 'warn', minRuns: 3, tolerancePct: 20, skipped: [], ...over });
+const trend = (over: Partial<TrendReport>): TrendReport => ({
+  historyDir: '/h',
+  note: '3 earlier run(s) from /h',
+  points: [],
+  findings: [],
+  policy: 'warn',
+  minRuns: 3,
+  tolerancePct: 20,
+  skipped: [],
+  ...over,
+});
 
 describe('trend report', () => {
   test('by policy a drift or a certificate near expiry warns, or fails', () => {
@@ -98,8 +125,23 @@ describe('trend report', () => {
 describe('history directory', () => {
   const dir = mkdtempSync(join(tmpdir(), 'readiness-history-unit-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const check = (id: string, measured: ReportCheck['measured']): ReportCheck => ({ id, name: id, file: 'f', status: 'Pass', measured, thresholds: {}, warnings: [] });
-  const report = (version: number, at: string, eventsPerSec: number) => ({ schema: REPORT_SCHEMA, schemaVersion: version, generatedAt: at, verdict: 'pass', profile: 'fabric', checks: [check('burst.max-rate', { 'events/s': eventsPerSec })] });
+  const check = (id: string, measured: ReportCheck['measured']): ReportCheck => ({
+    id,
+    name: id,
+    file: 'f',
+    status: 'Pass',
+    measured,
+    thresholds: {},
+    warnings: [],
+  });
+  const report = (version: number, at: string, eventsPerSec: number) => ({
+    schema: REPORT_SCHEMA,
+    schemaVersion: version,
+    generatedAt: at,
+    verdict: 'pass',
+    profile: 'fabric',
+    checks: [check('burst.max-rate', { 'events/s': eventsPerSec })],
+  });
 
   test('reads version 1 and 2 reports (subfolders too), oldest first, the newest N, and names what it skipped', () => {
     writeFileSync(join(dir, 'b.json'), JSON.stringify(report(2, '2026-01-03T00:00:00Z', 300)));
@@ -120,7 +162,10 @@ describe('history directory', () => {
       {
         generatedAt: 'x',
         verdict: 'pass',
-        checks: [check('connectivity.tcp', { 'a:9093 connect ms': 3, 'b:9093 connect ms': 9 }), { ...check('round-trip', { 'e2e p99 ms': 5 }), status: 'Not Run' }],
+        checks: [
+          check('connectivity.tcp', { 'a:9093 connect ms': 3, 'b:9093 connect ms': 9 }),
+          { ...check('round-trip', { 'e2e p99 ms': 5 }), status: 'Not Run' },
+        ],
       },
       'this run',
     );

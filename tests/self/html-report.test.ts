@@ -78,7 +78,10 @@ describe('readiness.html in headless Chromium', () => {
       writeFileSync(join(historyDir, `${night.name}.json`), JSON.stringify(run.readiness));
       runs.set(night.name, run);
     }
-    runs.set('tonight', await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK_SLOWED, ...TONIGHT, READINESS_HISTORY_DIR: historyDir }, timeoutMs: 90000 }));
+    runs.set(
+      'tonight',
+      await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK_SLOWED, ...TONIGHT, READINESS_HISTORY_DIR: historyDir }, timeoutMs: 90000 }),
+    );
   }, 420_000);
   afterAll(() => {
     if (historyDir) rmSync(historyDir, { recursive: true, force: true });
@@ -94,7 +97,9 @@ describe('readiness.html in headless Chromium', () => {
     expectChartsDrawn(page, THIS_RUN_CHARTS);
     // The waterfall has one bar per preflight stage; the burst one bar per time bucket.
     expect(page.charts.find((c) => c.id === 'waterfall')?.points).toBe(7);
-    expect(page.charts.find((c) => c.id === 'burst-acks')?.points).toBe(run.readiness?.checks.find((c) => c.id === 'burst.max-rate')?.samples?.acksPerBucket?.counts.length);
+    expect(page.charts.find((c) => c.id === 'burst-acks')?.points).toBe(
+      run.readiness?.checks.find((c) => c.id === 'burst.max-rate')?.samples?.acksPerBucket?.counts.length,
+    );
     expect(page.trendFindings).toBeNull();
     expect(run.allOutput.includes(broker.connectionString), 'a secret was printed or reported').toBe(false);
   });
@@ -115,10 +120,15 @@ describe('readiness.html in headless Chromium', () => {
     const trend = run.readiness?.trend;
     expect(trend?.points.map((p) => p.verdict)).toEqual(['pass', 'fail', 'pass', 'pass', 'pass', 'pass']);
     const eventsPerSec = trend?.points.map((p) => p.values.eventsPerSec);
-    expect(trend?.findings.map((f) => f.metric), `events/s per run: ${eventsPerSec?.join(', ')}`).toContain('eventsPerSec');
+    expect(
+      trend?.findings.map((f) => f.metric),
+      `events/s per run: ${eventsPerSec?.join(', ')}`,
+    ).toContain('eventsPerSec');
     // READINESS_TREND_POLICY defaults to warn: the drift is reported on its own testcase, the gate still passes.
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
-    expect(run.cases.find((c) => c.name.includes('Trend:'))?.properties.find((p) => p.name === 'warning')?.value).toMatch(/burst events\/s got lower in each of the last 2 runs/);
+    expect(run.cases.find((c) => c.name.includes('Trend:'))?.properties.find((p) => p.name === 'warning')?.value).toMatch(
+      /burst events\/s got lower in each of the last 2 runs/,
+    );
     expect(run.readinessMd).toMatch(/\| burst events\/s \| `[▁▂▃▄▅▆▇█]{6}` \|/);
     const page = await openInBrowser(executable, run, 'with-history');
     expect(page.verdict).toBe('pass');

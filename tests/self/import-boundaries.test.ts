@@ -16,13 +16,48 @@ const RULES = (createRequire(import.meta.url)(CONFIG) as { forbidden: { name: st
 
 /** One import against each rule: the file that imports, what it imports, and the line depcruise must print. */
 const BREAKS = [
-  { rule: 'report-imports-no-checks-or-setup', from: 'support/report/model.ts', to: 'support/setup/context.ts', source: "import type { Profile } from '../setup/context.js';\nexport type P = Profile;\n" },
-  { rule: 'report-imports-no-checks-or-setup', from: 'support/report/build.ts', to: 'support/checks.ts', source: "import { record } from '../checks.js';\nexport const r = record;\n" },
-  { rule: 'report-imports-no-checks-or-setup', from: 'support/report/html.ts', to: 'support/check-test.ts', source: "import { test } from '../check-test.js';\nexport const t = test;\n" },
-  { rule: 'broker-imports-no-setup-or-report', from: 'support/broker/jvm.ts', to: 'support/report/trend.ts', source: "import { trend } from '../report/trend.js';\nexport const t = trend;\n" },
-  { rule: 'broker-imports-no-setup-or-report', from: 'support/broker/container.ts', to: 'support/setup/provide.ts', source: "import { provide } from '../setup/provide.js';\nexport const p = provide;\n" },
-  { rule: 'eventstream-facts-import-no-broker', from: 'support/eventstream.ts', to: 'support/broker/keys.ts', source: "import { key } from './broker/keys.js';\nexport const k = key;\n" },
-  { rule: 'support-imports-no-tests', from: 'support/self/run-suite.ts', to: 'tests/helper.ts', source: "import { help } from '../../tests/helper.js';\nexport const h = help;\n" },
+  {
+    rule: 'report-imports-no-checks-or-setup',
+    from: 'support/report/model.ts',
+    to: 'support/setup/context.ts',
+    source: "import type { Profile } from '../setup/context.js';\nexport type P = Profile;\n",
+  },
+  {
+    rule: 'report-imports-no-checks-or-setup',
+    from: 'support/report/build.ts',
+    to: 'support/checks.ts',
+    source: "import { record } from '../checks.js';\nexport const r = record;\n",
+  },
+  {
+    rule: 'report-imports-no-checks-or-setup',
+    from: 'support/report/html.ts',
+    to: 'support/check-test.ts',
+    source: "import { test } from '../check-test.js';\nexport const t = test;\n",
+  },
+  {
+    rule: 'broker-imports-no-setup-or-report',
+    from: 'support/broker/jvm.ts',
+    to: 'support/report/trend.ts',
+    source: "import { trend } from '../report/trend.js';\nexport const t = trend;\n",
+  },
+  {
+    rule: 'broker-imports-no-setup-or-report',
+    from: 'support/broker/container.ts',
+    to: 'support/setup/provide.ts',
+    source: "import { provide } from '../setup/provide.js';\nexport const p = provide;\n",
+  },
+  {
+    rule: 'eventstream-facts-import-no-broker',
+    from: 'support/eventstream.ts',
+    to: 'support/broker/keys.ts',
+    source: "import { key } from './broker/keys.js';\nexport const k = key;\n",
+  },
+  {
+    rule: 'support-imports-no-tests',
+    from: 'support/self/run-suite.ts',
+    to: 'tests/helper.ts',
+    source: "import { help } from '../../tests/helper.js';\nexport const h = help;\n",
+  },
   { rule: 'no-circular', from: 'support/kafka.ts', to: 'support/deadline.ts', source: "import { d } from './deadline.js';\nexport const k = d;\n" },
   { rule: 'not-to-unresolvable', from: 'support/wire.ts', to: './gone.js', source: "import { gone } from './gone.js';\nexport const w = gone;\n" },
 ] as const;
@@ -60,11 +95,15 @@ describe('import boundaries (.dependency-cruiser.cjs, run by npm test)', () => {
   }, CRUISE_MS);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('the real tree keeps every rule', () => {
-    const r = cruise(PROJECT_ROOT, ['support', 'tests', 'scripts', 'vitest.config.ts']);
-    expect(r.output).toMatch(/no dependency violations found/);
-    expect(r.code).toBe(0);
-  }, CRUISE_MS);
+  test(
+    'the real tree keeps every rule',
+    () => {
+      const r = cruise(PROJECT_ROOT, ['support', 'tests', 'scripts', 'vitest.config.ts']);
+      expect(r.output).toMatch(/no dependency violations found/);
+      expect(r.code).toBe(0);
+    },
+    CRUISE_MS,
+  );
 
   test('every rule has a breaking import below that proves it', () => {
     expect(new Set(BREAKS.map((b) => b.rule))).toEqual(new Set(RULES));
@@ -94,7 +133,8 @@ function sources(): string[] {
 /** The first statement that is code, in a file where an import follows it; undefined when the imports come first. */
 function codeBeforeImport(file: string): string | undefined {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
-  const importLike = (st: ts.Statement) => ts.isImportDeclaration(st) || ts.isImportEqualsDeclaration(st) || (ts.isExportDeclaration(st) && st.moduleSpecifier !== undefined);
+  const importLike = (st: ts.Statement) =>
+    ts.isImportDeclaration(st) || ts.isImportEqualsDeclaration(st) || (ts.isExportDeclaration(st) && st.moduleSpecifier !== undefined);
   const firstCode = source.statements.findIndex((st) => !importLike(st));
   if (firstCode < 0 || !source.statements.slice(firstCode).some(importLike)) return undefined;
   const st = source.statements[firstCode] as ts.Statement;

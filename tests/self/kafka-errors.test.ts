@@ -43,7 +43,9 @@ describe('the Kafka error table', () => {
   });
 
   test('the firewall refusal, which arrives as TOPIC_AUTHORIZATION_FAILED, is still the firewall', () => {
-    expect(diagnose(new Error('SASL authentication error: The request was rejected by firewall checks. (TOPIC_AUTHORIZATION_FAILED)')).failureClass).toBe('firewall');
+    expect(diagnose(new Error('SASL authentication error: The request was rejected by firewall checks. (TOPIC_AUTHORIZATION_FAILED)')).failureClass).toBe(
+      'firewall',
+    );
   });
 
   test('a name inside a longer message is found', () => {

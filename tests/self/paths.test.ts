@@ -41,7 +41,9 @@ describe('path checks (unit)', () => {
     expect(prepareReportsDir(undefined, dir)).toEqual({ dir: join(dir, 'reports') });
     expect(prepareDirectory('X', join(aFile, 'sub'), dir).problem?.problem).toMatch(/expected a directory, but .*a-file\.txt is a file/);
     expect(prepareDirectory('X', '/proc/x', dir).problem?.problem).toMatch(/creating \/proc\/x failed \(ENOENT\)/);
-    expect(prepareDirectory('X', UNWRITABLE, dir).problem?.problem).toMatch(/expected a writable directory; writing a file in it failed \((EACCES|EROFS|EPERM)\)/);
+    expect(prepareDirectory('X', UNWRITABLE, dir).problem?.problem).toMatch(
+      /expected a writable directory; writing a file in it failed \((EACCES|EROFS|EPERM)\)/,
+    );
   });
 
   test('a file setting must be a readable regular file; only the baseline may be missing', () => {
@@ -76,7 +78,12 @@ describe('bad paths end a run up front', () => {
     expectRefusedUpFront(await local({ READINESS_BASELINE: UNREADABLE }), 'READINESS_BASELINE', UNREADABLE, /is not readable/);
   });
   test('READINESS_WORKLOAD_FILE that is missing or a directory', async () => {
-    expectRefusedUpFront(await fabric({ READINESS_WORKLOAD_FILE: join(dir, 'nope.yaml') }), 'READINESS_WORKLOAD_FILE', join(dir, 'nope.yaml'), /there is no file/);
+    expectRefusedUpFront(
+      await fabric({ READINESS_WORKLOAD_FILE: join(dir, 'nope.yaml') }),
+      'READINESS_WORKLOAD_FILE',
+      join(dir, 'nope.yaml'),
+      /there is no file/,
+    );
     expectRefusedUpFront(await local({ READINESS_WORKLOAD_FILE: aDir }), 'READINESS_WORKLOAD_FILE', aDir, /is a directory/);
   });
   test('READINESS_HISTORY_DIR that is a file or a FIFO (a missing one is the first night, and runs)', async () => {

@@ -42,14 +42,25 @@ describe('readable values', () => {
   });
 
   test('a failure message over a burst with no acknowledgement shows n/a, never NaN', () => {
-    const error = checkFailure({ what: 'max-rate burst: 100 of 100 events sent failed', measured: readableValues(emptyBurstMeasured()), thresholds: { 'max ack p99 ms': 5000 } });
+    const error = checkFailure({
+      what: 'max-rate burst: 100 of 100 events sent failed',
+      measured: readableValues(emptyBurstMeasured()),
+      thresholds: { 'max ack p99 ms': 5000 },
+    });
     expect(error.message).toContain('ack p99 ms=n/a');
     expect(error.message).not.toMatch(UNREADABLE);
   });
 });
 
 describe('the report builder over empty and failed results', () => {
-  const base = { profile: 'fabric' as const, runEnv: {}, settings: readSettings({}), endpoint: checkEndpointEnv({}).parts, secrets: { status: 'Not Run' as const, evidence: 'no password' }, cwd: process.cwd() };
+  const base = {
+    profile: 'fabric' as const,
+    runEnv: {},
+    settings: readSettings({}),
+    endpoint: checkEndpointEnv({}).parts,
+    secrets: { status: 'Not Run' as const, evidence: 'no password' },
+    cwd: process.cwd(),
+  };
 
   test('no checks at all (setup stopped early): a failing report with no unreadable value', () => {
     const report = buildReport({ ...base, preflight: null, preflightSkipped: 'configuration is invalid', entries: [] });

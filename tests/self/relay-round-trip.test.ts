@@ -4,7 +4,8 @@ import { describe, expect, test } from 'vitest';
 import { QUICK_RELAY } from '../../support/self/quick.js';
 import { failuresOf, runSuite, type SuiteRun } from '../../support/self/run-suite.js';
 
-const viaRelay = (shape: string, env: Record<string, string> = {}) => runSuite({ project: 'local', env: { ...QUICK_RELAY, LOCAL_RELAY: shape, ...env }, timeoutMs: 150000 });
+const viaRelay = (shape: string, env: Record<string, string> = {}) =>
+  runSuite({ project: 'local', env: { ...QUICK_RELAY, LOCAL_RELAY: shape, ...env }, timeoutMs: 150000 });
 const roundTripOf = (r: SuiteRun) => r.readiness?.checks.find((c) => c.id === 'round-trip');
 
 describe('the round trip through an Eventstream-like relay', () => {
@@ -13,7 +14,13 @@ describe('the round trip through an Eventstream-like relay', () => {
     expect(r.code, failuresOf(r)).toBe(0);
     const check = roundTripOf(r);
     expect(check?.status).toBe('Pass');
-    expect(check?.measured).toMatchObject({ lost: 0, 'order violations': 0, 'path kept record keys': '0/24', 'path kept headers': '0/24', 'keys on several partitions': 0 });
+    expect(check?.measured).toMatchObject({
+      lost: 0,
+      'order violations': 0,
+      'path kept record keys': '0/24',
+      'path kept headers': '0/24',
+      'keys on several partitions': 0,
+    });
     expect(String(check?.measured['one record per event'])).not.toBe('24/24');
     expect(check?.warnings.join('\n')).toMatch(/dropped the record key of 24 of 24 events[\s\S]*re-batched/);
   });
@@ -31,7 +38,9 @@ describe('the round trip through an Eventstream-like relay', () => {
     expect(check?.status).toBe('Action Required');
     expect(check?.measured.lost).toBe(6);
     expect(check?.failure).toMatch(/lost 6/);
-    expect(check?.failure).toMatch(/not connected to the source, or lags[\s\S]*schema associated and drops events[\s\S]*another reader shares the consumer group/);
+    expect(check?.failure).toMatch(
+      /not connected to the source, or lags[\s\S]*schema associated and drops events[\s\S]*another reader shares the consumer group/,
+    );
     // Only the round trip sees it: the source acknowledged every event.
     expect(r.cases.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual([expect.stringContaining('reads back every event')]);
   });
@@ -39,7 +48,9 @@ describe('the round trip through an Eventstream-like relay', () => {
   test('a destination lagging more than the wait: lost, the lag named first among the causes', async () => {
     const r = await viaRelay('delay=3000', { READINESS_ROUND_TRIP_TIMEOUT_MS: '1000' });
     expect(r.code).not.toBe(0);
-    expect(roundTripOf(r)?.failure).toMatch(/came back within 1000 ms; lost \d+[\s\S]*Real causes: \(1\) the destination is not connected to the source, or lags/);
+    expect(roundTripOf(r)?.failure).toMatch(
+      /came back within 1000 ms; lost \d+[\s\S]*Real causes: \(1\) the destination is not connected to the source, or lags/,
+    );
     expect(r.leftoverProcesses).toEqual([]);
   });
 });

@@ -96,7 +96,15 @@ test('the request log sees an all-topic Metadata request when one is sent (the s
   await admin.connect();
   await admin.describeCluster(); // what the preflight used to send
   await admin.disconnect();
-  await expect.poll(() => metadataRequestsSince(from).filter(asksForAllTopics).map((r) => r.clientId), { timeout: 10000 }).toContain('control');
+  await expect
+    .poll(
+      () =>
+        metadataRequestsSince(from)
+          .filter(asksForAllTopics)
+          .map((r) => r.clientId),
+      { timeout: 10000 },
+    )
+    .toContain('control');
 });
 
 test('a full --project fabric run sends no all-topic Metadata request, from any of its clients', async () => {

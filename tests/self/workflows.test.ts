@@ -5,7 +5,18 @@ import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { PROJECT_ROOT } from '../../support/self/run-suite.js';
 
-type Step = { name?: string; uses?: string; run?: string; script?: string; if?: string; env?: Record<string, string>; with?: Record<string, unknown>; task?: string; inputs?: Record<string, unknown>; condition?: string };
+type Step = {
+  name?: string;
+  uses?: string;
+  run?: string;
+  script?: string;
+  if?: string;
+  env?: Record<string, string>;
+  with?: Record<string, unknown>;
+  task?: string;
+  inputs?: Record<string, unknown>;
+  condition?: string;
+};
 const load = (path: string) => parse(readFileSync(join(PROJECT_ROOT, path), 'utf8')) as Record<string, any>;
 const stepsOf = (wf: Record<string, any>): Step[] => Object.values(wf.jobs as Record<string, { steps: Step[] }>).flatMap((j) => j.steps);
 
@@ -25,7 +36,7 @@ describe('.github/workflows/ci.yml', () => {
     expect(publish?.with?.report_paths).toBe('reports/junit.xml');
     expect(steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))?.if).toBe('always()');
   });
-  test('uploads the browser test\'s screenshots of readiness.html, also when tests fail', () => {
+  test("uploads the browser test's screenshots of readiness.html, also when tests fail", () => {
     const shots = steps.find((s) => s.uses?.startsWith('actions/upload-artifact') && String(s.with?.path).includes('reports/screenshots'));
     expect(shots?.if).toBe('always()');
   });
@@ -47,7 +58,7 @@ describe('.github/workflows/nightly.yml', () => {
     const fetch = steps.find((s) => s.uses?.startsWith('dawidd6/action-download-artifact'));
     expect(fetch?.with).toMatchObject({ name: 'readiness-report', path: 'baseline', workflow_conclusion: 'success' });
   });
-  test('uploads the report (tomorrow\'s baseline) and publishes JUnit even when the gate fails', () => {
+  test("uploads the report (tomorrow's baseline) and publishes JUnit even when the gate fails", () => {
     const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact'));
     expect(upload?.if).toBe('always()');
     expect(upload?.with?.name).toBe('readiness-report');
@@ -78,7 +89,10 @@ describe('fixtures/ci/azure-pipelines.yml', () => {
   const pipeline = load('fixtures/ci/azure-pipelines.yml');
   const steps = pipeline.steps as Step[];
   test('publishes JUnit through PublishTestResults and runs the fabric gate', () => {
-    expect(steps.find((s) => s.task === 'PublishTestResults@2')).toMatchObject({ condition: 'always()', inputs: { testResultsFormat: 'JUnit', testResultsFiles: 'reports/junit.xml' } });
+    expect(steps.find((s) => s.task === 'PublishTestResults@2')).toMatchObject({
+      condition: 'always()',
+      inputs: { testResultsFormat: 'JUnit', testResultsFiles: 'reports/junit.xml' },
+    });
     expect(steps.some((s) => s.script === 'npx vitest run --project fabric')).toBe(true);
   });
   test('carries the last READINESS_HISTORY_RUNS reports from run to run as an artifact, failed runs included, and keeps readiness.html', () => {
