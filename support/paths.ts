@@ -76,6 +76,18 @@ export function prepareReportsDir(raw: string | undefined, cwd: string): ReturnT
   return prepareDirectory('READINESS_REPORTS_DIR', raw?.trim() || DEFAULT_REPORTS_DIR, cwd);
 }
 
+/** A path setting that is set: where it points, and how to say what is wrong with it. Undefined when unset. */
+function pathSetting(
+  variable: string,
+  raw: string | undefined,
+  cwd: string,
+  what: string,
+): { path: string; fail: (problem: string) => PathProblem } | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  return { path: resolve(cwd, value), fail: (problem) => ({ variable, value, problem: `expected ${what}; ${problem}` }) };
+}
+
 /**
  * Checks a file setting: a regular file that can be read. `missingIs` says whether a missing file is a problem
  * (the nightly baseline is missing on the first night, by design).
@@ -86,10 +98,9 @@ export function checkFileSetting(
   cwd: string,
   options: { what: string; missingIsFine?: boolean },
 ): PathProblem | undefined {
-  const value = raw?.trim();
-  if (!value) return undefined;
-  const file = resolve(cwd, value);
-  const fail = (problem: string): PathProblem => ({ variable, value, problem: `expected ${options.what}; ${problem}` });
+  const setting = pathSetting(variable, raw, cwd, options.what);
+  if (!setting) return undefined;
+  const { path: file, fail } = setting;
   const kind = kindOf(file);
   if (kind === 'missing') return options.missingIsFine ? undefined : fail(`there is no file at ${file}`);
   if (kind === 'directory') return fail(`${file} is a directory, not a file`);
@@ -117,10 +128,9 @@ export function checkReadableDirectorySetting(
   cwd: string,
   options: { what: string; missingIsFine?: boolean },
 ): PathProblem | undefined {
-  const value = raw?.trim();
-  if (!value) return undefined;
-  const dir = resolve(cwd, value);
-  const fail = (problem: string): PathProblem => ({ variable, value, problem: `expected ${options.what}; ${problem}` });
+  const setting = pathSetting(variable, raw, cwd, options.what);
+  if (!setting) return undefined;
+  const { path: dir, fail } = setting;
   const kind = kindOf(dir);
   if (kind === 'missing') return options.missingIsFine ? undefined : fail(`there is no directory at ${dir}`);
   if (kind !== 'directory') return fail(`${dir} is a ${kind === 'file' ? 'file' : 'special file'}, not a directory`);

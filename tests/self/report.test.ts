@@ -210,15 +210,7 @@ describe('compareWithBaseline never skips in silence', () => {
   const tolerances = { throughputDropPct: 30, latencyRisePct: 50, latencyMinMs: 20, perfPolicy: 'fail' as const };
   const reportOf = (checks: ReportCheck[]) =>
     ({ schema: REPORT_SCHEMA, schemaVersion: 2, generatedAt: '2026-01-01T00:00:00Z', profile: 'fabric', checks }) as unknown as ReadinessReport;
-  const pass = (id: string, measured: ReportCheck['measured'] = {}): ReportCheck => ({
-    id,
-    name: id,
-    file: 'f',
-    status: 'Pass',
-    measured,
-    thresholds: {},
-    warnings: [],
-  });
+  const pass = (id: string, measured: ReportCheck['measured'] = {}) => check(id, 'Pass', measured);
 
   test('a tracked metric a passing check no longer measures (a renamed key) fails, by the performance policy', () => {
     const before = reportOf([pass('burst.max-rate', { 'events/s': 1000, 'MB/s': 1, 'ack p99 ms': 5 })]);
