@@ -119,9 +119,9 @@ describe('Burst', () => {
         'max-rate burst',
         measured,
         [
-          { name: 'events/s', value: r.eventsPerSec, limit: settings.BURST_MIN_EVENTS_PER_SEC, kind: 'min' },
-          { name: 'ack p99 ms', value: r.ackLatency.p99, limit: settings.BURST_MAX_P99_MS, kind: 'max' },
-          { name: 'throttle total ms', value: throttle.totalMs, limit: settings.BURST_MAX_THROTTLE_MS, kind: 'max' },
+          { name: BURST_METRIC.eventsPerSec, value: r.eventsPerSec, limit: settings.BURST_MIN_EVENTS_PER_SEC, kind: 'min' },
+          { name: BURST_METRIC.ackP99, value: r.ackLatency.p99, limit: settings.BURST_MAX_P99_MS, kind: 'max' },
+          { name: BURST_METRIC.throttleTotal, value: throttle.totalMs, limit: settings.BURST_MAX_THROTTLE_MS, kind: 'max' },
         ],
         throttle.totalMs > 0
           ? 'the endpoint throttled the producer (throughput units or quota reached)'

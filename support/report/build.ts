@@ -1,6 +1,7 @@
 // Assembles the readiness report from what the checks recorded; shared by the readiness checks and the reporter.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { BURST_METRIC, CHECK_ID } from '../check-ids.js';
 import type { EndpointParts } from '../config.js';
 import type { Preflight } from '../probes.js';
 import { redact } from '../redact.js';
@@ -87,11 +88,11 @@ export function loadAssessment(env: Env, cwd: string, burstFact?: string): Loade
 
 /** "all 5000 acknowledged at 11130 events/s, ack p99 90 ms, throttled 0 ms" from the max-rate burst check. */
 export function burstFact(entries: readonly CheckEntry[]): string | undefined {
-  const burst = entries.find((e) => e.check?.id === 'burst.max-rate');
+  const burst = entries.find((e) => e.check?.id === CHECK_ID.burstMaxRate);
   if (!burst?.check || burst.state === 'skip') return undefined;
   const m = burst.check.measured;
   const verdict = burst.state === 'pass' ? 'absorbed' : 'NOT absorbed';
-  return `measured: burst ${verdict}: ${m.acknowledged}/${m.attempted} events acknowledged at ${m['events/s']} events/s, ack p99 ${m['ack p99 ms']} ms, broker throttling ${m['throttle total ms']} ms`;
+  return `measured: burst ${verdict}: ${m.acknowledged}/${m.attempted} events acknowledged at ${m[BURST_METRIC.eventsPerSec]} events/s, ack p99 ${m[BURST_METRIC.ackP99]} ms, broker throttling ${m[BURST_METRIC.throttleTotal]} ms`;
 }
 
 /** Redacts every string in a JSON-shaped value (keys included), leaving its structure intact. */
