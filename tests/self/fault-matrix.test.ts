@@ -186,6 +186,24 @@ describe('fault matrix on the shared broker', () => {
     });
   });
 
+  test('a Listen-only key: the login works, the first send is denied as authorization, and later checks name that one cause', async () => {
+    // Telemetry's Listen-only key (no Send right): every stage passes, since describing the topic is allowed.
+    const r = await run({ ...shared.env, FABRIC_KAFKA_PASSWORD: keys.listenOnly });
+    expectFault(r, {
+      first: 'publishes telemetry events',
+      message: /TOPIC_AUTHORIZATION_FAILED|not authorized|\(authorization\)/s,
+      boundMs: CONNECTIVITY_BOUND_MS * 2,
+      secrets,
+    });
+    expect(r.cases.find((c) => c.name.includes('publishes telemetry events'))?.failureMessage).toMatch(/\(authorization\)/);
+    // The keyed checks fail for the same reason, and say so instead of blaming the connection or the size.
+    const keyed = r.cases.filter((c) => c.suite.includes('04-keyed') && c.status === 'fail');
+    expect(keyed.length).toBeGreaterThan(0);
+    for (const c of keyed) expect(c.failureMessage, c.name).toMatch(/the same authorization denial as "Smoke > publishes telemetry events/);
+    // The orders topic, with its own Send key, still takes the burst.
+    expect(r.cases.find((c) => c.name.includes('absorbs a max-rate burst'))?.status).toBe('pass');
+  });
+
   test('a namespace key (no EntityPath) serves both topics: the run passes', async () => {
     const namespaceOnly = Object.fromEntries(Object.entries(shared.env).filter(([k]) => k !== 'FABRIC_ORDERS_PASSWORD'));
     const r = await run({ ...namespaceOnly, FABRIC_KAFKA_PASSWORD: keys.namespace, FABRIC_CONSUMER_PASSWORD: keys.namespace });
