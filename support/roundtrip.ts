@@ -77,6 +77,9 @@ export async function roundTrip(options: RoundTripOptions): Promise<RoundTripRes
     heartbeatInterval: settings.CONSUMER_HEARTBEAT_MS,
     metadataMaxAge: settings.METADATA_MAX_AGE_MS,
     maxWaitTimeInMs: 100,
+    // A group coordinator that is moving or loading answers with retriable errors for a moment: ride those out
+    // within the join deadline instead of failing the check on the first one (the client-wide retries are 1).
+    retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 3000 },
     allowAutoTopicCreation: false,
   });
   const received: ReceivedEvent[] = [];

@@ -48,6 +48,10 @@ export async function awaitReadyAndCreateTopics(options: {
           15000,
           'creating topics on the local broker',
         );
+        // The group coordinator of a fresh broker is not available until __consumer_offsets has a leader; Event Hubs'
+        // always is. Ready means a consumer group can be used, or the first round trip races its creation.
+        const first = options.topics[0]?.name ?? '';
+        await withDeadline(admin.fetchOffsets({ groupId: 'readiness-local-broker-ready', topics: [first] }), 10000, 'the group coordinator');
       }
       await disconnectWithin(admin, 4000);
       return;
