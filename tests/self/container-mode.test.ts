@@ -2,6 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { describe, expect, test, type TestContext } from 'vitest';
 import { ourContainers } from '../../support/cleanup.js';
 import { CONTAINER_SETUP_COMMAND, DEFAULT_IMAGE, dockerAvailable, imagePresent, STANDIN_IMAGE, startContainerBroker } from '../../support/broker/container.js';
@@ -47,10 +48,13 @@ function expectNothingLeft(run: SuiteRun): void {
   expect(run.leftoverFiles, 'temp dirs left by the run').toEqual([]);
 }
 
-/** Our containers that exist now and did not before: what an in-process start left behind. */
+/**
+ * Our containers that exist now and did not before: what an in-process start left behind. Only those this process
+ * started (labelled with its TMPDIR) count: another run on the same engine may have containers of its own up.
+ */
 function newContainers(before: readonly string[]): string[] {
   const ids = new Set(before.map((line) => line.split(' ')[0]));
-  return ourContainers().filter((line) => !ids.has(line.split(' ')[0]));
+  return ourContainers(tmpdir()).filter((line) => !ids.has(line.split(' ')[0]));
 }
 
 const localRun = (onStart?: (child: ChildProcess) => void, env: Record<string, string> = {}) =>
@@ -69,7 +73,7 @@ describe(`container mode (${IMAGE})`, () => {
 
   test('a container that crashes at start-up is reported at once, with its last log lines and no secret', async (ctx) => {
     requireContainerSetup(ctx);
-    const before = ourContainers();
+    const before = ourContainers(tmpdir());
     const start = performance.now();
     // An unknown process role: Kafka refuses the configuration, echoing the value, and the container exits.
     // The value carries a key, as a misplaced connection string would: the log lines must come out redacted.
@@ -89,7 +93,7 @@ describe(`container mode (${IMAGE})`, () => {
 
   test('a host port taken before Docker binds it is retried on another port', async (ctx) => {
     requireContainerSetup(ctx);
-    const before = ourContainers();
+    const before = ourContainers(tmpdir());
     // Holds the first port handed out, as another process grabbing it between pick and bind would.
     const squatter: Server = createServer();
     const taken = await freePort();
