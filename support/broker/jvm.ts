@@ -12,7 +12,7 @@ import type { CertificateAuthority, KeyAndCert } from './certs.js';
 import { brokerEnv, mainKey } from './env.js';
 import { brokerCredentials } from './keys.js';
 import type { LocalBroker, LocalBrokerOptions } from './local-broker.js';
-import { freePort, kafkaClusterId, serverProperties } from './properties.js';
+import { freePorts, kafkaClusterId, serverProperties } from './properties.js';
 import { awaitReadyAndCreateTopics } from './readiness.js';
 import { DEFAULT_TOPICS } from './topics.js';
 
@@ -87,8 +87,8 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
 
     // Ports can be taken between picking and binding: retry start-up a few times on a bind failure.
     for (let attempt = 1; ; attempt++) {
-      const [controller, plain, sasl] = [await freePort(), await freePort(), await freePort()];
-      const emulatorPort = options.emulatorListener ? await freePort() : undefined;
+      const [controller = 0, plain = 0, sasl = 0, emulator] = await freePorts(options.emulatorListener ? 4 : 3);
+      const emulatorPort = options.emulatorListener ? emulator : undefined;
       const propsFile = join(dir, 'server.properties');
       writeFileSync(
         propsFile,

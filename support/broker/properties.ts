@@ -120,3 +120,13 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * `count` free ports, all different: the OS may hand a just-released port out again at once, and two listeners on
+ * one port make Kafka refuse to start.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
