@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+import { parseShard } from './support/capacity/settings.js';
 import { exitOnPathProblems, prepareReportsDir } from './support/paths.js';
+import { SettingError } from './support/settings.js';
 
 /** Checks run in file-name order (environment, connectivity, then delivery), as a gate reads them. */
 class ByFileName extends BaseSequencer {
@@ -17,9 +19,21 @@ const reports = prepareReportsDir(process.env.READINESS_REPORTS_DIR, root);
 if (reports.problem) exitOnPathProblems([reports.problem]);
 const reportsDir = reports.dir ?? join(root, 'reports');
 
+// READINESS_SHARD=i/N (read from the environment, like READINESS_REPORTS_DIR) makes the run one shard of the capacity
+// load test: the environment and connectivity checks, which write nothing, then only the capacity workload.
+let shard;
+try {
+  shard = parseShard(process.env.READINESS_SHARD);
+} catch (error) {
+  if (!(error instanceof SettingError)) throw error;
+  process.stderr.write(`[readiness] ${error.message}\n`);
+  process.exit(2);
+}
+const CAPACITY_ONLY = ['tests/01-environment.test.ts', 'tests/02-connectivity.test.ts', 'tests/capacity/*.test.ts'];
+
 // The same check files serve both profiles; only where the endpoint comes from differs.
 const checks = {
-  include: ['tests/*.test.ts'],
+  include: shard ? CAPACITY_ONLY : ['tests/*.test.ts'],
   setupFiles: ['support/setup/journal-hook.ts'],
   // One check at a time: bursts must not compete, and connectivity is judged before delivery.
   fileParallelism: false,
@@ -32,6 +46,7 @@ export default defineConfig({
     reporters: ['default', './support/report/junit-reporter.ts', ['./support/report/reporter.ts', { dir: reportsDir }]],
     outputFile: { junit: join(reportsDir, 'junit.xml') },
     sequence: { sequencer: ByFileName },
+    provide: { reportsDir },
     teardownTimeout: 30000,
     projects: [
       { extends: true, test: { name: 'fabric', ...checks, globalSetup: ['support/setup/fabric.ts'] } },

@@ -37,6 +37,10 @@ export const CHECK_ID = {
   regressionPerformance: 'readiness.regression-performance',
   trend: 'readiness.trend',
   assessment: 'readiness.assessment',
+  /** One shard of the sharded capacity load test (READINESS_SHARD); runs only in that mode. */
+  capacityShard: 'capacity.shard',
+  /** The merged shards' verdict against READINESS_CAPACITY_TARGET_* (written by `npm run capacity:merge`). */
+  capacityTarget: 'capacity.target',
 } as const;
 
 export type CheckId = (typeof CHECK_ID)[keyof typeof CHECK_ID];

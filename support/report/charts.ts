@@ -295,6 +295,33 @@ export async function buildCharts(r: ReadinessReport): Promise<Chart[]> {
       ),
     });
   }
+  const capacity = r.capacity;
+  if (capacity) {
+    planned.push({
+      id: 'capacity-acks',
+      title: 'Capacity: events acknowledged per second, by shard',
+      caption: `Each shard's acknowledgements per wall-clock second, stacked; the shaded band is the window in which all shards were sending.`,
+      made: capacityAcksSpec(capacity),
+    });
+    const p = capacity.ackLatency;
+    planned.push({
+      id: 'capacity-latency',
+      title: 'Capacity: ack latency of all shards together',
+      caption: "Every shard's samples in one merged histogram; dashed lines mark the merged percentiles.",
+      made:
+        p.count > 0
+          ? distributionSpec(
+              p.hdr,
+              [
+                { name: 'p50', ms: p.p50 ?? undefined },
+                { name: 'p95', ms: p.p95 ?? undefined },
+                { name: 'p99', ms: p.p99 ?? undefined },
+              ],
+              'ack latency ms',
+            )
+          : undefined,
+    });
+  }
   const t = r.trend;
   if (t) {
     const warnDays = num(checkOf(r, CHECK_ID.tls)?.thresholds['warn under days']);
@@ -338,4 +365,44 @@ export async function buildCharts(r: ReadinessReport): Promise<Chart[]> {
     charts.push({ id: p.id, title: p.title, caption: p.caption, points: p.made.points, svg: await renderSvg(p.made.spec) });
   }
   return charts;
+}
+
+/** Stacked bars of acknowledgements per second and shard, with the all-sending window shaded. */
+function capacityAcksSpec(c: NonNullable<ReadinessReport['capacity']>): { spec: TopLevelSpec; points: number } | undefined {
+  const values: Row[] = [];
+  for (const [shard, counts] of Object.entries(c.perSecond.byShard)) {
+    counts.forEach((count, i) => {
+      if (count > 0) values.push({ second: i, shard, count });
+    });
+  }
+  if (values.length === 0) return undefined;
+  const at = (iso: string) => Date.parse(iso) / 1000 - c.perSecond.firstSecond;
+  const band: Row[] = c.allSending ? [{ from: at(c.allSending.startedAt), to: at(c.allSending.endedAt) }] : [];
+  return {
+    points: values.length,
+    spec: {
+      width: WIDTH,
+      height: 200,
+      layer: [
+        ...(band.length
+          ? [
+              {
+                data: { values: band },
+                mark: { type: 'rect', color: '#e3f2fd' },
+                encoding: { x: { field: 'from', type: 'quantitative' }, x2: { field: 'to' } },
+              } as const,
+            ]
+          : []),
+        {
+          data: { values },
+          mark: { type: 'bar', width: { band: 0.9 } },
+          encoding: {
+            x: { field: 'second', type: 'quantitative', title: `seconds since ${new Date(c.perSecond.firstSecond * 1000).toISOString()}` },
+            y: { field: 'count', type: 'quantitative', stack: 'zero', title: 'events acknowledged' },
+            color: { field: 'shard', type: 'nominal', title: 'shard' },
+          },
+        },
+      ],
+    } as TopLevelSpec,
+  };
 }

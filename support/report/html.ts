@@ -1,5 +1,6 @@
 // Renders the readiness report as one self-contained HTML page (inline CSS and SVG charts, no script, no network).
 import { CHECK_ID } from '../check-ids.js';
+import type { CapacityReport } from '../capacity/model.js';
 import { buildCharts, type Chart } from './charts.js';
 import type { ReadinessReport, ReportCheck } from './model.js';
 import { trendWarnings } from './trend.js';
@@ -85,6 +86,7 @@ export async function renderHtml(r: ReadinessReport): Promise<string> {
       `<tr data-row="${escapeHtml(row.name)}"><td>${escapeHtml(row.name)}</td><td>${status(row.status)}</td><td>${escapeHtml(row.evidence)}</td><td>${escapeHtml(row.meaning)}</td></tr>`,
     );
   out.push('</table></section>');
+  if (r.capacity) out.push(capacitySection(r.capacity, section(['capacity-acks', 'capacity-latency'])));
 
   out.push('<section id="this-run"><h2>This run</h2><div class="charts">');
   out.push(section(['waterfall', 'burst-acks', 'burst-latency', 'e2e-latency']));
@@ -143,5 +145,43 @@ export async function renderHtml(r: ReadinessReport): Promise<string> {
     `<section id="assessment"><h2>Is Eventstream enough?</h2><p>${escapeHtml(r.assessment ? `${r.assessment.verdictText} (${r.assessment.for} for, ${r.assessment.against} against)` : r.assessmentNote)}</p></section>`,
   );
   out.push('</main></body></html>\n');
+  return out.join('\n');
+}
+
+/** The merged capacity shards: verdict and reasons, the two windows, charts, and one row per shard. */
+function capacitySection(c: CapacityReport, charts: string): string {
+  const pass = c.verdict === 'pass';
+  const out = [`<section id="capacity" data-capacity-verdict="${c.verdict}"><h2>Capacity: ${pass ? 'target reached' : 'ACTION REQUIRED'}</h2>`];
+  out.push(`<p>${c.shardsMerged.length} of ${c.shardsExpected} shard(s) merged. ${escapeHtml(c.levelNeeded.note)}.</p>`);
+  const items = [
+    ...c.reasons.map((x) => `<li class="failure">✖ ${escapeHtml(x)}</li>`),
+    ...c.warnings.map((x) => `<li class="warning">⚠ ${escapeHtml(x)}</li>`),
+  ];
+  if (items.length) out.push(`<ul class="findings">${items.join('')}</ul>`);
+  out.push('<table><tr><th>Window</th><th>Seconds</th><th>Events</th><th>Events/s</th><th>MB/s</th></tr>');
+  for (const [name, t] of [
+    ['All shards sending', c.allSending],
+    ['Whole span', c.span],
+  ] as const) {
+    out.push(
+      t
+        ? `<tr><td>${name} (${escapeHtml(t.startedAt)} to ${escapeHtml(t.endedAt)})</td><td>${t.seconds}</td><td>${t.acknowledged}</td><td>${t.eventsPerSec}</td><td>${t.mbPerSec}</td></tr>`
+        : `<tr><td>${name}</td><td colspan="4">n/a</td></tr>`,
+    );
+  }
+  out.push('</table>');
+  out.push(`<div class="charts">${charts}</div>`);
+  out.push(
+    '<table><tr><th>Shard</th><th>Host</th><th>Acknowledged</th><th>Failed</th><th>Events/s</th><th>MB/s</th><th>Ack p50/p99 ms</th><th>Verdict</th></tr>',
+  );
+  const na = (x: number | null) => (x === null ? 'n/a' : String(x));
+  for (const s of c.shards) {
+    out.push(
+      `<tr data-shard="${escapeHtml(s.shard)}"><td>${escapeHtml(s.shard)}</td><td>${escapeHtml(s.host)}</td><td>${s.acknowledged}</td><td>${s.failed}</td><td>${s.eventsPerSec}</td><td>${s.mbPerSec}</td><td>${na(s.ackP50Ms)} / ${na(s.ackP99Ms)}</td><td>${status(s.verdict === 'pass' ? 'Pass' : 'Action Required')}</td></tr>`,
+    );
+  }
+  for (const p of c.problems.filter((x) => x.kind === 'missing'))
+    out.push(`<tr data-shard="${escapeHtml(p.shard)}"><td>${escapeHtml(p.shard)}</td><td colspan="6">missing</td><td>${status('Action Required')}</td></tr>`);
+  out.push('</table></section>');
   return out.join('\n');
 }

@@ -4,6 +4,7 @@ import { readableValues } from '../format.js';
 import { STAGE_TITLES, type Preflight, type StageName } from '../probes.js';
 import type { CheckRecord, Profile } from '../check-record.js';
 import type { EndpointParts } from '../config.js';
+import type { CapacityReport } from '../capacity/model.js';
 import type { Assessment } from './assessment.js';
 import type { TrendReport } from './trend-model.js';
 
@@ -138,6 +139,8 @@ export interface ReadinessReport {
   readonly connectivity?: ConnectivityTimeline;
   /** Earlier runs from READINESS_HISTORY_DIR and the trend check over them (schemaVersion 2). */
   readonly trend?: TrendReport;
+  /** The merged capacity shards (`npm run capacity:merge`; optional, added within schema 2). */
+  readonly capacity?: CapacityReport;
 }
 
 /** A stable id for a check without an explicit one: "Smoke > publishes ..." -> "smoke.publishes-...". */

@@ -1,4 +1,5 @@
 // Renders the readiness report as Markdown for people (and GitHub's job summary).
+import type { CapacityReport } from '../capacity/model.js';
 import type { ReadinessReport, ReportCheck } from './model.js';
 import { sparkline, TREND_METRICS, trendWarnings, type TrendReport } from './trend.js';
 
@@ -39,10 +40,13 @@ export function renderMarkdown(r: ReadinessReport): string {
   if (r.load?.mode === 'light') {
     out.push('', `Light mode (READINESS_LOAD=light): smallest counts; left out: ${r.load.leftOut.map((e) => `\`${e.id}\` (${e.writes})`).join('; ')}.`);
   }
-  out.push('', '## Readiness', '', '| Check | Status | Evidence | Meaning |', '|---|---|---|---|');
-  for (const row of r.readiness) out.push(`| ${row.name} | ${ICON[row.status]} | ${cell(row.evidence)} | ${cell(row.meaning)} |`);
+  if (r.readiness.length > 0) {
+    out.push('', '## Readiness', '', '| Check | Status | Evidence | Meaning |', '|---|---|---|---|');
+    for (const row of r.readiness) out.push(`| ${row.name} | ${ICON[row.status]} | ${cell(row.evidence)} | ${cell(row.meaning)} |`);
+  }
   out.push('', '## Checks', '', '| Check | Status | Measured | Threshold | Notes |', '|---|---|---|---|---|');
   for (const c of r.checks) out.push(`| ${cell(c.name)} | ${ICON[c.status]} | ${cell(kv(c.measured))} | ${cell(kv(c.thresholds))} | ${cell(note(c))} |`);
+  if (r.capacity) out.push('', ...renderCapacity(r.capacity));
   out.push('', '## Compared with the previous run', '');
   if (!r.comparison) out.push(r.baseline.note);
   else {
@@ -101,5 +105,46 @@ export function renderTrend(t: TrendReport | undefined): string[] {
   out.push('');
   if (warnings.length === 0) out.push(`✅ No metric got worse in each of the last ${t.minRuns} runs beyond ${t.tolerancePct}% in total.`);
   else for (const w of warnings) out.push(`${t.policy === 'fail' ? '❌' : '⚠️'} ${cell(w)}`);
+  return out;
+}
+
+const na = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : String(x));
+
+/** The merged capacity shards: the verdict and why, the aggregate, the level needed, and one row per shard. */
+export function renderCapacity(c: CapacityReport): string[] {
+  const out = [`## Capacity: ${c.verdict === 'pass' ? '✅ target reached' : '❌ ACTION REQUIRED'}`, ''];
+  const req = c.requested;
+  out.push(
+    `${c.shardsMerged.length} of ${c.shardsExpected} shard(s) merged · topic \`${c.topic}\`` +
+      (req ? ` · asked for ${req.rate} for ${req.durationS} s, ${req.eventBytes}-byte events` : '') +
+      ` · target ${c.target.eventsPerSec !== undefined ? `${c.target.eventsPerSec} events/s ` : ''}${c.target.mbPerSec !== undefined ? `${c.target.mbPerSec} MB/s ` : ''}${c.target.p99Ms !== undefined ? `p99 <= ${c.target.p99Ms} ms ` : ''}(${c.target.source})`,
+  );
+  out.push('');
+  for (const reason of c.reasons) out.push(`- ❌ ${cell(reason)}`);
+  for (const w of c.warnings) out.push(`- ⚠️ ${cell(w)}`);
+  if (c.reasons.length || c.warnings.length) out.push('');
+  out.push(`Throughput level: ${cell(c.levelNeeded.note)}.`, '');
+  out.push('| Window | Seconds | Events | Events/s | MB/s |', '|---|---|---|---|---|');
+  const row = (name: string, t: CapacityReport['span'] | null) =>
+    t
+      ? `| ${name} (${t.startedAt} to ${t.endedAt}) | ${t.seconds} | ${t.acknowledged} | ${t.eventsPerSec} | ${t.mbPerSec} |`
+      : `| ${name} | n/a | n/a | n/a | n/a |`;
+  out.push(row('All shards sending', c.allSending), row('Whole span', c.span));
+  out.push(
+    '',
+    `Ack latency over all ${c.ackLatency.count} events (merged histograms): p50 ${na(c.ackLatency.p50)} ms, p95 ${na(c.ackLatency.p95)} ms, p99 ${na(c.ackLatency.p99)} ms, max ${na(c.ackLatency.max)} ms. ` +
+      `Failed: ${c.totals.failed}${c.failures.length ? ` (${c.failures.map((f) => `${f.count} ${f.failureClass}`).join(', ')})` : ''}. Throttled: ${c.totals.throttleMs} ms.`,
+  );
+  out.push(
+    '',
+    '| Shard | Host | Window | Acknowledged | Failed | Events/s | MB/s | Ack p50/p99 ms | Throttle ms | Verdict |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  );
+  for (const s of c.shards) {
+    out.push(
+      `| ${s.shard} | ${cell(s.host)} | ${s.startedAt} to ${s.endedAt} | ${s.acknowledged} | ${s.failed} | ${s.eventsPerSec} | ${s.mbPerSec} | ${na(s.ackP50Ms)} / ${na(s.ackP99Ms)} | ${s.throttleMs} | ${ICON[s.verdict === 'pass' ? 'Pass' : 'Action Required']} |`,
+    );
+  }
+  for (const p of c.problems.filter((x) => x.kind === 'missing')) out.push(`| ${p.shard} | | missing | | | | | | | ❌ missing |`);
   return out;
 }

@@ -64,6 +64,8 @@ export interface RunSuiteOptions {
   /** Hard bound: the child's process group is killed after this. */
   readonly timeoutMs: number;
   readonly extraArgs?: readonly string[];
+  /** Reports go here (kept after the run) instead of a temp dir removed with it. */
+  readonly reportsDir?: string;
   /** Called once the child runs, e.g. to interrupt it. */
   readonly onStart?: (child: ChildProcess) => void;
 }
@@ -137,7 +139,8 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
   const dir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-run-'));
   try {
     // JUnit follows READINESS_REPORTS_DIR like every other report.
-    const junitFile = join(dir, 'reports', 'junit.xml');
+    const reportsDir = options.reportsDir ?? join(dir, 'reports');
+    const junitFile = join(reportsDir, 'junit.xml');
     const envFile = join(dir, 'endpoint.env');
     // A consumer group of its own per run: runs sharing a broker must not split each other's partitions.
     const endpointEnv = { ...options.envFile };
@@ -152,7 +155,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
     mkdirSync(runTmp);
     const child = spawn(process.execPath, args, {
       cwd: PROJECT_ROOT,
-      env: { ...cleanEnv(), EVENTSTREAM_ENV_FILE: envFile, READINESS_REPORTS_DIR: join(dir, 'reports'), TMPDIR: runTmp, FORCE_COLOR: '0', ...options.env },
+      env: { ...cleanEnv(), EVENTSTREAM_ENV_FILE: envFile, READINESS_REPORTS_DIR: reportsDir, TMPDIR: runTmp, FORCE_COLOR: '0', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -179,7 +182,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
     // Vitest keeps a module cache of its own in TMPDIR (and leaves it on Ctrl-C): only our dirs are judged.
     const leftoverFiles = readdirSync(runTmp).filter((f) => f.startsWith('eventstream-readiness-'));
     const junitXml = existsSync(junitFile) ? readFileSync(junitFile, 'utf8') : '';
-    const read = (f: string) => (existsSync(join(dir, 'reports', f)) ? readFileSync(join(dir, 'reports', f), 'utf8') : '');
+    const read = (f: string) => (existsSync(join(reportsDir, f)) ? readFileSync(join(reportsDir, f), 'utf8') : '');
     const json = read('readiness.json');
     const readinessMd = read('readiness.md');
     const readinessHtml = read('readiness.html');

@@ -22,6 +22,8 @@ declare module 'vitest' {
     preflightSkipped: string;
     /** Where the connection string came from, judged for the SecretsStored row. */
     secrets: { status: 'Pass' | 'Action Required' | 'Not Run'; evidence: string };
+    /** Where every report goes (READINESS_REPORTS_DIR, checked and created by vitest.config.ts). */
+    reportsDir: string;
     /** The run journal (JSON lines), written by each finished check. */
     journalFile: string;
     /**

@@ -1,0 +1,133 @@
+// `npm run capacity:merge -- <files or folders...>`: merges capacity shards (readiness-shard-<i>.json) into one
+// verdict, written into readiness.json, .md and .html of READINESS_REPORTS_DIR (added to a readiness.json already
+// there). Exit 0 when the target was reached with every shard present, 1 when not, 2 on bad input.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { mergeShards, parseShardFile, readMergePolicy, type MergePolicy } from '../support/capacity/merge.js';
+import type { ShardFile } from '../support/capacity/model.js';
+import { capacityOnlyReport, withCapacity } from '../support/capacity/report.js';
+import { exitOnPathProblems, prepareReportsDir } from '../support/paths.js';
+import { renderMarkdown } from '../support/report/render.js';
+import { parseReport, type ReadinessReport } from '../support/report/model.js';
+import { writeReportFile } from '../support/report/write.js';
+import { SettingError } from '../support/settings.js';
+
+const USAGE = 'usage: npm run capacity:merge -- [--shards N] [--into readiness.json] <readiness-shard-*.json files or folders holding them>';
+const SHARD_FILE = /^readiness-shard-\d+\.json$/;
+
+function fail(message: string): never {
+  process.stderr.write(`[capacity] ${message}\n`);
+  process.exit(2);
+}
+
+/** Files named on the command line, and every readiness-shard-<i>.json under folders named (artifact downloads nest them). */
+function shardFiles(args: readonly string[]): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory() && depth < 4) walk(path, depth + 1);
+      else if (entry.isFile() && SHARD_FILE.test(entry.name)) found.push(path);
+    }
+  };
+  for (const arg of args) {
+    const path = resolve(arg);
+    if (!existsSync(path)) fail(`${arg}: no such file or folder (${USAGE})`);
+    if (statSync(path).isDirectory()) walk(path, 0);
+    else found.push(path);
+  }
+  return [...new Set(found)].sort();
+}
+
+function parseArgs(argv: readonly string[]): { inputs: string[]; shards?: number; into?: string } {
+  const inputs: string[] = [];
+  let shards: number | undefined;
+  let into: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--shards') {
+      shards = Number(argv[++i]);
+      if (!Number.isInteger(shards) || shards < 1 || shards > 1000) fail(`--shards: expected an integer from 1 to 1000, got ${JSON.stringify(argv[i])}`);
+    } else if (a === '--into') {
+      into = argv[++i];
+      if (!into) fail(`--into: expected the path of a readiness.json`);
+    } else if (a === '--help' || a === '-h') {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    } else if (a.startsWith('--')) fail(`unknown option ${a} (${USAGE})`);
+    else inputs.push(a);
+  }
+  if (inputs.length === 0) fail(`no shard files given (${USAGE})`);
+  return { inputs, shards, into };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  let policy: MergePolicy;
+  try {
+    policy = { ...readMergePolicy(process.env), expected: args.shards };
+  } catch (error) {
+    if (error instanceof SettingError) fail(error.message);
+    throw error;
+  }
+  const reports = prepareReportsDir(process.env.READINESS_REPORTS_DIR, process.cwd());
+  if (reports.problem) exitOnPathProblems([reports.problem]);
+  const dir = reports.dir ?? resolve('reports');
+
+  const files = shardFiles(args.inputs);
+  const shards: ShardFile[] = [];
+  const unreadable: Array<{ file: string; error: string }> = [];
+  for (const file of files) {
+    try {
+      shards.push(parseShardFile(readFileSync(file, 'utf8'), file));
+    } catch (error) {
+      unreadable.push({ file, error: (error as Error).message });
+    }
+  }
+  const capacity = mergeShards(shards, unreadable, policy);
+
+  // Added to an existing readiness.json (--into, or the one in the reports folder), else a report of its own.
+  const target = args.into ? resolve(args.into) : join(dir, 'readiness.json');
+  let report: ReadinessReport;
+  if (existsSync(target)) {
+    try {
+      report = withCapacity(parseReport(readFileSync(target, 'utf8'), target, args.into ? '--into' : 'readiness.json'), capacity);
+    } catch (error) {
+      fail((error as Error).message);
+    }
+  } else {
+    if (args.into) fail(`--into ${args.into}: no such file`);
+    const profile = shards[0]?.profile === 'local' ? 'local' : 'fabric';
+    report = capacityOnlyReport(capacity, profile);
+  }
+  const outBase = args.into ? target.replace(/\.json$/, '') : join(dir, 'readiness');
+  const verdict = report.verdict.toUpperCase();
+  const markdown = renderMarkdown(report);
+  const { renderHtml } = await import('../support/report/html.js');
+  const ok = [
+    writeReportFile(`${outBase}.json`, `${JSON.stringify(report, null, 2)}\n`, { verdict }),
+    writeReportFile(`${outBase}.md`, markdown, { verdict }),
+    writeReportFile(`${outBase}.html`, await renderHtml(report), { verdict }),
+    !process.env.GITHUB_STEP_SUMMARY || writeReportFile(process.env.GITHUB_STEP_SUMMARY, `${markdown}\n`, { append: true, verdict }),
+  ].every(Boolean);
+
+  const c = capacity;
+  const all = c.allSending
+    ? `${c.allSending.eventsPerSec} events/s, ${c.allSending.mbPerSec} MB/s over ${c.allSending.seconds} s with all shards sending`
+    : 'no window with all shards sending';
+  process.stdout.write(
+    `[capacity] ${c.shardsMerged.length} of ${c.shardsExpected} shard(s) merged: ${c.totals.acknowledged} acknowledged, ${c.totals.failed} failed; ${all}; ` +
+      `ack p99 ${c.ackLatency.p99 ?? 'n/a'} ms\n[capacity] ${c.levelNeeded.note}\n`,
+  );
+  for (const r of c.reasons) process.stdout.write(`[capacity] FAIL: ${r}\n`);
+  for (const w of c.warnings) process.stdout.write(`[capacity] warning: ${w}\n`);
+  process.stdout.write(
+    `[capacity] verdict ${c.verdict === 'pass' ? 'PASS' : 'ACTION REQUIRED'}; report ${ok ? 'written to' : 'NOT fully written to'} ${outBase}.json, .md and .html\n`,
+  );
+  process.exitCode = c.verdict === 'pass' && ok ? 0 : 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[capacity] merge failed: ${(error as Error).message}\n`);
+  process.exit(2);
+});
