@@ -1,8 +1,11 @@
 // The CI files users copy are parsed and their key steps asserted, so a broken edit shows up here.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
+import { parseInstant, parseShard } from '../../support/capacity/settings.js';
 import { PROJECT_ROOT } from '../../support/self/run-suite.js';
 
 type Step = {
@@ -110,6 +113,109 @@ describe('fixtures/ci/azure-pipelines.yml', () => {
     expect(publish).toMatchObject({ condition: 'always()', inputs: { targetPath: '$(Pipeline.Workspace)/history' } });
     // The whole reports folder (readiness.html with it) is the kept report.
     expect(steps.find((s) => s.task === 'PublishPipelineArtifact@1' && s.inputs?.artifact === 'readiness-report')?.inputs?.targetPath).toBe('reports');
+  });
+});
+
+describe('.github/workflows/capacity.yml', () => {
+  const wf = load('.github/workflows/capacity.yml');
+  test('runs on demand with inputs for shards, rate, duration and event size', () => {
+    expect(Object.keys(wf.on)).toEqual(['workflow_dispatch']);
+    expect(Object.keys(wf.on.workflow_dispatch.inputs)).toEqual(expect.arrayContaining(['shards', 'rate', 'duration_s', 'event_bytes']));
+  });
+  test("the plan step's shell gives the matrix and one start a few minutes ahead, in forms the shards read", () => {
+    const plan = (wf.jobs.plan.steps as Step[]).find((s) => s.run?.includes('GITHUB_OUTPUT'));
+    const dir = mkdtempSync(join(tmpdir(), 'readiness-plan-'));
+    try {
+      const out = join(dir, 'out');
+      execFileSync('bash', ['-e', '-c', plan?.run ?? 'exit 9'], { env: { PATH: process.env.PATH, SHARDS: '3', GITHUB_OUTPUT: out } });
+      const outputs = Object.fromEntries(
+        readFileSync(out, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => l.split('=') as [string, string]),
+      );
+      expect(JSON.parse(outputs.shards ?? '')).toEqual([1, 2, 3]);
+      const startIn = parseInstant('start_at', outputs.start_at ?? '') - Date.now();
+      expect(startIn).toBeGreaterThan(200_000);
+      expect(startIn).toBeLessThan(260_000);
+      expect(() =>
+        execFileSync('bash', ['-e', '-c', plan?.run ?? ''], { env: { PATH: process.env.PATH, SHARDS: 'x', GITHUB_OUTPUT: out }, stdio: 'pipe' }),
+      ).toThrow(/shards: expected a whole number/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  test('a matrix of shard jobs runs the fabric project as shard i of N from the common start, and uploads each file, failed or not', () => {
+    const shard = wf.jobs.shard;
+    expect(shard.needs).toBe('plan');
+    expect(shard.strategy['fail-fast']).toBe(false);
+    expect(shard.strategy.matrix.index).toBe('${{ fromJSON(needs.plan.outputs.shards) }}');
+    const run = (shard.steps as Step[]).find((s) => s.run === 'npx vitest run --project fabric');
+    expect(run?.env).toMatchObject({
+      READINESS_SHARD: '${{ matrix.index }}/${{ inputs.shards }}',
+      READINESS_CAPACITY_RATE: '${{ inputs.rate }}',
+      READINESS_CAPACITY_START_AT: '${{ needs.plan.outputs.start_at }}',
+      FABRIC_KAFKA_PASSWORD: '${{ secrets.FABRIC_KAFKA_PASSWORD }}',
+    });
+    const upload = (shard.steps as Step[]).find((s) => s.uses?.startsWith('actions/upload-artifact'));
+    expect(upload?.if).toBe('always()');
+    expect(String(upload?.with?.path)).toContain('reports/readiness-shard-*.json');
+  });
+  test('the merge job runs whatever the shards did, merges every shard file, and publishes the report', () => {
+    const merge = wf.jobs.merge;
+    expect(merge.needs).toEqual(['plan', 'shard']);
+    expect(merge.if).toMatch(/^always\(\)/);
+    const steps = merge.steps as Step[];
+    expect(steps.find((s) => s.uses?.startsWith('actions/download-artifact'))?.with).toMatchObject({ pattern: 'readiness-shard-*', path: 'shards' });
+    expect(steps.find((s) => s.run?.startsWith('npm run capacity:merge'))?.run).toBe('npm run capacity:merge -- --shards "${{ inputs.shards }}" shards');
+    const publish = steps.find((s) => s.uses?.startsWith('actions/upload-artifact'));
+    expect(publish?.if).toBe('always()');
+    expect(String(publish?.with?.path)).toContain('reports/readiness.html');
+  });
+});
+
+describe('fixtures/ci/azure-pipelines-capacity.yml', () => {
+  const pipeline = load('fixtures/ci/azure-pipelines-capacity.yml');
+  const stage = (name: string) =>
+    (pipeline.stages as Array<{ stage: string; jobs: Array<Record<string, any>>; condition?: string }>).find((s) => s.stage === name);
+  test('parallel jobs (strategy: parallel) each run one shard, i/N from the job position, from one planned start', () => {
+    const job = stage('shards')?.jobs[0];
+    expect(job?.strategy.parallel).toBe('${{ parameters.shards }}');
+    const run = (job?.steps as Step[]).find((s) => s.script === 'npx vitest run --project fabric');
+    expect(run?.env?.READINESS_SHARD).toBe('$(System.JobPositionInPhase)/$(System.TotalJobsInPhase)');
+    expect(run?.env?.READINESS_CAPACITY_START_AT).toBe('$(START_AT)');
+    expect(job?.variables.START_AT).toBe("$[ stageDependencies.plan.plan.outputs['set.startAt'] ]");
+    expect((stage('plan')?.jobs[0]?.steps as Step[])[0]?.script).toContain('isOutput=true]$(date -u');
+    expect((job?.steps as Step[]).find((s) => s.task === 'PublishPipelineArtifact@1')?.condition).toBe('always()');
+  });
+  test('the merge stage runs whatever the shards did and merges every shard artifact', () => {
+    const merge = stage('merge');
+    expect(merge?.condition).toMatch(/^and\(always\(\)/);
+    const steps = merge?.jobs[0]?.steps as Step[];
+    expect(steps.find((s) => s.task === 'DownloadPipelineArtifact@2')?.inputs?.patterns).toBe('readiness-shard-*/readiness-shard-*.json');
+    expect(steps.some((s) => s.script?.startsWith('npm run capacity:merge -- --shards ${{ parameters.shards }}'))).toBe(true);
+  });
+});
+
+describe('fixtures/k8s/capacity-job.yaml', () => {
+  const job = load('fixtures/k8s/capacity-job.yaml');
+  const container = job.spec.template.spec.containers[0];
+  test('an Indexed Job, every shard at once, never retried outside its window', () => {
+    expect(job.kind).toBe('Job');
+    expect(job.spec.completionMode).toBe('Indexed');
+    expect(job.spec.parallelism).toBe(job.spec.completions);
+    expect(job.spec.backoffLimit).toBe(0);
+    const env = Object.fromEntries((container.env as Array<{ name: string; value: string }>).map((e) => [e.name, e.value]));
+    expect(Number(env.SHARDS)).toBe(job.spec.completions);
+    expect(() => parseInstant('READINESS_CAPACITY_START_AT', env.READINESS_CAPACITY_START_AT ?? '')).not.toThrow();
+  });
+  test("the pod's shell turns JOB_COMPLETION_INDEX (from 0) into READINESS_SHARD (from 1) and a folder of its own", () => {
+    const script = String(container.args[0]).replace('exec npx vitest run --project fabric', 'echo "$READINESS_SHARD $READINESS_REPORTS_DIR"');
+    const out = execFileSync('sh', ['-c', script], { env: { PATH: process.env.PATH, JOB_COMPLETION_INDEX: '3', SHARDS: '4' } })
+      .toString()
+      .trim();
+    expect(out).toBe('4/4 /shards/3');
+    expect(parseShard(out.split(' ')[0])).toEqual({ index: 4, count: 4 });
   });
 });
 
