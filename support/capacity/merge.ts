@@ -218,8 +218,17 @@ export function mergeShards(
   const requested = merged[0]?.requested ?? null;
   const meanEventBytes = totals.acknowledged > 0 ? totals.bytes / totals.acknowledged : (requested?.eventBytes ?? 0);
   const target = targetOf(policy, requested, expected);
-  const neededMb = target.mbPerSec ?? (target.eventsPerSec !== undefined && meanEventBytes > 0 ? (target.eventsPerSec * meanEventBytes) / 1e6 : null);
-  const levelNeeded = levelFor(neededMb, target.mbPerSec !== undefined ? 'the target' : `the target's events/s at ${round(meanEventBytes, 0)} bytes each`);
+  const fromEvents = target.eventsPerSec !== undefined && meanEventBytes > 0 ? (target.eventsPerSec * meanEventBytes) / 1e6 : undefined;
+  // Without a target, the load the shards carried together is what a level must hold.
+  const neededMb = target.mbPerSec ?? fromEvents ?? allSending?.mbPerSec ?? null;
+  const levelNeeded = levelFor(
+    neededMb,
+    target.mbPerSec !== undefined
+      ? 'the target'
+      : fromEvents !== undefined
+        ? `the target's events/s at ${round(meanEventBytes, 0)} bytes each`
+        : 'the load measured with all shards sending',
+  );
 
   const reasons: string[] = [];
   const warnings: string[] = [];

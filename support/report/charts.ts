@@ -372,7 +372,7 @@ function capacityAcksSpec(c: NonNullable<ReadinessReport['capacity']>): { spec: 
   const values: Row[] = [];
   for (const [shard, counts] of Object.entries(c.perSecond.byShard)) {
     counts.forEach((count, i) => {
-      if (count > 0) values.push({ second: i, shard, count });
+      if (count > 0) values.push({ second: i, next: i + 1, shard, count });
     });
   }
   if (values.length === 0) return undefined;
@@ -395,9 +395,10 @@ function capacityAcksSpec(c: NonNullable<ReadinessReport['capacity']>): { spec: 
           : []),
         {
           data: { values },
-          mark: { type: 'bar', width: { band: 0.9 } },
+          mark: { type: 'bar', binSpacing: 1 },
           encoding: {
             x: { field: 'second', type: 'quantitative', title: `seconds since ${new Date(c.perSecond.firstSecond * 1000).toISOString()}` },
+            x2: { field: 'next' },
             y: { field: 'count', type: 'quantitative', stack: 'zero', title: 'events acknowledged' },
             color: { field: 'shard', type: 'nominal', title: 'shard' },
           },

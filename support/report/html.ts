@@ -151,7 +151,9 @@ export async function renderHtml(r: ReadinessReport): Promise<string> {
 /** The merged capacity shards: verdict and reasons, the two windows, charts, and one row per shard. */
 function capacitySection(c: CapacityReport, charts: string): string {
   const pass = c.verdict === 'pass';
-  const out = [`<section id="capacity" data-capacity-verdict="${c.verdict}"><h2>Capacity: ${pass ? 'target reached' : 'ACTION REQUIRED'}</h2>`];
+  const out = [
+    `<section id="capacity" data-capacity-verdict="${c.verdict}"><h2>Capacity: ${pass ? (c.target.source === 'none' ? 'every shard present (no target to judge)' : 'target reached') : 'ACTION REQUIRED'}</h2>`,
+  ];
   out.push(`<p>${c.shardsMerged.length} of ${c.shardsExpected} shard(s) merged. ${escapeHtml(c.levelNeeded.note)}.</p>`);
   const items = [
     ...c.reasons.map((x) => `<li class="failure">✖ ${escapeHtml(x)}</li>`),

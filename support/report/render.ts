@@ -112,7 +112,8 @@ const na = (x: number | null | undefined) => (x === null || x === undefined ? 'n
 
 /** The merged capacity shards: the verdict and why, the aggregate, the level needed, and one row per shard. */
 export function renderCapacity(c: CapacityReport): string[] {
-  const out = [`## Capacity: ${c.verdict === 'pass' ? '✅ target reached' : '❌ ACTION REQUIRED'}`, ''];
+  const passed = c.target.source === 'none' ? '✅ every shard present (no target to judge)' : '✅ target reached';
+  const out = [`## Capacity: ${c.verdict === 'pass' ? passed : '❌ ACTION REQUIRED'}`, ''];
   const req = c.requested;
   out.push(
     `${c.shardsMerged.length} of ${c.shardsExpected} shard(s) merged · topic \`${c.topic}\`` +
