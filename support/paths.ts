@@ -142,6 +142,19 @@ export function checkReadableDirectorySetting(
   return undefined;
 }
 
+/**
+ * READINESS_CAPACITY_START_FILE appears later (an orchestrator writes it), so it may be missing; its folder must be
+ * there and listable, and the path, if present, a readable file.
+ */
+export function checkStartFileSetting(raw: string | undefined, cwd: string): PathProblem | undefined {
+  const variable = 'READINESS_CAPACITY_START_FILE';
+  const setting = pathSetting(variable, raw, cwd, 'a file (to appear) in an existing folder, holding the start time');
+  if (!setting) return undefined;
+  const folder = checkReadableDirectorySetting(variable, dirname(setting.path), cwd, { what: 'a file (to appear) in an existing folder' });
+  if (folder) return { ...folder, value: raw?.trim() ?? '' };
+  return checkFileSetting(variable, raw, cwd, { what: 'a readable file holding the start time', missingIsFine: true });
+}
+
 /** The env file chosen with EVENTSTREAM_ENV_FILE, checked as such. */
 export function checkEnvFileSetting(env: Env, cwd: string): PathProblem | undefined {
   return checkFileSetting('EVENTSTREAM_ENV_FILE', env.EVENTSTREAM_ENV_FILE, cwd, { what: 'the path of a readable .env file' });
@@ -160,6 +173,7 @@ export function checkRunPaths(env: Env, cwd: string): PathProblem[] {
       missingIsFine: true,
     }),
     checkFileSetting('FABRIC_KAFKA_CA_FILE', env.FABRIC_KAFKA_CA_FILE, cwd, { what: 'the path of a readable PEM file with CA certificates' }),
+    checkStartFileSetting(env.READINESS_CAPACITY_START_FILE, cwd),
   ];
   return problems.filter((p): p is PathProblem => p !== undefined);
 }

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, test } from 'vitest';
-import { checkFileSetting, prepareDirectory, prepareReportsDir } from '../../support/paths.js';
+import { checkFileSetting, checkStartFileSetting, prepareDirectory, prepareReportsDir } from '../../support/paths.js';
 import { onceStderrMatches, runSuite, type SuiteRun } from '../../support/self/run-suite.js';
 
 const broker = inject('selfBroker');
@@ -55,6 +55,19 @@ describe('path checks (unit)', () => {
     expect(checkFileSetting('X', aDir, dir, what)?.problem).toMatch(/is a directory, not a file/);
     expect(checkFileSetting('X', fifo, dir, what)?.problem).toMatch(/is not a regular file/);
     expect(checkFileSetting('X', UNREADABLE, dir, what)?.problem).toMatch(/is not readable \(EIO\)/);
+  });
+
+  test('a start file may be missing (it appears later), but its folder must exist, and the file, if there, be readable', () => {
+    expect(checkStartFileSetting(undefined, dir)).toBeUndefined();
+    expect(checkStartFileSetting(join(dir, 'start-later'), dir)).toBeUndefined();
+    expect(checkStartFileSetting(aFile, dir)).toBeUndefined();
+    expect(checkStartFileSetting(join(dir, 'nope', 'start'), dir)).toMatchObject({
+      variable: 'READINESS_CAPACITY_START_FILE',
+      value: join(dir, 'nope', 'start'),
+      problem: expect.stringMatching(/existing folder; there is no directory at .*nope$/),
+    });
+    expect(checkStartFileSetting(join(aFile, 'start'), dir)?.problem).toMatch(/a-file\.txt is a file, not a directory/);
+    expect(checkStartFileSetting(aDir, dir)?.problem).toMatch(/is a directory, not a file/);
   });
 });
 
