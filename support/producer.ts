@@ -37,6 +37,33 @@ export async function sendEvent(producer: Producer, settings: Settings, topic: s
   return { partition: m.partition, offset: m.baseOffset ?? m.offset ?? '-1', ms: elapsedMs(start) };
 }
 
+/** Events first .. first+count-1 as records, marked, and their value bytes. */
+export function buildBatch(
+  make: (i: number) => { key?: string; value: string },
+  first: number,
+  count: number,
+  marker: Marker,
+): { messages: Message[]; bytes: number } {
+  const messages: Message[] = [];
+  const headers = markerHeaders(marker);
+  let bytes = 0;
+  for (let i = first; i < first + count; i++) {
+    const { key, value } = make(i);
+    bytes += Buffer.byteLength(value);
+    messages.push({ key: key ?? null, value, headers });
+  }
+  return { messages, bytes };
+}
+
+/** One acknowledged produce request (acks=all), bounded by READINESS_SEND_TIMEOUT_MS; resolves to its latency in ms. */
+export async function sendBatch(producer: Producer, settings: Settings, topic: string, messages: Message[], what: string): Promise<number> {
+  const sent = performance.now();
+  const metadata = await withDeadline(producer.send({ topic, messages, acks: -1, timeout: settings.KAFKA_REQUEST_TIMEOUT_MS }), settings.SEND_TIMEOUT_MS, what);
+  const bad = metadata.filter((m) => m.errorCode !== 0);
+  if (bad.length > 0) throw new Error(`produce answered error code ${bad[0]?.errorCode}`);
+  return elapsedMs(sent);
+}
+
 export interface BurstOptions {
   readonly topic: string;
   readonly events: number;
@@ -123,24 +150,10 @@ export async function runBurst(producer: Producer, options: BurstOptions): Promi
       const count = Math.min(batchSize, options.events - first);
       next += count;
       if (options.gapMs) await new Promise((r) => setTimeout(r, options.gapMs?.(first)));
-      const messages: Message[] = [];
-      const headers = markerHeaders(options.marker);
-      let batchBytes = 0;
-      for (let i = first; i < first + count; i++) {
-        const { key, value } = options.make(i);
-        batchBytes += Buffer.byteLength(value);
-        messages.push({ key: key ?? null, value, headers });
-      }
+      const { messages, bytes: batchBytes } = buildBatch(options.make, first, count, options.marker);
       const sent = performance.now();
       try {
-        const metadata = await withDeadline(
-          producer.send({ topic: options.topic, messages, acks: -1, timeout: settings.KAFKA_REQUEST_TIMEOUT_MS }),
-          settings.SEND_TIMEOUT_MS,
-          `burst send of ${count} event(s)`,
-        );
-        const bad = metadata.filter((m) => m.errorCode !== 0);
-        if (bad.length > 0) throw new Error(`produce answered error code ${bad[0]?.errorCode}`);
-        const ms = elapsedMs(sent);
+        const ms = await sendBatch(producer, settings, options.topic, messages, `burst send of ${count} event(s)`);
         for (let i = 0; i < count; i++) latencies.push(ms);
         recordLatencyMs(histogram, ms, count);
         timeline.add(elapsedMs(start), count);

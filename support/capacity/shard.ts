@@ -1,11 +1,11 @@
 // One capacity shard: waits for the agreed start, sends its share of the rate for the set time, counts every second.
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { Message, Producer } from 'kafkajs';
-import { elapsedMs, withDeadline } from '../deadline.js';
+import type { Producer } from 'kafkajs';
 import { diagnose } from '../diagnosis.js';
 import { encodeHistogram, latencyHistogram, recordLatencyMs } from '../histogram.js';
-import { markerHeaders, type Marker } from '../marker.js';
+import type { Marker } from '../marker.js';
+import { buildBatch, sendBatch } from '../producer.js';
 import type { Settings } from '../settings.js';
 import { ThrottleMeter } from '../stats.js';
 import { SHARD_SCHEMA, SHARD_SCHEMA_VERSION, type FailureCount, type ShardFile } from './model.js';
@@ -130,24 +130,9 @@ export async function runShard(producer: Producer, startAt: number, o: ShardRunO
       }
       const first = issued;
       issued += count;
-      const messages: Message[] = [];
-      const headers = markerHeaders(o.marker);
-      let batchBytes = 0;
-      for (let i = first; i < first + count; i++) {
-        const { key, value } = o.make(i);
-        batchBytes += Buffer.byteLength(value);
-        messages.push({ key, value, headers });
-      }
-      const sent = performance.now();
+      const { messages, bytes: batchBytes } = buildBatch(o.make, first, count, o.marker);
       try {
-        const metadata = await withDeadline(
-          producer.send({ topic: o.topic, messages, acks: -1, timeout: settings.KAFKA_REQUEST_TIMEOUT_MS }),
-          settings.SEND_TIMEOUT_MS,
-          `capacity send of ${count} event(s)`,
-        );
-        const bad = metadata.filter((m) => m.errorCode !== 0);
-        if (bad.length > 0) throw new Error(`produce answered error code ${bad[0]?.errorCode}`);
-        const ms = elapsedMs(sent);
+        const ms = await sendBatch(producer, settings, o.topic, messages, `capacity send of ${count} event(s)`);
         recordLatencyMs(histogram, ms, count);
         if (c.samples) samples.push([ms, count]);
         lastAnswer = Date.now();
