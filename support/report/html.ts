@@ -80,25 +80,18 @@ export async function renderHtml(r: ReadinessReport): Promise<string> {
     `<p>${r.summary.passed} passed, ${r.summary.actionRequired} need action, ${r.summary.notRun} not run.${failing.length ? ` Needs action: ${escapeHtml(failing.join('; '))}.` : ''}</p></header><main>`,
   );
 
-  out.push('<section id="readiness"><h2>Readiness</h2><table><tr><th>Row</th><th>Status</th><th>Evidence</th><th>Meaning</th></tr>');
-  for (const row of r.readiness)
-    out.push(
-      `<tr data-row="${escapeHtml(row.name)}"><td>${escapeHtml(row.name)}</td><td>${status(row.status)}</td><td>${escapeHtml(row.evidence)}</td><td>${escapeHtml(row.meaning)}</td></tr>`,
-    );
-  out.push('</table></section>');
-  if (r.capacity) out.push(capacitySection(r.capacity, section(['capacity-acks', 'capacity-latency'])));
-
-  out.push('<section id="this-run"><h2>This run</h2><div class="charts">');
-  out.push(section(['waterfall', 'burst-acks', 'burst-latency', 'e2e-latency']));
-  out.push('</div>');
-  if (!byId.has('waterfall')) out.push(`<p class="note">No connectivity timings: the preflight did not run.</p>`);
-  const burst = r.checks.find((c) => c.id === CHECK_ID.burstMaxRate);
-  if (!byId.has('burst-acks')) out.push(`<p class="note">No burst chart: ${escapeHtml(burst?.reason ?? 'the max-rate burst recorded no samples')}.</p>`);
-  if (!byId.has('e2e-latency')) {
-    const rt = r.checks.find((c) => c.id === CHECK_ID.roundTrip);
-    out.push(`<p class="note">No end-to-end chart: ${escapeHtml(rt?.reason ?? 'the round trip recorded no samples')}.</p>`);
+  if (r.readiness.length > 0) {
+    out.push('<section id="readiness"><h2>Readiness</h2><table><tr><th>Row</th><th>Status</th><th>Evidence</th><th>Meaning</th></tr>');
+    for (const row of r.readiness)
+      out.push(
+        `<tr data-row="${escapeHtml(row.name)}"><td>${escapeHtml(row.name)}</td><td>${status(row.status)}</td><td>${escapeHtml(row.evidence)}</td><td>${escapeHtml(row.meaning)}</td></tr>`,
+      );
+    out.push('</table></section>');
   }
-  out.push('</section>');
+  if (r.capacity) out.push(capacitySection(r.capacity, section(['capacity-acks', 'capacity-latency'])));
+  // A merge job's own report holds only the capacity result: no run of the checks to chart.
+  const checksRan = r.checks.some((c) => c.id !== CHECK_ID.capacityTarget);
+  if (checksRan) out.push(...thisRun(r, byId, section));
 
   out.push('<section id="trend"><h2>Trend</h2>');
   const t = r.trend;
@@ -186,4 +179,21 @@ function capacitySection(c: CapacityReport, charts: string): string {
     out.push(`<tr data-shard="${escapeHtml(p.shard)}"><td>${escapeHtml(p.shard)}</td><td colspan="6">missing</td><td>${status('Action Required')}</td></tr>`);
   out.push('</table></section>');
   return out.join('\n');
+}
+
+/** Charts of this run of the checks (connectivity, burst, round trip), each with a note when it has nothing to draw. */
+function thisRun(r: ReadinessReport, byId: Map<string, Chart>, section: (ids: readonly string[]) => string): string[] {
+  const out: string[] = [];
+  out.push('<section id="this-run"><h2>This run</h2><div class="charts">');
+  out.push(section(['waterfall', 'burst-acks', 'burst-latency', 'e2e-latency']));
+  out.push('</div>');
+  if (!byId.has('waterfall')) out.push(`<p class="note">No connectivity timings: the preflight did not run.</p>`);
+  const burst = r.checks.find((c) => c.id === CHECK_ID.burstMaxRate);
+  if (!byId.has('burst-acks')) out.push(`<p class="note">No burst chart: ${escapeHtml(burst?.reason ?? 'the max-rate burst recorded no samples')}.</p>`);
+  if (!byId.has('e2e-latency')) {
+    const rt = r.checks.find((c) => c.id === CHECK_ID.roundTrip);
+    out.push(`<p class="note">No end-to-end chart: ${escapeHtml(rt?.reason ?? 'the round trip recorded no samples')}.</p>`);
+  }
+  out.push('</section>');
+  return out;
 }
