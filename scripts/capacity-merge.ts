@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { mergeShards, parseShardFile, readMergePolicy, type MergePolicy } from '../support/capacity/merge.js';
 import type { ShardFile } from '../support/capacity/model.js';
 import { capacityOnlyReport, withCapacity } from '../support/capacity/report.js';
-import { exitOnPathProblems, prepareReportsDir } from '../support/paths.js';
+import { loadEnvironment } from '../support/config.js';
+import { exitOnPathProblems, PathSettingError, prepareReportsDir } from '../support/paths.js';
 import { renderMarkdown } from '../support/report/render.js';
 import { parseReport, type ReadinessReport } from '../support/report/model.js';
 import { writeReportFile } from '../support/report/write.js';
@@ -65,9 +66,10 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   let policy: MergePolicy;
   try {
-    policy = { ...readMergePolicy(process.env), expected: args.shards };
+    // The targets may come from .env (or EVENTSTREAM_ENV_FILE) like every READINESS_* setting; the environment wins.
+    policy = { ...readMergePolicy(loadEnvironment({ cwd: process.cwd(), env: process.env }).env), expected: args.shards };
   } catch (error) {
-    if (error instanceof SettingError) fail(error.message);
+    if (error instanceof SettingError || error instanceof PathSettingError) fail(error.message);
     throw error;
   }
   const reports = prepareReportsDir(process.env.READINESS_REPORTS_DIR, process.cwd());
