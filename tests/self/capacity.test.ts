@@ -93,7 +93,8 @@ async function merge(
   const outDir = mkdtempSync(join(dir, 'merged-'));
   const child = spawn(process.execPath, [TSX, 'scripts/capacity-merge.ts', ...args], {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', READINESS_REPORTS_DIR: outDir, ...env },
+    // An empty env file of its own, so a developer's .env never leaks into the verdict.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', READINESS_REPORTS_DIR: outDir, EVENTSTREAM_ENV_FILE: emptyEnvFile(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -104,6 +105,12 @@ async function merge(
   clearTimeout(timer);
   const read = (f: string) => (existsSync(join(outDir, f)) ? readFileSync(join(outDir, f), 'utf8') : '');
   return { code, out, report: JSON.parse(read('readiness.json') || 'null') as ReadinessReport, md: read('readiness.md'), html: read('readiness.html') };
+}
+
+function emptyEnvFile(): string {
+  const file = join(dir, 'empty.env');
+  writeFileSync(file, '');
+  return file;
 }
 
 const shardFile = (s: ShardRun) => join(s.reportsDir, `readiness-shard-${s.index}.json`);
