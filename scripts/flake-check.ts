@@ -1,6 +1,8 @@
 // Runs the suite N times in a row (default 20) and prints passes, failures and the slowest run; optionally with a CPU hog.
 // Usage: npm run flake-check -- [runs] [--project local|self|both] [--hog]
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runSuite, type SuiteProject } from '../support/self/run-suite.js';
 
@@ -63,6 +65,15 @@ for (let i = 1; i <= runs; i++) {
     );
   const counts = `${r.cases.filter((c) => c.status === 'pass').length} passed, ${failed.length} failed`;
   process.stdout.write(`run ${i}/${runs} (${label}${hog ? ', CPU hog' : ''}): ${ok ? 'pass' : 'FAIL'} in ${s} s (${counts})\n`);
+  // A failure is said at once, whole, and its JUnit kept: the run is long, and the cause must not wait for the end.
+  if (!ok) {
+    process.stdout.write(`${failures[failures.length - 1] ?? ''}\n`);
+    for (const c of failed) process.stdout.write(`--- ${c.name}\n${c.failureMessage ?? ''}\n`);
+    const kept = join(process.cwd(), 'reports', `flake-run-${i}-junit.xml`);
+    mkdirSync(dirname(kept), { recursive: true });
+    writeFileSync(kept, r.junitXml);
+    process.stdout.write(`JUnit of run ${i} kept in ${kept}\n`);
+  }
 }
 hog?.kill('SIGKILL');
 const slowest = Math.max(...durations);
