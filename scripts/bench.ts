@@ -243,6 +243,7 @@ async function ourBurst(bench: Bench, producer: Producer, topic: string, s: Scen
     marker: BENCH_MARKER,
     batchSize: settings.BURST_BATCH_SIZE,
     inFlight: settings.BURST_IN_FLIGHT,
+    maxInFlight: settings.BURST_MAX_IN_FLIGHT,
     eventBytes: s.bytes,
     settings: { ...settings, SEND_TIMEOUT_MS: 60000 },
   });
