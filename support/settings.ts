@@ -91,6 +91,15 @@ export const NUMBER_SETTINGS = spec({
     help: 'cap on the event bytes of one burst produce request (max request size 1,000,000)',
   },
   BURST_IN_FLIGHT: { default: 4, min: 1, max: 64, integer: true, help: 'produce requests in flight at once' },
+  // Over a long round trip 4 requests leave the connection idle most of the time: the max-rate burst puts more in
+  // flight in proportion to the request latency it measures (support/producer.ts inFlightFor), up to this.
+  BURST_MAX_IN_FLIGHT: {
+    default: 32,
+    min: 1,
+    max: 256,
+    integer: true,
+    help: 'most produce requests the max-rate burst puts in flight over a long round trip (at least READINESS_BURST_IN_FLIGHT)',
+  },
   BURST_TIMEOUT_MS: { default: 60000, min: 1000, max: 3_600_000, integer: true, help: 'the max-rate burst must finish within this' },
   BURST_MIN_EVENTS_PER_SEC: { default: 300, min: 0, max: 10_000_000, help: 'fail the burst under this rate' },
   BURST_MAX_P99_MS: { default: 5000, min: 1, max: 600000, help: 'fail the burst when ack p99 exceeds this' },

@@ -65,7 +65,8 @@ describe('Burst', () => {
         make: (i) => ({ value: JSON.stringify(orderEvent(i, marker)) }),
         marker,
         batchSize: 1,
-        inFlight: 1,
+        // Orders leave on their schedule; acknowledgements are awaited, each, without holding up the next order.
+        inFlight: settings.BURST_IN_FLIGHT,
         settings,
         timeoutMs: settings.BURST_TIMEOUT_MS,
         gapMs: () => min + Math.random() * (max - min),
@@ -93,6 +94,7 @@ describe('Burst', () => {
         marker,
         batchSize: settings.BURST_BATCH_SIZE,
         inFlight: settings.BURST_IN_FLIGHT,
+        maxInFlight: settings.BURST_MAX_IN_FLIGHT,
         timeoutMs: settings.BURST_TIMEOUT_MS,
         settings,
         onThrottled: (ms) => throttle.add(ms),
@@ -104,6 +106,7 @@ describe('Burst', () => {
         'event bytes': settings.BURST_EVENT_BYTES,
         'batch size': settings.BURST_BATCH_SIZE,
         'in flight': settings.BURST_IN_FLIGHT,
+        'in flight used': r.inFlightUsed,
       };
       const thresholds = {
         'failed events': 0,

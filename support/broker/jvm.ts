@@ -30,6 +30,18 @@ export interface JvmBrokerOptions extends LocalBrokerOptions {
   readonly emulatorListener?: boolean;
   /** Append Kafka's request log (kafka.request.logger at DEBUG: every request the broker completed) to this file. */
   readonly requestLogFile?: string;
+  /**
+   * Something listening in front of the SASL_SSL listener (the bench's delay relay): the broker advertises its
+   * port, so every client connection goes through it, and tells it the listener's port once that is picked.
+   */
+  readonly saslFront?: SaslFront;
+}
+
+/** A relay in front of the broker's SASL_SSL listener (support/net/delay-proxy.ts is one). */
+export interface SaslFront {
+  /** The port clients reach, advertised by the broker. */
+  readonly port: number;
+  forwardTo(target: { readonly host: string; readonly port: number }): void;
 }
 
 /** Whether java and mvn answer; a reason when they don't. */
@@ -98,7 +110,7 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
             controllerPort: controller,
             plainPort: plain,
             saslPort: sasl,
-            advertisedSaslPort: sasl,
+            advertisedSaslPort: options.saslFront?.port ?? sasl,
             emulatorPort,
             dataDir: join(dir, `data-${attempt}`),
             keystore,
@@ -117,7 +129,9 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
       if (format.status !== 0)
         throw new Error(`formatting Kafka storage failed: ${(format.stderr || format.stdout || String(format.error)).trim().slice(-2000)}`);
 
-      log(`starting Kafka broker (SASL_SSL on localhost:${sasl})...`);
+      options.saslFront?.forwardTo({ host: '127.0.0.1', port: sasl });
+      const clientPort = options.saslFront?.port ?? sasl;
+      log(`starting Kafka broker (SASL_SSL on localhost:${sasl}${options.saslFront ? `, advertised through a relay on ${clientPort}` : ''})...`);
       const started = Date.now();
       const child = spawn(
         'java',
@@ -154,7 +168,7 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
       );
       try {
         await awaitReadyAndCreateTopics({
-          via: options.tls ? { kind: 'plaintext', port: plain } : { kind: 'sasl_ssl', port: sasl, caPem: ca.certPem, connectionString: keys.namespace },
+          via: options.tls ? { kind: 'plaintext', port: plain } : { kind: 'sasl_ssl', port: clientPort, caPem: ca.certPem, connectionString: keys.namespace },
           topics,
           timeoutMs: options.startTimeoutMs ?? 60000,
           exited,
@@ -174,8 +188,8 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
       log(`Kafka broker ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       return {
         kind: 'jvm',
-        env: brokerEnv({ port: sasl, keys, caFile, topics }),
-        saslPort: sasl,
+        env: brokerEnv({ port: clientPort, keys, caFile, topics }),
+        saslPort: clientPort,
         caFile,
         connectionString,
         keys,
