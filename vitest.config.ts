@@ -37,6 +37,9 @@ const checks = {
   setupFiles: ['support/setup/journal-hook.ts'],
   // One check at a time: bursts must not compete, and connectivity is judged before delivery.
   fileParallelism: false,
+  // One worker for every check file, modules loaded once: each file's start costs no fresh import of the clients
+  // (seconds on a busy runner). Checks share no state but the run's provided inputs.
+  isolate: false,
   testTimeout: 30000, // catch hanging checks; each network wait has a shorter deadline of its own
   hookTimeout: 30000,
 };
