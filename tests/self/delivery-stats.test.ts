@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { Partitioners } from 'kafkajs';
 import { accountDeliveries, expectedPartition, offsetsStrictlyIncrease } from '../../support/delivery.js';
 import { percentile, rate, summarize, ThrottleMeter } from '../../support/stats.js';
+import { inFlightFor } from '../../support/producer.js';
 
 describe('percentile (nearest rank)', () => {
   const values = Array.from({ length: 100 }, (_, i) => i + 1); // 1..100
@@ -95,5 +96,17 @@ describe('ThrottleMeter', () => {
     t.add(0, 2000); // no throttle: ignored
     expect(t.totalMs).toBe(250);
     expect(t.responses).toBe(3);
+  });
+});
+
+describe('requests in flight over a long round trip (inFlightFor)', () => {
+  test('the base count covers 20 ms; longer round trips get proportionally more, never fewer than the base nor more than the cap', () => {
+    expect(inFlightFor(1, 4, 32)).toBe(4);
+    expect(inFlightFor(20, 4, 32)).toBe(4);
+    expect(inFlightFor(21, 4, 32)).toBe(5);
+    expect(inFlightFor(80, 4, 32)).toBe(16);
+    expect(inFlightFor(1000, 4, 32)).toBe(32);
+    // A cap under the base keeps the base: READINESS_BURST_IN_FLIGHT is a floor.
+    expect(inFlightFor(80, 4, 2)).toBe(4);
   });
 });
