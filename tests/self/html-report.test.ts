@@ -126,9 +126,14 @@ describe('readiness.html in headless Chromium', () => {
     ).toContain('eventsPerSec');
     // READINESS_TREND_POLICY defaults to warn: the drift is reported on its own testcase, the gate still passes.
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
-    expect(run.cases.find((c) => c.name.includes('Trend:'))?.properties.find((p) => p.name === 'warning')?.value).toMatch(
-      /burst events\/s got lower in each of the last 2 runs/,
-    );
+    // Other real drifts may be found too on a busy machine (tonight's TLS handshake slower than the earlier runs'):
+    // the events/s drift must be among the warnings, wherever it stands.
+    const warnings =
+      run.cases
+        .find((c) => c.name.includes('Trend:'))
+        ?.properties.filter((p) => p.name === 'warning')
+        .map((p) => p.value) ?? [];
+    expect(warnings.join('\n')).toMatch(/burst events\/s got lower in each of the last 2 runs/);
     expect(run.readinessMd).toMatch(/\| burst events\/s \| `[▁▂▃▄▅▆▇█]{6}` \|/);
     const page = await openInBrowser(executable, run, 'with-history');
     expect(page.verdict).toBe('pass');
