@@ -16,6 +16,9 @@ async function sleepUntil(until: number): Promise<void> {
   for (let left = until - Date.now(); left > 0; left = until - Date.now()) await new Promise((r) => setTimeout(r, Math.min(left, 200)));
 }
 
+/** A shard fails when it acknowledged less than this part of its share (rate share x duration). */
+export const MIN_SHARE_ACKNOWLEDGED = 0.9;
+
 export interface StartWait {
   /** The agreed start (epoch ms), or undefined when it never came. */
   readonly startAt?: number;
@@ -162,9 +165,9 @@ export async function runShard(producer: Producer, startAt: number, o: ShardRunO
   const problems: string[] = [];
   if (failed > 0) problems.push(`${failed} of ${issued} events failed (${[...failures.values()].map((f) => `${f.count} ${f.failureClass}`).join(', ')})`);
   // The pace is judged over the time sending was allowed: the share times the duration, less 10%.
-  if (perSec !== undefined && acknowledged < perSec * c.durationS * 0.9) {
+  if (perSec !== undefined && acknowledged < perSec * c.durationS * MIN_SHARE_ACKNOWLEDGED) {
     problems.push(
-      `${acknowledged} events acknowledged, under 90% of this shard's share (${Math.round(perSec * c.durationS)} = ${Math.round(perSec * 10) / 10}/s for ${c.durationS} s)`,
+      `${acknowledged} events acknowledged, under ${MIN_SHARE_ACKNOWLEDGED * 100}% of this shard's share (${Math.round(perSec * c.durationS)} = ${Math.round(perSec * 10) / 10}/s for ${c.durationS} s)`,
     );
   }
   return {

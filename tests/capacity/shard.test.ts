@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, inject } from 'vitest';
 import { CHECK_ID } from '../../support/check-ids.js';
 import { readCapacitySettings, shardEventsPerSec, type CapacitySettings } from '../../support/capacity/settings.js';
-import { runShard, ThrottleTap, waitForStart } from '../../support/capacity/shard.js';
+import { MIN_SHARE_ACKNOWLEDGED, runShard, ThrottleTap, waitForStart } from '../../support/capacity/shard.js';
 import { checkFailure } from '../../support/checks.js';
 import { check, collectionSettings } from '../../support/check-test.js';
 import { connectWithin, disconnectWithin } from '../../support/deadline.js';
@@ -43,6 +43,7 @@ describe('Capacity', () => {
         });
       }
       const c = collected.settings;
+      const share = shardEventsPerSec(c);
       const profile = inject('profile');
       const ticker = progress(CHECK_ID.capacityShard);
       const say = (text: string) => ticker.done(`shard ${c.shard.index}/${c.shard.count}: ${text}`);
@@ -55,7 +56,6 @@ describe('Capacity', () => {
         say('ready');
         const start = await waitForStart(c, say);
         if (start.startAt === undefined) throw checkFailure({ what: `capacity shard ${c.shard.index}/${c.shard.count} never started: ${start.problem ?? ''}` });
-        const share = shardEventsPerSec(c);
         say(
           `sending ${share === undefined ? 'as fast as it can' : `${Math.round(share * 10) / 10} events/s`} for ${c.durationS} s to ${endpoint.topics.orders}`,
         );
@@ -90,8 +90,10 @@ describe('Capacity', () => {
         'window start': file.window.startedAt,
         'late by ms': file.window.lateByMs,
       };
-      const share = shardEventsPerSec(c);
-      const thresholds = { 'failed events': 0, ...(share === undefined ? {} : { 'min acknowledged (90% of share)': Math.ceil(share * c.durationS * 0.9) }) };
+      const thresholds = {
+        'failed events': 0,
+        ...(share === undefined ? {} : { 'min acknowledged (90% of share)': Math.ceil(share * c.durationS * MIN_SHARE_ACKNOWLEDGED) }),
+      };
       await recordCheck({ measured, thresholds, warnings: [], samples: { ackLatency: { unit: LATENCY_UNIT, hdr: file.ackLatency.hdr } } });
       if (file.verdict === 'fail') {
         const first = file.failures[0];
