@@ -17,6 +17,7 @@ import { failuresOf, runSuite, type SuiteRun } from '../support/self/run-suite.j
 import { startDelayProxyProcess, type DelayProxyProcess } from '../support/net/delay-proxy-process.js';
 import { BURST_METRIC, CHECK_ID } from '../support/check-ids.js';
 import { readSettings, type Env, type Settings } from '../support/settings.js';
+import { formatProfileSummary, profileWhile, summariseCpuProfile, type ProfileSummary } from '../support/cpu-profile.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** `npm run bench -- --quick` (or BENCH_QUICK=1): short fixed runs, a minute or two per delay; JVM warm-up then weighs on the Java tools. */
@@ -26,6 +27,13 @@ const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1
  * goes (each check's time), for measuring a change to the suite before and after; nothing is written to reports/.
  */
 const FABRIC_ONLY = process.argv.includes('--fabric-only');
+/**
+ * `npm run bench -- --profile` (or BENCH_PROFILE=1): the first round of our generator in each scenario runs under V8's
+ * sampling profiler; where its time went (kafkajs, TLS, our code, idle waiting on the network) is printed and written
+ * to bench.json, and the profile to reports/bench-profile-<delay>ms-<size>.cpuprofile (Chrome DevTools opens it).
+ */
+const PROFILE = process.argv.includes('--profile') || process.env.BENCH_PROFILE === '1';
+const REPORTS = join(process.cwd(), 'reports');
 /** Each way, through the delay relay in front of the broker's SASL_SSL listener (0 = the relay, no delay). */
 const DELAYS_MS = (process.env.BENCH_DELAYS_MS ?? '0,20,40').split(',').map((d) => Number(d.trim()));
 /**
@@ -241,7 +249,7 @@ async function scenarioRounds(bench: Bench, producer: Producer, s: Scenario): Pr
   }
   const rounds: ScenarioRounds = { ours: [], theirs: [], tuned: [] };
   for (let pass = 1; pass <= ROUNDS; pass++) {
-    const ours = await tools.ours(counts.ours);
+    const ours = PROFILE && pass === 1 ? await profiled(bench.relay.delayMs, s, () => tools.ours(counts.ours)) : await tools.ours(counts.ours);
     const theirs = await tools.theirs(counts.theirs);
     const tuned = await tools.tuned(counts.tuned);
     rounds.ours.push(ours);
@@ -252,6 +260,20 @@ async function scenarioRounds(bench: Bench, producer: Producer, s: Scenario): Pr
     );
   }
   return rounds;
+}
+
+/** What --profile found, per delay and scenario, for bench.json and bench.md. */
+const profiles: { delayMsEachWay: number; scenario: string; file: string; summary: ProfileSummary }[] = [];
+
+async function profiled(delayMs: number, s: Scenario, run: () => Promise<Throughput>): Promise<Throughput> {
+  const { result, profile } = await profileWhile(run);
+  mkdirSync(REPORTS, { recursive: true });
+  const file = join(REPORTS, `bench-profile-${delayMs}ms-${s.name.replace(/\s+/g, '')}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  const summary = summariseCpuProfile(profile, { top: 8 });
+  profiles.push({ delayMsEachWay: delayMs, scenario: s.name, file, summary });
+  log(`${delayMs} ms, ${s.name}, our generator profiled (${file}):\n${formatProfileSummary(summary).join('\n')}`);
+  return result;
 }
 
 const pct = (x: number | undefined) => (x === undefined ? '-' : `${round(x * 100)}%`);
@@ -474,6 +496,7 @@ function summarize(runs: { started: Date; brokerReadyMs: number; delays: DelayRu
     brokerReadyMs: runs.brokerReadyMs,
     delays,
     suite: suiteResult,
+    ...(profiles.length > 0 ? { profiles } : {}),
     targets,
   };
 }
@@ -514,6 +537,14 @@ function renderTable(result: BenchResult): string {
     `| exit ${suiteResult.exitCode} | ${suiteResult.totalSec} s | ${suiteResult.brokerReadySec} s | ${suiteResult.reportWrittenMs} ms |`,
     '',
     ...Object.entries(result.targets).map(([k, v]) => `- ${v ? 'met' : 'NOT met'}: ${k}`),
+    ...(result.profiles ?? []).flatMap((p) => [
+      '',
+      `Where our generator's time went at ${p.delayMsEachWay} ms, ${p.scenario} (--profile):`,
+      '',
+      '```',
+      ...formatProfileSummary(p.summary),
+      '```',
+    ]),
   ].join('\n');
 }
 
@@ -521,11 +552,10 @@ function renderTable(result: BenchResult): string {
 function writeResults(result: BenchResult): void {
   const table = renderTable(result);
   process.stdout.write(`${table}\n`);
-  const reports = join(process.cwd(), 'reports');
-  mkdirSync(reports, { recursive: true });
-  writeFileSync(join(reports, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(join(reports, 'bench.md'), `${table}\n`);
-  process.stderr.write(`[bench] written to ${join(reports, 'bench.json')} and bench.md\n`);
+  mkdirSync(REPORTS, { recursive: true });
+  writeFileSync(join(REPORTS, 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(REPORTS, 'bench.md'), `${table}\n`);
+  process.stderr.write(`[bench] written to ${join(REPORTS, 'bench.json')} and bench.md\n`);
 }
 
 main().catch((error: unknown) => {
