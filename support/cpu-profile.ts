@@ -25,7 +25,7 @@ export interface ProfileRow {
 
 export interface FunctionRow extends ProfileRow {
   readonly fn: string;
-  /** Path relative to node_modules or the project, with the 1-based line. */
+  /** Path relative to node_modules or the project, with the 1-based line (none for transpiled TypeScript). */
   readonly where: string;
 }
 
