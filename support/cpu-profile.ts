@@ -7,9 +7,6 @@ export interface CpuProfile {
     readonly id: number;
     readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
   }[];
-  /** Microseconds, V8's clock. */
-  readonly startTime: number;
-  readonly endTime: number;
   /** The node on top of the stack at each sample, and the microseconds since the sample before. */
   readonly samples?: readonly number[];
   readonly timeDeltas?: readonly number[];
