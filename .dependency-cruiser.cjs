@@ -1,31 +1,62 @@
-// Import boundaries (issue 11): dependencies run one way, harness and checks -> report, never back.
+// Import boundaries: support/ is layered, and each layer imports only from the layers below it.
 // `npm run lint:deps` (part of `npm test`) fails naming the rule a new import breaks.
+//
+//   harness    the projects' global setups and setup files (start a broker, run the preflight, provide inputs)
+//   checks     what the check files stand on: fixtures, verdicts, the run journal
+//   report     the readiness report, its gate, trends, charts and renderers
+//   capacity   the sharded capacity load and its merge
+//   workload   payloads, delivery accounting, round trip
+//   preflight  the staged connectivity probes
+//   kafka      Kafka clients: kafkajs settings, the wire client, produce, diagnosis
+//   inputs     settings, endpoint config, paths, secrets: parsed once at the edge
+//   record     check ids, what a check records, the stage titles, the event marker
+//   core       deadlines, redaction, statistics, histograms, cleanup, readable values
+//   facts      Eventstream's documented facts and the Kafka error table
+//
+// Beside the layers: broker/ imitates Eventstream (it may use the facts and the low layers, never the harness,
+// checks or report), and dev/ holds what only tests and scripts use (self-test runner, delay relay, profiler).
 /* global module -- a CommonJS config file: dependency-cruiser reads module.exports */
+const LAYERS = ['facts', 'core', 'record', 'inputs', 'kafka', 'preflight', 'workload', 'capacity', 'report', 'checks', 'harness'];
+const folder = (name) => `^support/${name}/`;
+const above = (name) => LAYERS.slice(LAYERS.indexOf(name) + 1).map(folder);
+
+/** One rule per layer: nothing from a layer above it (type-only imports of a layer above are refused too). */
+const layerRules = LAYERS.slice(0, -1).map((name) => ({
+  name: `${name}-imports-only-below`,
+  comment: `support/${name}/ stands on ${LAYERS.slice(0, LAYERS.indexOf(name)).join(', ') || 'nothing in support/'}; move what it needs down a layer.`,
+  severity: 'error',
+  from: { path: folder(name) },
+  to: { path: [...above(name), '^support/broker/', '^support/dev/'] },
+}));
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
+    ...layerRules,
     {
-      name: 'report-imports-no-checks-or-setup',
+      name: 'report-loads-no-kafka-client',
       comment:
-        'The report reads what the checks recorded (support/check-record.ts) and never reaches back into the harness or the checks: ' +
-        'move a type it needs next to the check record or into support/report/model.ts.',
+        'The report reads what the checks recorded; it may import the types of the preflight, the Kafka layer and the workloads, ' +
+        'never load them (loading the reporter must not load kafkajs or open sockets): move a value it needs down to support/record/.',
       severity: 'error',
-      from: { path: '^support/report/' },
-      to: { path: ['^support/setup/', '^support/checks\\.ts$', '^support/check-test\\.ts$', '^tests/'] },
+      from: { path: folder('report') },
+      to: { path: [folder('kafka'), folder('preflight'), folder('workload')], dependencyTypesNot: ['type-only'] },
     },
     {
-      name: 'broker-imports-no-setup-or-report',
-      comment: 'The local broker imitates Eventstream; it is started by the harness and knows nothing of it or of the report.',
+      name: 'broker-is-an-imitation',
+      comment:
+        'The local broker imitates Eventstream: it may use the facts and the low layers, never the harness, the checks, the ' +
+        'report or the workloads (the imitation imports the facts of the real thing, never the reverse).',
       severity: 'error',
       from: { path: '^support/broker/' },
-      to: { path: ['^support/setup/', '^support/report/'] },
+      to: { path: ['^support/(preflight|workload|capacity|report|checks|harness|dev)/'] },
     },
     {
-      name: 'eventstream-facts-import-no-broker',
-      comment: 'The imitation imports the facts of the real thing, never the reverse.',
+      name: 'dev-only-for-tests-and-scripts',
+      comment: 'support/dev/ (self-test runner, delay relay, profiler) serves tests and scripts only; nothing a user runs loads it.',
       severity: 'error',
-      from: { path: '^support/eventstream\\.ts$' },
-      to: { path: '^support/broker/' },
+      from: { path: '^support/', pathNot: '^support/dev/' },
+      to: { path: '^support/dev/' },
     },
     {
       name: 'support-imports-no-tests',
@@ -33,6 +64,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^support/' },
       to: { path: '^tests/' },
+    },
+    {
+      name: 'no-stray-support-files',
+      comment: 'Every support/ module lives in its layer folder, so its place in the order shows in its path.',
+      severity: 'error',
+      from: { path: '^support/[^/]+\\.ts$' },
+      to: {},
     },
     {
       name: 'no-circular',

@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 import { parseShard } from './support/capacity/settings.js';
-import { exitOnPathProblems, prepareReportsDir } from './support/paths.js';
-import { SettingError } from './support/settings.js';
+import { exitOnPathProblems, prepareReportsDir } from './support/inputs/paths.js';
+import { SettingError } from './support/inputs/settings.js';
 
 /** Checks run in file-name order (environment, connectivity, then delivery), as a gate reads them. */
 class ByFileName extends BaseSequencer {
@@ -34,7 +34,7 @@ const CAPACITY_ONLY = ['tests/01-environment.test.ts', 'tests/02-connectivity.te
 // The same check files serve both profiles; only where the endpoint comes from differs.
 const checks = {
   include: shard ? CAPACITY_ONLY : ['tests/*.test.ts'],
-  setupFiles: ['support/setup/journal-hook.ts'],
+  setupFiles: ['support/harness/journal-hook.ts'],
   // One check at a time: bursts must not compete, and connectivity is judged before delivery.
   fileParallelism: false,
   // One worker for every check file, modules loaded once: each file's start costs no fresh import of the clients
@@ -52,14 +52,17 @@ export default defineConfig({
     provide: { reportsDir },
     teardownTimeout: 30000,
     projects: [
-      { extends: true, test: { name: 'fabric', ...checks, globalSetup: ['support/setup/fabric.ts'] } },
-      { extends: true, test: { name: 'local', ...checks, globalSetup: ['support/setup/local.ts'] } },
+      { extends: true, test: { name: 'fabric', ...checks, globalSetup: ['support/harness/fabric.ts'] } },
+      { extends: true, test: { name: 'local', ...checks, globalSetup: ['support/harness/local.ts'] } },
+      // The project's own tests in two speeds: `unit` is pure and in-process (no broker, no child run; seconds),
+      // `e2e` runs the suite in child processes against real brokers and proves each failure layer once.
+      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], testTimeout: 30000, hookTimeout: 30000 } },
       {
         extends: true,
         test: {
-          name: 'self',
-          include: ['tests/self/**/*.test.ts'],
-          globalSetup: ['support/setup/self.ts'],
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          globalSetup: ['support/dev/e2e-setup.ts'],
           testTimeout: 120000,
           hookTimeout: 120000,
         },

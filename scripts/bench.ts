@@ -7,17 +7,17 @@ import type { Kafka, Producer } from 'kafkajs';
 import { kafkaClasspath, runKafkaTool, startJvmBroker } from '../support/broker/jvm.js';
 import type { LocalBroker } from '../support/broker/local-broker.js';
 import { DEFAULT_TOPICS } from '../support/broker/topics.js';
-import { checkConsumerEnv, parseEndpointEnv, type EndpointConfig } from '../support/config.js';
-import { connectWithin, disconnectWithin } from '../support/deadline.js';
-import { createKafka, uniqueId } from '../support/kafka.js';
-import { orderEvent } from '../support/payloads.js';
-import { createProducer, runBurst } from '../support/producer.js';
-import { roundTrip } from '../support/roundtrip.js';
-import { failuresOf, runSuite, type SuiteRun } from '../support/self/run-suite.js';
-import { startDelayProxyProcess, type DelayProxyProcess } from '../support/net/delay-proxy-process.js';
-import { BURST_METRIC, CHECK_ID } from '../support/check-ids.js';
-import { readSettings, type Env, type Settings } from '../support/settings.js';
-import { formatProfileSummary, profileWhile, summariseCpuProfile, type ProfileSummary } from '../support/cpu-profile.js';
+import { checkConsumerEnv, parseEndpointEnv, type EndpointConfig } from '../support/inputs/config.js';
+import { connectWithin, disconnectWithin } from '../support/core/deadline.js';
+import { createKafka, uniqueId } from '../support/kafka/client.js';
+import { orderEvent } from '../support/workload/payloads.js';
+import { createProducer, runBurst } from '../support/kafka/produce.js';
+import { roundTrip } from '../support/workload/round-trip.js';
+import { failuresOf, runSuite, type SuiteRun } from '../support/dev/run-suite.js';
+import { startDelayProxyProcess, type DelayProxyProcess } from '../support/dev/delay-proxy-process.js';
+import { BURST_METRIC, CHECK_ID } from '../support/record/ids.js';
+import { readSettings, type Env, type Settings } from '../support/inputs/settings.js';
+import { formatProfileSummary, profileWhile, summariseCpuProfile, type ProfileSummary } from '../support/dev/cpu-profile.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** `npm run bench -- --quick` (or BENCH_QUICK=1): short fixed runs, a minute or two per delay; JVM warm-up then weighs on the Java tools. */

@@ -5,13 +5,13 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { mergeShards, parseShardFile, readMergePolicy, type MergePolicy } from '../support/capacity/merge.js';
 import type { ShardFile } from '../support/capacity/model.js';
-import { capacityOnlyReport, withCapacity } from '../support/capacity/report.js';
-import { loadEnvironment } from '../support/config.js';
-import { exitOnPathProblems, PathSettingError, prepareReportsDir } from '../support/paths.js';
+import { capacityOnlyReport, withCapacity } from '../support/report/capacity.js';
+import { loadEnvironment } from '../support/inputs/config.js';
+import { exitOnPathProblems, PathSettingError, prepareReportsDir } from '../support/inputs/paths.js';
 import { renderMarkdown } from '../support/report/render.js';
 import { parseReport, type ReadinessReport } from '../support/report/model.js';
 import { writeReportFile } from '../support/report/write.js';
-import { SettingError } from '../support/settings.js';
+import { SettingError } from '../support/inputs/settings.js';
 
 const USAGE = 'usage: npm run capacity:merge -- [--shards N] [--into readiness.json] <readiness-shard-*.json files or folders holding them>';
 const SHARD_FILE = /^readiness-shard-\d+\.json$/;

@@ -1,15 +1,22 @@
 // Runs the suite N times in a row (default 20) and prints passes, failures and the slowest run; optionally with a CPU hog.
-// Usage: npm run flake-check -- [runs] [--project local|self|both] [--hog]
+// Usage: npm run flake-check -- [runs] [--project local|unit|e2e|self|both] [--hog]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runSuite, type SuiteProject } from '../support/self/run-suite.js';
+import { runSuite, type SuiteProject } from '../support/dev/run-suite.js';
 
-const PROJECTS: Record<string, readonly SuiteProject[]> = { local: ['local'], self: ['self'], both: ['self', 'local'] };
+/** `self` is the project's own tests (unit and e2e); `both` adds the local checks. */
+const PROJECTS: Record<string, readonly SuiteProject[]> = {
+  local: ['local'],
+  unit: ['unit'],
+  e2e: ['e2e'],
+  self: ['unit', 'e2e'],
+  both: ['unit', 'e2e', 'local'],
+};
 
 function usage(problem: string): never {
-  process.stderr.write(`flake-check: ${problem}\nUsage: npm run flake-check -- [runs] [--project local|self|both] [--hog]\n`);
+  process.stderr.write(`flake-check: ${problem}\nUsage: npm run flake-check -- [runs] [--project local|unit|e2e|self|both] [--hog]\n`);
   process.exit(2);
 }
 
@@ -46,7 +53,7 @@ const { runs, projects, label, hog: withHog } = options();
 const hog = withHog ? startHog() : undefined;
 if (hog) process.stdout.write(`CPU hog running (pid ${hog.pid}): one core busy-looping for the whole check\n`);
 // A self run holds many suite runs of its own; give it far longer than a local run.
-const timeoutMs = projects.includes('self') ? 1_200_000 : 180_000;
+const timeoutMs = projects.includes('e2e') ? 1_200_000 : 180_000;
 
 let passed = 0;
 const durations: number[] = [];

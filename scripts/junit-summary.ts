@@ -1,6 +1,6 @@
 // Prints "N passed, N failed, N skipped" for a JUnit file, the closing line CI systems read.
 import { existsSync, readFileSync } from 'node:fs';
-import { parseJUnit } from '../support/self/junit.js';
+import { parseJUnit } from '../support/dev/junit.js';
 
 const file = process.argv[2] ?? 'reports/junit.xml';
 if (!existsSync(file)) {

@@ -1,8 +1,8 @@
 // Environment: every endpoint variable is present and well formed before anything touches the network.
-import { CHECK_ID } from '../support/check-ids.js';
+import { CHECK_ID } from '../support/record/ids.js';
 import { describe, inject, test } from 'vitest';
-import { formatProblem, ORDERS_VARIABLES, type ConfigProblem } from '../support/config.js';
-import { checkFailure, record } from '../support/checks.js';
+import { formatProblem, ORDERS_VARIABLES, type ConfigProblem } from '../support/inputs/config.js';
+import { checkFailure, record } from '../support/checks/verdict.js';
 
 // Parsed once by global setup: these checks only judge what it found.
 const inputs = inject('inputs');
@@ -178,7 +178,7 @@ describe('Environment', () => {
       throw checkFailure({
         what: found.map((p) => p.message).join('\n'),
         cause: 'a READINESS_* value is out of range',
-        hint: 'fix or unset it; defaults live in support/settings.ts',
+        hint: 'fix or unset it; defaults live in support/inputs/settings.ts',
       });
     }
   });

@@ -1,11 +1,11 @@
 // Smoke: a few well-formed telemetry events reach the endpoint, each acknowledged with partition and offset.
-import { CHECK_ID } from '../support/check-ids.js';
+import { CHECK_ID } from '../support/record/ids.js';
 import { describe } from 'vitest';
-import { failureFrom } from '../support/checks.js';
-import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
-import { sendEvent, type Ack } from '../support/producer.js';
-import { telemetryEvent } from '../support/payloads.js';
-import { summarize } from '../support/stats.js';
+import { failureFrom } from '../support/checks/verdict.js';
+import { check, checkTimeouts, collectionSettings } from '../support/checks/fixtures.js';
+import { sendEvent, type Ack } from '../support/kafka/produce.js';
+import { telemetryEvent } from '../support/workload/payloads.js';
+import { summarize } from '../support/core/stats.js';
 
 /** Above the check's own send deadline, so a slow endpoint fails with the check's message, not Vitest's. */
 const TIMEOUT = checkTimeouts(collectionSettings()).send;

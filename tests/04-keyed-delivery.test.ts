@@ -1,11 +1,11 @@
 // Keyed delivery: a key always lands on one partition, the one Java's murmur2 partitioner picks, in offset order.
-import { CHECK_ID } from '../support/check-ids.js';
+import { CHECK_ID } from '../support/record/ids.js';
 import { inject, describe } from 'vitest';
-import { checkFailure, failureFrom } from '../support/checks.js';
-import { expectedPartition, offsetsStrictlyIncrease } from '../support/delivery.js';
-import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
-import { deviceStatus } from '../support/payloads.js';
-import { sendEvent, type Ack } from '../support/producer.js';
+import { checkFailure, failureFrom } from '../support/checks/verdict.js';
+import { expectedPartition, offsetsStrictlyIncrease } from '../support/workload/delivery.js';
+import { check, checkTimeouts, collectionSettings } from '../support/checks/fixtures.js';
+import { deviceStatus } from '../support/workload/payloads.js';
+import { sendEvent, type Ack } from '../support/kafka/produce.js';
 
 /** Above the check's own send deadline, so a slow endpoint fails with the check's message, not Vitest's. */
 const TIMEOUT = checkTimeouts(collectionSettings()).send;

@@ -1,13 +1,13 @@
 // Burst: orders at the notebook's random 50-300 ms pace, then at full speed; every event acknowledged, rate and latency judged.
 import { describe } from 'vitest';
-import { BURST_METRIC, CHECK_ID } from '../support/check-ids.js';
-import { checkFailure, expectWithin, inRun, notRun } from '../support/checks.js';
-import { leftOutByLoad } from '../support/settings.js';
-import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
-import { LATENCY_UNIT } from '../support/histogram.js';
-import { orderEvent } from '../support/payloads.js';
-import { runBurst, type BurstResult } from '../support/producer.js';
-import type { ThrottleMeter } from '../support/stats.js';
+import { BURST_METRIC, CHECK_ID } from '../support/record/ids.js';
+import { checkFailure, expectWithin, inRun, notRun } from '../support/checks/verdict.js';
+import { leftOutByLoad } from '../support/inputs/settings.js';
+import { check, checkTimeouts, collectionSettings } from '../support/checks/fixtures.js';
+import { LATENCY_UNIT } from '../support/core/histogram.js';
+import { orderEvent } from '../support/workload/payloads.js';
+import { runBurst, type BurstResult } from '../support/kafka/produce.js';
+import type { ThrottleMeter } from '../support/core/stats.js';
 
 const TIMEOUT = checkTimeouts(collectionSettings()).burst;
 

@@ -1,12 +1,12 @@
 // Round trip: events produced are read back from the destination: no loss, per-key order, duplicates judged, latency measured.
 import { inject, describe } from 'vitest';
-import { CHECK_ID, ROUND_TRIP_METRIC } from '../support/check-ids.js';
-import { formatProblem } from '../support/config.js';
-import { checkFailure, expectWithin, failureFrom, notRun } from '../support/checks.js';
-import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
-import { LATENCY_UNIT } from '../support/histogram.js';
-import { createKafka } from '../support/kafka.js';
-import { roundTrip, type RoundTripResult } from '../support/roundtrip.js';
+import { CHECK_ID, ROUND_TRIP_METRIC } from '../support/record/ids.js';
+import { formatProblem } from '../support/inputs/config.js';
+import { checkFailure, expectWithin, failureFrom, notRun } from '../support/checks/verdict.js';
+import { check, checkTimeouts, collectionSettings } from '../support/checks/fixtures.js';
+import { LATENCY_UNIT } from '../support/core/histogram.js';
+import { createKafka } from '../support/kafka/client.js';
+import { roundTrip, type RoundTripResult } from '../support/workload/round-trip.js';
 
 describe('Round trip', () => {
   check(

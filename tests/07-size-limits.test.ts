@@ -1,12 +1,12 @@
 // Size limits: an event just under the limit is accepted; one over Event Hubs' 1 MB limit is refused, promptly, naming the limit.
-import { CHECK_ID } from '../support/check-ids.js';
+import { CHECK_ID } from '../support/record/ids.js';
 import { describe } from 'vitest';
-import { checkFailure, diagnoseInRun, failureFrom, notRun } from '../support/checks.js';
-import { MAX_REQUEST_BYTES_HARD as MAX_MESSAGE_BYTES } from '../support/eventstream.js';
-import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
-import { orderEvent } from '../support/payloads.js';
-import { sendEvent } from '../support/producer.js';
-import { leftOutByLoad } from '../support/settings.js';
+import { checkFailure, diagnoseInRun, failureFrom, notRun } from '../support/checks/verdict.js';
+import { MAX_REQUEST_BYTES_HARD as MAX_MESSAGE_BYTES } from '../support/facts/eventstream.js';
+import { check, checkTimeouts, collectionSettings } from '../support/checks/fixtures.js';
+import { orderEvent } from '../support/workload/payloads.js';
+import { sendEvent } from '../support/kafka/produce.js';
+import { leftOutByLoad } from '../support/inputs/settings.js';
 
 const TIMEOUT = checkTimeouts(collectionSettings()).sizeLimits;
 

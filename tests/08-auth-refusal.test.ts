@@ -1,13 +1,13 @@
 // Auth refusal: a client with a wrong password is refused, proving the endpoint enforces authentication.
-import { CHECK_ID } from '../support/check-ids.js';
+import { CHECK_ID } from '../support/record/ids.js';
 import { randomBytes } from 'node:crypto';
 import { describe } from 'vitest';
-import { checkFailure } from '../support/checks.js';
-import { connectWithin, disconnectWithin } from '../support/deadline.js';
-import { diagnose } from '../support/diagnosis.js';
-import { check, checkTimeouts, collectionSettings } from '../support/check-test.js';
-import { createKafka } from '../support/kafka.js';
-import { createProducer } from '../support/producer.js';
+import { checkFailure } from '../support/checks/verdict.js';
+import { connectWithin, disconnectWithin } from '../support/core/deadline.js';
+import { diagnose } from '../support/kafka/diagnosis.js';
+import { check, checkTimeouts, collectionSettings } from '../support/checks/fixtures.js';
+import { createKafka } from '../support/kafka/client.js';
+import { createProducer } from '../support/kafka/produce.js';
 
 /** Above the check's own send deadline, so a slow endpoint fails with the check's message, not Vitest's. */
 const TIMEOUT = checkTimeouts(collectionSettings()).send;

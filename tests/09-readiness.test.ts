@@ -1,9 +1,9 @@
 // Readiness: the notebook's rollout rows, the regression gate against the previous run, and the "is Eventstream enough?" aid.
-import { CHECK_ID } from '../support/check-ids.js';
+import { CHECK_ID } from '../support/record/ids.js';
 import { describe, inject, test } from 'vitest';
-import { checkFailure, notRun, record } from '../support/checks.js';
+import { checkFailure, notRun, record } from '../support/checks/verdict.js';
 import { buildReport, loadAssessment, loadBaseline, burstFact } from '../support/report/build.js';
-import { readJournal } from '../support/report/journal.js';
+import { readJournal } from '../support/checks/journal.js';
 import { missingChecks, missingMetrics } from '../support/report/model.js';
 import { loadHistory, trendFails, trendWarnings } from '../support/report/trend.js';
 
@@ -82,7 +82,7 @@ describe('Readiness', () => {
           : 'a check id changed or a check was removed, so the gate could not compare it',
         hint: c.newlyFailing.length
           ? "see those checks' own failures for the diagnosis"
-          : 'check ids are frozen in support/check-ids.ts; a baseline from before the change no longer covers them',
+          : 'check ids are frozen in support/record/ids.ts; a baseline from before the change no longer covers them',
       });
     }
   });

@@ -1,6 +1,6 @@
 // The FABRIC_* environment a local broker hands out: a setup Eventstream accepts, pointing the suite at it.
 import { randomBytes } from 'node:crypto';
-import type { Env } from '../settings.js';
+import type { Env } from '../inputs/settings.js';
 import type { BrokerKeys } from './keys.js';
 import type { TopicSpec } from './topics.js';
 

@@ -3,10 +3,11 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { own } from '../cleanup.js';
+import { own } from '../core/cleanup.js';
+import { PROJECT_ROOT } from '../core/project-root.js';
 import { sasKeysJar } from './sas-keys.js';
 import type { CertificateAuthority, KeyAndCert } from './certs.js';
 import { brokerEnv, mainKey } from './env.js';
@@ -18,7 +19,6 @@ import { DEFAULT_TOPICS } from './topics.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const POM = join(here, 'pom.xml');
-const PROJECT_ROOT = resolve(here, '..', '..');
 
 export interface JvmBrokerOptions extends LocalBrokerOptions {
   /** Serve this certificate (e.g. an expired one) instead of a fresh valid one; caPem is what clients trust. */
@@ -37,7 +37,7 @@ export interface JvmBrokerOptions extends LocalBrokerOptions {
   readonly saslFront?: SaslFront;
 }
 
-/** A relay in front of the broker's SASL_SSL listener (support/net/delay-proxy.ts is one). */
+/** A relay in front of the broker's SASL_SSL listener (support/dev/delay-proxy.ts is one). */
 export interface SaslFront {
   /** The port clients reach, advertised by the broker. */
   readonly port: number;

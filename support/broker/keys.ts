@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { registerSecret } from '../redact.js';
+import { registerSecret } from '../core/redact.js';
 import { createCa, issueServerCert, type CertificateAuthority, type KeyAndCert } from './certs.js';
 import type { TopicSpec } from './topics.js';
 

@@ -1,5 +1,5 @@
 // What every local broker hands out, however it runs (JVM or container), and what starting one takes.
-import type { Env } from '../settings.js';
+import type { Env } from '../inputs/settings.js';
 import type { BrokerKeys } from './keys.js';
 import type { TopicSpec } from './topics.js';
 

@@ -2,7 +2,7 @@
 // limits and key checks, and the ports and cluster id a KRaft node needs.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { MAX_REQUEST_BYTES_HARD } from '../eventstream.js';
+import { MAX_REQUEST_BYTES_HARD } from '../facts/eventstream.js';
 import { sasJaas, type IssuedKey } from './keys.js';
 
 /** The broker imitates Event Hubs: it refuses requests above the size where the service closes the connection. */

@@ -1,6 +1,6 @@
 // Waiting for a local broker to take logins and metadata requests, then creating its topics.
 import { Kafka, logLevel } from 'kafkajs';
-import { connectWithin, DeadlineError, disconnectWithin, withDeadline } from '../deadline.js';
+import { connectWithin, DeadlineError, disconnectWithin, withDeadline } from '../core/deadline.js';
 import type { TopicSpec } from './topics.js';
 
 /**

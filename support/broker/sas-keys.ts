@@ -2,13 +2,13 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { PROJECT_ROOT } from '../core/project-root.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MODULE_DIR = join(here, 'sas-keys');
-const PROJECT_ROOT = resolve(here, '..', '..');
 const CACHE_DIR = join(PROJECT_ROOT, '.cache', 'kafka');
 /** Compiling takes seconds; the first run may also fetch Maven's compiler and jar plugins. */
 const BUILD_TIMEOUT_MS = 300000;

@@ -1,7 +1,7 @@
 // Combines capacity shards into one report and one verdict: totals second by second, percentiles from merged histograms.
-import { THROUGHPUT_LEVELS_MB_PER_SEC } from '../eventstream.js';
-import { encodeHistogram, mergeHistograms, percentilesMs } from '../histogram.js';
-import { SettingError, type Env } from '../settings.js';
+import { THROUGHPUT_LEVELS_MB_PER_SEC } from '../facts/eventstream.js';
+import { encodeHistogram, mergeHistograms, percentilesMs } from '../core/histogram.js';
+import { SettingError, type Env } from '../inputs/settings.js';
 import {
   SHARD_SCHEMA,
   SHARD_SCHEMA_VERSION,

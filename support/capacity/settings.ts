@@ -1,5 +1,5 @@
 // The capacity load test's settings (READINESS_SHARD, READINESS_CAPACITY_*): parsed once, each error naming its variable.
-import { SettingError, type Env } from '../settings.js';
+import { SettingError, type Env } from '../inputs/settings.js';
 
 /** Which of N shards this process is (1-based, as people count CI jobs). */
 export interface Shard {

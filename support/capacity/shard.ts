@@ -2,12 +2,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Producer } from 'kafkajs';
-import { diagnose } from '../diagnosis.js';
-import { encodeHistogram, latencyHistogram, recordLatencyMs } from '../histogram.js';
-import type { Marker } from '../marker.js';
-import { buildBatch, sendBatch } from '../producer.js';
-import type { Settings } from '../settings.js';
-import { ThrottleMeter } from '../stats.js';
+import { diagnose } from '../kafka/diagnosis.js';
+import { encodeHistogram, latencyHistogram, recordLatencyMs } from '../core/histogram.js';
+import type { Marker } from '../record/marker.js';
+import { buildBatch, sendBatch } from '../kafka/produce.js';
+import type { Settings } from '../inputs/settings.js';
+import { ThrottleMeter } from '../core/stats.js';
 import { SHARD_SCHEMA, SHARD_SCHEMA_VERSION, type FailureCount, type ShardFile } from './model.js';
 import { describeRate, parseInstant, shardEventsPerSec, type CapacitySettings } from './settings.js';
 

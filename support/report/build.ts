@@ -1,12 +1,12 @@
 // Assembles the readiness report from what the checks recorded; shared by the readiness checks and the reporter.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { BURST_METRIC, CHECK_ID } from '../check-ids.js';
-import type { EndpointParts } from '../config.js';
-import type { Preflight } from '../probes.js';
-import { redact } from '../redact.js';
-import type { Profile } from '../check-record.js';
-import { LIGHT_MODE_LEAVES_OUT, type Env, type Settings } from '../settings.js';
+import { BURST_METRIC, CHECK_ID } from '../record/ids.js';
+import type { EndpointParts } from '../inputs/config.js';
+import type { Preflight } from '../preflight/probes.js';
+import { redact } from '../core/redact.js';
+import type { Profile } from '../record/result.js';
+import { LIGHT_MODE_LEAVES_OUT, type Env, type Settings } from '../inputs/settings.js';
 import { assess, parseWorkloadProfile, type Assessment } from './assessment.js';
 import {
   compareWithBaseline,

@@ -1,8 +1,8 @@
 // The report's charts: Vega-Lite specs of a run's real measurements, compiled and rendered to SVG in Node (no browser).
 import { parse, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { BURST_METRIC, CHECK_ID, ROUND_TRIP_METRIC } from '../check-ids.js';
-import { decodeHistogram, distribution } from '../histogram.js';
+import { BURST_METRIC, CHECK_ID, ROUND_TRIP_METRIC } from '../record/ids.js';
+import { decodeHistogram, distribution } from '../core/histogram.js';
 import type { ReadinessReport, ReportCheck } from './model.js';
 import { TREND_METRICS, type TrendMetricKey, type TrendReport } from './trend.js';
 

@@ -1,5 +1,5 @@
 // Renders the readiness report as one self-contained HTML page (inline CSS and SVG charts, no script, no network).
-import { CHECK_ID } from '../check-ids.js';
+import { CHECK_ID } from '../record/ids.js';
 import type { CapacityReport } from '../capacity/model.js';
 import { buildCharts, type Chart } from './charts.js';
 import type { ReadinessReport, ReportCheck } from './model.js';

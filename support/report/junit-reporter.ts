@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { JUnitReporter, type TestModule, type Vitest } from 'vitest/node';
-import { exitOnPathProblems, prepareDirectory } from '../paths.js';
+import { exitOnPathProblems, prepareDirectory } from '../inputs/paths.js';
 import { reportWriteFailed } from './write.js';
 
 /** Where JUnit goes: `outputFile.junit` from the config (READINESS_REPORTS_DIR) or the command line. */

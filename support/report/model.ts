@@ -1,9 +1,10 @@
 // The readiness report: its versioned schema, the notebook's readiness rows, and the comparison with a baseline run.
-import { BURST_METRIC, CHECK_ID, ROUND_TRIP_METRIC } from '../check-ids.js';
-import { readableValues } from '../format.js';
-import { STAGE_TITLES, type Preflight, type StageName } from '../probes.js';
-import type { CheckRecord, Profile } from '../check-record.js';
-import type { EndpointParts } from '../config.js';
+import { BURST_METRIC, CHECK_ID, ROUND_TRIP_METRIC } from '../record/ids.js';
+import { readableValues } from '../core/readable.js';
+import type { Preflight } from '../preflight/probes.js';
+import { STAGE_TITLES, type StageName } from '../record/stages.js';
+import type { CheckRecord, Profile } from '../record/result.js';
+import type { EndpointParts } from '../inputs/config.js';
 import type { CapacityReport } from '../capacity/model.js';
 import type { Assessment } from './assessment.js';
 import type { TrendReport } from './trend-model.js';

@@ -1,9 +1,9 @@
 // Vitest reporter: after every run of the check projects, writes reports/readiness.json, .md and .html (and the GitHub job summary).
 import { join, relative } from 'node:path';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
-import { redact } from '../redact.js';
+import { redact } from '../core/redact.js';
 // The TaskMeta.check augmentation; ProvidedContext is augmented by setup/context.ts, which the report does not import.
-import '../check-record.js';
+import '../record/result.js';
 import { buildReport } from './build.js';
 import { idFromName, type CheckEntry } from './model.js';
 import { renderMarkdown } from './render.js';

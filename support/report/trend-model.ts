@@ -1,6 +1,6 @@
 // What the trends follow (the metrics, read from each report's checks) and the trend section of a report; no I/O.
-import { BURST_METRIC, CHECK_ID, ROUND_TRIP_METRIC } from '../check-ids.js';
-import type { CheckRecord } from '../check-record.js';
+import { BURST_METRIC, CHECK_ID, ROUND_TRIP_METRIC } from '../record/ids.js';
+import type { CheckRecord } from '../record/result.js';
 
 type Values = CheckRecord['measured'];
 

@@ -1,7 +1,7 @@
 // Night-over-night trends: earlier reports from READINESS_HISTORY_DIR, one point per run, and the slow-drift check.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import type { Env, Settings } from '../settings.js';
+import type { Env, Settings } from '../inputs/settings.js';
 import { parseReport, type ReadinessReport } from './model.js';
 import { TREND_METRICS, type TrendFinding, type TrendMetric, type TrendMetricKey, type TrendPoint, type TrendReport } from './trend-model.js';
 

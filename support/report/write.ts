@@ -1,6 +1,6 @@
 // Writes report files; a failure late in a run becomes one line and a failing exit code, never a hang or a raw stack.
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { redact } from '../redact.js';
+import { redact } from '../core/redact.js';
 
 /** Says which report could not be written and why, and makes the run exit non-zero whatever the checks said. */
 export function reportWriteFailed(file: string, error: unknown, verdict?: string): void {

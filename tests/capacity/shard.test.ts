@@ -3,16 +3,16 @@
 // Runs only when READINESS_SHARD is set (vitest.config.ts), after the environment and connectivity checks.
 import { join } from 'node:path';
 import { describe, inject } from 'vitest';
-import { CHECK_ID } from '../../support/check-ids.js';
+import { CHECK_ID } from '../../support/record/ids.js';
 import { readCapacitySettings, shardEventsPerSec, type CapacitySettings } from '../../support/capacity/settings.js';
 import { MIN_SHARE_ACKNOWLEDGED, runShard, ThrottleTap, waitForStart } from '../../support/capacity/shard.js';
-import { checkFailure } from '../../support/checks.js';
-import { check, collectionSettings } from '../../support/check-test.js';
-import { connectWithin, disconnectWithin } from '../../support/deadline.js';
-import { LATENCY_UNIT, mergeHistograms, percentilesMs } from '../../support/histogram.js';
-import { createKafka } from '../../support/kafka.js';
-import { orderEvent } from '../../support/payloads.js';
-import { createProducer } from '../../support/producer.js';
+import { checkFailure } from '../../support/checks/verdict.js';
+import { check, collectionSettings } from '../../support/checks/fixtures.js';
+import { connectWithin, disconnectWithin } from '../../support/core/deadline.js';
+import { LATENCY_UNIT, mergeHistograms, percentilesMs } from '../../support/core/histogram.js';
+import { createKafka } from '../../support/kafka/client.js';
+import { orderEvent } from '../../support/workload/payloads.js';
+import { createProducer } from '../../support/kafka/produce.js';
 import { writeReportFile } from '../../support/report/write.js';
 
 /** The settings, or the error that names the bad variable (reported by the check, not at collection). */

@@ -1,0 +1,152 @@
+// readiness.html opened in headless Chromium, from real runs against the self broker: verdict, charts with data, trends.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, test, type TestContext } from 'vitest';
+import { prepareReportsDir } from '../../support/inputs/paths.js';
+import { CHROMIUM_INSTALL, CHROMIUM_PATHS, findChromium, inspectReport, type ReportPage } from '../../support/dev/browser.js';
+import { QUICK_SLOWED } from '../../support/dev/quick.js';
+import { PROJECT_ROOT, runSuite, type SuiteRun } from '../../support/dev/run-suite.js';
+
+const broker = inject('selfBroker');
+const chromium = findChromium();
+const MISSING = `Chromium not found (looked at ${process.env.CHROMIUM_PATH ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH}` : CHROMIUM_PATHS.join(', ')}): install it with \`${CHROMIUM_INSTALL}\` (or set CHROMIUM_PATH)`;
+
+/** Screenshots (and the pages they show) go beside the other reports, so CI uploads them. */
+const shots = join(prepareReportsDir(process.env.READINESS_REPORTS_DIR, PROJECT_ROOT).dir ?? join(PROJECT_ROOT, 'reports'), 'screenshots');
+
+/**
+ * Six real runs, oldest first: a failed night among steady ones, then two nights each markedly slower than the one
+ * before (the default 100 events x 4 requests in flight, then 10 x 1, then tonight 1 x 1, with 2000 events so
+ * start-up costs do not blur it). Each step cuts events/s about threefold, far beyond what a busy 2-core machine
+ * running other test files varies by (a 10 x 1 against 3 x 1 step did not: it flipped under `npm test`).
+ */
+const SLOWING = { READINESS_BURST_EVENTS: '2000' };
+const HISTORY: ReadonlyArray<{ name: string; env: Record<string, string> }> = [
+  { name: 'night-1', env: {} },
+  { name: 'night-2-failing', env: { READINESS_BURST_MIN_EVENTS_PER_SEC: '10000000' } },
+  { name: 'night-3', env: {} },
+  { name: 'night-4', env: SLOWING },
+  // In flight pinned (READINESS_BURST_MAX_IN_FLIGHT too): on a busy machine a slow request would otherwise let the
+  // burst put more requests in flight, and the night would not be slower.
+  { name: 'night-5', env: { ...SLOWING, READINESS_BURST_BATCH_SIZE: '10', READINESS_BURST_IN_FLIGHT: '1', READINESS_BURST_MAX_IN_FLIGHT: '1' } },
+];
+const TONIGHT = {
+  ...SLOWING,
+  READINESS_BURST_BATCH_SIZE: '1',
+  READINESS_BURST_IN_FLIGHT: '1',
+  READINESS_BURST_MAX_IN_FLIGHT: '1',
+  READINESS_TREND_MIN_RUNS: '2',
+};
+
+/** Skips with the install command locally; under CI a missing browser is a failure, not a pass. */
+function requireChromium(ctx: TestContext): string {
+  if (chromium) return chromium;
+  if (process.env.CI === 'true') throw new Error(MISSING);
+  ctx.skip(MISSING);
+  return '';
+}
+
+/** Writes the run's readiness.html (and .json) beside its screenshot and opens it in the browser. */
+async function openInBrowser(executable: string, run: SuiteRun, name: string): Promise<ReportPage> {
+  expect(run.readinessHtml, `${name}: no readiness.html was written\n${run.stderr.slice(-2000)}`).toContain('<html');
+  const html = join(shots, `${name}.html`);
+  writeFileSync(html, run.readinessHtml);
+  writeFileSync(join(shots, `${name}.json`), JSON.stringify(run.readiness, null, 2));
+  return inspectReport(executable, html, join(shots, `${name}.png`));
+}
+
+/** Every chart drew as many bars or points as it has data, and is laid out with a width. */
+function expectChartsDrawn(page: ReportPage, ids: readonly string[]): void {
+  expect(page.consoleErrors).toEqual([]);
+  expect(page.requests, 'the report must load nothing from the network').toEqual([]);
+  for (const id of ids) {
+    const chart = page.charts.find((c) => c.id === id);
+    expect(chart, `chart ${id} missing; found ${page.charts.map((c) => c.id).join(', ')}`).toBeDefined();
+    expect(chart?.points, `chart ${id} has no data points`).toBeGreaterThan(0);
+    expect(chart?.dataMarks, `chart ${id}: ${chart?.dataMarks} marks drawn for ${chart?.points} data points`).toBe(chart?.points);
+    expect(chart?.width, `chart ${id} is not laid out`).toBeGreaterThan(100);
+  }
+}
+
+const THIS_RUN_CHARTS = ['waterfall', 'burst-acks', 'burst-latency', 'e2e-latency'];
+const TREND_CHARTS = ['trend-verdict', 'trend-connect', 'trend-cert', 'trend-throughput', 'trend-latency', 'trend-throttle'];
+
+describe('readiness.html in headless Chromium', () => {
+  const runs = new Map<string, SuiteRun>();
+  let historyDir = '';
+
+  beforeAll(async () => {
+    if (!chromium) return;
+    mkdirSync(shots, { recursive: true });
+    historyDir = mkdtempSync(join(tmpdir(), 'readiness-history-'));
+    for (const night of HISTORY) {
+      const run = await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK_SLOWED, ...night.env }, timeoutMs: 90000 });
+      if (!run.readiness) throw new Error(`${night.name}: no readiness.json (exit ${run.code})\n${run.stderr.slice(-2000)}`);
+      writeFileSync(join(historyDir, `${night.name}.json`), JSON.stringify(run.readiness));
+      runs.set(night.name, run);
+    }
+    runs.set(
+      'tonight',
+      await runSuite({ project: 'fabric', envFile: broker.env, env: { ...QUICK_SLOWED, ...TONIGHT, READINESS_HISTORY_DIR: historyDir }, timeoutMs: 90000 }),
+    );
+  }, 420_000);
+  afterAll(() => {
+    if (historyDir) rmSync(historyDir, { recursive: true, force: true });
+  });
+
+  test('a passing run reads PASS, draws every chart of its own measurements, and loads nothing from the network', async (ctx) => {
+    const executable = requireChromium(ctx);
+    const run = runs.get('night-1') as SuiteRun;
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    const page = await openInBrowser(executable, run, 'passing-run');
+    expect(page.verdict).toBe('pass');
+    expect(page.heading).toBe('Eventstream readiness: PASS');
+    expectChartsDrawn(page, THIS_RUN_CHARTS);
+    // The waterfall has one bar per preflight stage; the burst one bar per time bucket.
+    expect(page.charts.find((c) => c.id === 'waterfall')?.points).toBe(7);
+    expect(page.charts.find((c) => c.id === 'burst-acks')?.points).toBe(
+      run.readiness?.checks.find((c) => c.id === 'burst.max-rate')?.samples?.acksPerBucket?.counts.length,
+    );
+    expect(page.trendFindings).toBeNull();
+    expect(run.allOutput.includes(broker.connectionString), 'a secret was printed or reported').toBe(false);
+  });
+
+  test('a failing run reads ACTION REQUIRED and still charts what it measured', async (ctx) => {
+    const executable = requireChromium(ctx);
+    const run = runs.get('night-2-failing') as SuiteRun;
+    expect(run.code).not.toBe(0);
+    const page = await openInBrowser(executable, run, 'failing-run');
+    expect(page.verdict).toBe('fail');
+    expect(page.heading).toBe('Eventstream readiness: ACTION REQUIRED');
+    expectChartsDrawn(page, THIS_RUN_CHARTS);
+  });
+
+  test('with 5 earlier runs in READINESS_HISTORY_DIR the report draws the trend charts and warns of the slow drift', async (ctx) => {
+    const executable = requireChromium(ctx);
+    const run = runs.get('tonight') as SuiteRun;
+    const trend = run.readiness?.trend;
+    expect(trend?.points.map((p) => p.verdict)).toEqual(['pass', 'fail', 'pass', 'pass', 'pass', 'pass']);
+    const eventsPerSec = trend?.points.map((p) => p.values.eventsPerSec);
+    expect(
+      trend?.findings.map((f) => f.metric),
+      `events/s per run: ${eventsPerSec?.join(', ')}`,
+    ).toContain('eventsPerSec');
+    // READINESS_TREND_POLICY defaults to warn: the drift is reported on its own testcase, the gate still passes.
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    // Other real drifts may be found too on a busy machine (tonight's TLS handshake slower than the earlier runs'):
+    // the events/s drift must be among the warnings, wherever it stands.
+    const warnings =
+      run.cases
+        .find((c) => c.name.includes('Trend:'))
+        ?.properties.filter((p) => p.name === 'warning')
+        .map((p) => p.value) ?? [];
+    expect(warnings.join('\n')).toMatch(/burst events\/s got lower in each of the last 2 runs/);
+    expect(run.readinessMd).toMatch(/\| burst events\/s \| `[▁▂▃▄▅▆▇█]{6}` \|/);
+    const page = await openInBrowser(executable, run, 'with-history');
+    expect(page.verdict).toBe('pass');
+    expectChartsDrawn(page, [...THIS_RUN_CHARTS, ...TREND_CHARTS]);
+    expect(page.charts.find((c) => c.id === 'trend-verdict')?.points).toBe(6);
+    expect(page.trendFindings).toBeGreaterThanOrEqual(1);
+  });
+});
