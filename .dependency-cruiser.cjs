@@ -7,6 +7,7 @@
 //   capacity   the sharded capacity load and its merge
 //   workload   payloads, delivery accounting, round trip
 //   preflight  the staged connectivity probes
+//   fabric     Fabric's REST API (the control plane): identity, client, topology, the control-plane verdicts
 //   kafka      Kafka clients: kafkajs settings, the wire client, produce, diagnosis
 //   inputs     settings, endpoint config, paths, secrets: parsed once at the edge
 //   record     check ids, what a check records, the stage titles, the event marker
@@ -16,7 +17,7 @@
 // Beside the layers: broker/ imitates Eventstream (it may use the facts and the low layers, never the harness,
 // checks or report), and dev/ holds what only tests and scripts use (self-test runner, delay relay, profiler).
 /* global module -- a CommonJS config file: dependency-cruiser reads module.exports */
-const LAYERS = ['facts', 'core', 'record', 'inputs', 'kafka', 'preflight', 'workload', 'capacity', 'report', 'checks', 'harness'];
+const LAYERS = ['facts', 'core', 'record', 'inputs', 'kafka', 'fabric', 'preflight', 'workload', 'capacity', 'report', 'checks', 'harness'];
 const folder = (name) => `^support/${name}/`;
 const above = (name) => LAYERS.slice(LAYERS.indexOf(name) + 1).map(folder);
 
@@ -40,7 +41,7 @@ module.exports = {
         'never load them (loading the reporter must not load kafkajs or open sockets): move a value it needs down to support/record/.',
       severity: 'error',
       from: { path: folder('report') },
-      to: { path: [folder('kafka'), folder('preflight'), folder('workload')], dependencyTypesNot: ['type-only'] },
+      to: { path: [folder('kafka'), folder('fabric'), folder('preflight'), folder('workload')], dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'broker-is-an-imitation',

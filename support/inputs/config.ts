@@ -8,7 +8,7 @@ import { checkFileSetting, PathSettingError } from './paths.js';
 import { registerSecret } from '../core/redact.js';
 
 /** Variables whose values are secret: they are registered for redaction as soon as they are read. */
-export const SECRET_VARIABLES: readonly string[] = ['FABRIC_KAFKA_PASSWORD', 'FABRIC_ORDERS_PASSWORD', 'FABRIC_CONSUMER_PASSWORD'];
+export const SECRET_VARIABLES: readonly string[] = ['FABRIC_KAFKA_PASSWORD', 'FABRIC_ORDERS_PASSWORD', 'FABRIC_CONSUMER_PASSWORD', 'FABRIC_API_TOKEN'];
 
 /** Points at one .env file to use instead of ./.env, e.g. .env.prod for a second Eventstream. */
 export const ENV_FILE_VARIABLE = 'EVENTSTREAM_ENV_FILE';

@@ -50,6 +50,27 @@ export const NUMBER_SETTINGS = spec({
     integer: true,
     help: 'deadline of each preflight request (metadata), so a dead endpoint is judged in seconds',
   },
+  CONTROL_PLANE_REQUEST_TIMEOUT_MS: {
+    default: 4000,
+    min: 200,
+    max: 60000,
+    integer: true,
+    help: 'deadline of each Fabric REST API request, so an API that never answers is judged in seconds',
+  },
+  CONTROL_PLANE_TIMEOUT_MS: {
+    default: 9000,
+    min: 500,
+    max: 300000,
+    integer: true,
+    help: 'deadline of everything the control-plane checks ask Fabric (retries after a 429 included)',
+  },
+  CONTROL_PLANE_SETTLE_MS: {
+    default: 60000,
+    min: 0,
+    max: 600000,
+    integer: true,
+    help: 'how long a source or destination that is Creating, Updating or Resuming may take to settle before it is judged',
+  },
   CONSUMER_SESSION_TIMEOUT_MS: {
     default: RECOMMENDED_CLIENT.sessionTimeoutMs,
     min: 1000,
@@ -141,6 +162,8 @@ export const CHOICE_SETTINGS = {
   ENTITY_PATH_CHECK: { default: 'fail', choices: ['fail', 'warn'], help: 'what a connection string scoped to another topic (EntityPath) does' },
   // warn: a slow drift over several runs (or a certificate near expiry) is reported; fail: it also fails the gate.
   TREND_POLICY: { default: 'warn', choices: ['warn', 'fail'], help: 'what a trend over the history does' },
+  // warn: a source or destination Fabric reports in Warning is reported; fail: it fails the gate.
+  CONTROL_PLANE_WARNING: { default: 'warn', choices: ['warn', 'fail'], help: 'what a source or destination in status Warning does' },
 } as const;
 export type ChoiceSettingKey = keyof typeof CHOICE_SETTINGS;
 
