@@ -47,6 +47,12 @@ const BREAKS = [
     source: "import { probe } from '../preflight/probes.js';\nexport const d = probe;\n",
   },
   {
+    rule: 'fabric-imports-only-below',
+    from: 'support/fabric/client.ts',
+    to: 'support/preflight/probes.ts',
+    source: "import { probe } from '../preflight/probes.js';\nexport const f = probe;\n",
+  },
+  {
     rule: 'preflight-imports-only-below',
     from: 'support/preflight/stages.ts',
     to: 'support/workload/payloads.ts',
