@@ -6,6 +6,7 @@ import { STAGE_TITLES, type StageName } from '../record/stages.js';
 import type { CheckRecord, Profile } from '../record/result.js';
 import type { EndpointParts } from '../inputs/config.js';
 import type { CapacityReport } from '../capacity/model.js';
+import type { ControlPlaneResult } from '../record/control-plane.js';
 import type { Assessment } from './assessment.js';
 import type { TrendReport } from './trend-model.js';
 
@@ -142,6 +143,8 @@ export interface ReadinessReport {
   readonly trend?: TrendReport;
   /** The merged capacity shards (`npm run capacity:merge`; optional, added within schema 2). */
   readonly capacity?: CapacityReport;
+  /** What Fabric's control plane said: the eventstream's topology with each node's status (optional, added within schema 2). */
+  readonly controlPlane?: ControlPlaneResult;
 }
 
 /** A stable id for a check without an explicit one: "Smoke > publishes ..." -> "smoke.publishes-...". */
