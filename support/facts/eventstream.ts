@@ -7,9 +7,6 @@ export const EVENTSTREAM_PORT = 9093;
 /** The literal SASL/PLAIN username; the password is the connection string. */
 export const CONNECTION_STRING_USERNAME = '$ConnectionString';
 
-/** The SASL mechanism the endpoint offers. */
-export const SASL_MECHANISM = 'PLAIN';
-
 /** The service closes the connection on a request larger than this. */
 export const MAX_REQUEST_BYTES_HARD = 1_046_528;
 

@@ -155,11 +155,6 @@ export function checkStartFileSetting(raw: string | undefined, cwd: string): Pat
   return checkFileSetting(variable, raw, cwd, { what: 'a readable file holding the start time', missingIsFine: true });
 }
 
-/** The env file chosen with EVENTSTREAM_ENV_FILE, checked as such. */
-export function checkEnvFileSetting(env: Env, cwd: string): PathProblem | undefined {
-  return checkFileSetting('EVENTSTREAM_ENV_FILE', env.EVENTSTREAM_ENV_FILE, cwd, { what: 'the path of a readable .env file' });
-}
-
 /** The path settings a check run reads (after the .env file is merged in). */
 export function checkRunPaths(env: Env, cwd: string): PathProblem[] {
   const problems = [

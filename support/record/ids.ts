@@ -51,12 +51,6 @@ export const CHECK_ID = {
 
 export type CheckId = (typeof CHECK_ID)[keyof typeof CHECK_ID];
 
-const KNOWN = new Set<string>(Object.values(CHECK_ID));
-
-export function isCheckId(id: string): id is CheckId {
-  return KNOWN.has(id);
-}
-
 /** Measured values of the max-rate burst that are compared, charted or trended. */
 export const BURST_METRIC = {
   eventsPerSec: 'events/s',
