@@ -1,6 +1,7 @@
 // Waiting for a local broker to take logins and metadata requests, then creating its topics.
-import { Kafka, logLevel } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connectWithin, DeadlineError, disconnectWithin, withDeadline } from '../core/deadline.js';
+import { localBrokerClient } from '../kafka/client.js';
 import type { TopicSpec } from './topics.js';
 
 /**
@@ -15,19 +16,13 @@ export async function awaitReadyAndCreateTopics(options: {
   exited: Promise<string>;
 }): Promise<void> {
   const via = options.via;
-  const kafka = new Kafka({
+  const kafka = localBrokerClient({
     clientId: 'readiness-local-broker',
-    brokers: [`localhost:${via.port}`],
-    ...(via.kind === 'sasl_ssl'
-      ? {
-          ssl: { ca: [via.caPem], rejectUnauthorized: true },
-          sasl: { mechanism: 'plain' as const, username: '$ConnectionString', password: via.connectionString },
-        }
-      : {}),
+    bootstrap: `localhost:${via.port}`,
+    ...(via.kind === 'sasl_ssl' ? { login: { caPem: via.caPem, password: via.connectionString } } : {}),
     connectionTimeout: 2000,
     requestTimeout: 5000,
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
+    retries: 0,
   });
   const deadline = Date.now() + options.timeoutMs;
   let lastError = 'no attempt made';
@@ -58,7 +53,7 @@ export async function awaitReadyAndCreateTopics(options: {
     } catch (error) {
       lastError = error instanceof DeadlineError ? error.message : (error as Error).message;
       await disconnectWithin(admin, 4000);
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   }
   throw new Error(`the local broker was not ready within ${options.timeoutMs} ms (last error: ${lastError})`);

@@ -5,6 +5,7 @@ import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } fr
 import type { EndpointConfig } from '../inputs/config.js';
 import { redact, registerSecret } from '../core/redact.js';
 import type { Settings } from '../inputs/settings.js';
+import { CONNECTION_STRING_USERNAME } from '../facts/eventstream.js';
 
 export interface ClientOptions {
   /** Prefix of the client id; a random suffix keeps runs apart in broker logs. */
@@ -65,4 +66,35 @@ export function createKafka(
     logCreator: logCreator(options.onThrottle),
   };
   return new Kafka(kafkaConfig);
+}
+
+export interface LocalBrokerClientOptions {
+  readonly clientId: string;
+  /** host:port of the local broker's listener. */
+  readonly bootstrap: string;
+  /** SASL_SSL as Eventstream clients log in: the broker's CA and a connection string (or key) as password. Absent: the internal PLAINTEXT listener. */
+  readonly login?: { readonly caPem: string; readonly password: string };
+  readonly connectionTimeout?: number;
+  readonly requestTimeout?: number;
+  /** kafkajs' own retries; 0 shows a refusal at once. */
+  readonly retries?: number;
+}
+
+/** A quiet kafkajs client of the local Eventstream-shaped broker (harness, broker start-up, self tests); its keys are registered as secrets where they are made. */
+export function localBrokerClient(options: LocalBrokerClientOptions): Kafka {
+  const { login } = options;
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: [options.bootstrap],
+    ...(login
+      ? {
+          ssl: { ca: [login.caPem], rejectUnauthorized: true },
+          sasl: { mechanism: 'plain' as const, username: CONNECTION_STRING_USERNAME, password: login.password },
+        }
+      : {}),
+    ...(options.connectionTimeout === undefined ? {} : { connectionTimeout: options.connectionTimeout }),
+    ...(options.requestTimeout === undefined ? {} : { requestTimeout: options.requestTimeout }),
+    ...(options.retries === undefined ? {} : { retry: { retries: options.retries } }),
+    logLevel: logLevel.NOTHING,
+  });
 }

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { localBrokerClient } from '../../support/kafka/client.js';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { ShardFile } from '../../support/capacity/model.js';
 import { connectWithin, disconnectWithin, withDeadline } from '../../support/core/deadline.js';
@@ -26,15 +26,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The topic's end offsets summed over its partitions (the harness's own admin client, not the shards'). */
 async function endOffsetTotal(): Promise<number> {
-  const kafka = new Kafka({
+  const kafka = localBrokerClient({
     clientId: 'capacity-self-test',
-    brokers: [`localhost:${broker.saslPort}`],
-    ssl: { ca: [readFileSync(broker.env.FABRIC_KAFKA_CA_FILE ?? '', 'utf8')], rejectUnauthorized: true },
-    sasl: { mechanism: 'plain', username: '$ConnectionString', password: broker.keys.namespace },
+    bootstrap: `localhost:${broker.saslPort}`,
+    login: { caPem: readFileSync(broker.env.FABRIC_KAFKA_CA_FILE ?? '', 'utf8'), password: broker.keys.namespace },
     connectionTimeout: 5000,
     requestTimeout: 15000,
-    retry: { retries: 2 },
-    logLevel: logLevel.NOTHING,
+    retries: 2,
   });
   const admin = kafka.admin();
   try {

@@ -1,12 +1,12 @@
 // The local broker checks keys as Event Hubs does: EntityPath scoping, namespace keys, rights, and SASL refusals, proven with kafkajs.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { CONTAINER_SETUP_COMMAND, dockerAvailable, imagePresent, startContainerBroker } from '../../support/broker/container.js';
 import { startJvmBroker } from '../../support/broker/jvm.js';
 import type { LocalBroker } from '../../support/broker/local-broker.js';
 import { connectWithin, disconnectWithin, withDeadline } from '../../support/core/deadline.js';
-import { uniqueId } from '../../support/kafka/client.js';
+import { localBrokerClient, uniqueId } from '../../support/kafka/client.js';
 
 /** Every client call below is bounded by this, well under the test timeout. */
 const CALL_MS = 15000;
@@ -15,15 +15,13 @@ const ORDERS = 'orders';
 
 /** A kafkajs client logging in with `password` as Eventstream clients do; no retries, so a refusal shows at once. */
 function clientFor(broker: LocalBroker, password: string): Kafka {
-  return new Kafka({
+  return localBrokerClient({
     clientId: uniqueId('entity-keys'),
-    brokers: [`localhost:${broker.saslPort}`],
-    ssl: { ca: [readFileSync(broker.caFile, 'utf8')], rejectUnauthorized: true },
-    sasl: { mechanism: 'plain', username: '$ConnectionString', password },
+    bootstrap: `localhost:${broker.saslPort}`,
+    login: { caPem: readFileSync(broker.caFile, 'utf8'), password },
     connectionTimeout: 3000,
     requestTimeout: 10000,
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
+    retries: 0,
   });
 }
 

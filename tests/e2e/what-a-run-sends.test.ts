@@ -3,7 +3,8 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { localBrokerClient } from '../../support/kafka/client.js';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startJvmBroker } from '../../support/broker/jvm.js';
 import type { LocalBroker } from '../../support/broker/local-broker.js';
@@ -49,12 +50,10 @@ const asksForAllTopics = (r: LoggedRequest) => r.topics === null || (Array.isArr
 
 /** A kafkajs client of the test's own (clientId "control"), with the broker's namespace key. */
 function controlClient(): Kafka {
-  return new Kafka({
+  return localBrokerClient({
     clientId: 'control',
-    brokers: [String(broker.env.FABRIC_KAFKA_BOOTSTRAP)],
-    ssl: { ca: [readFileSync(broker.caFile, 'utf8')] },
-    sasl: { mechanism: 'plain', username: '$ConnectionString', password: broker.keys.namespace },
-    logLevel: logLevel.NOTHING,
+    bootstrap: String(broker.env.FABRIC_KAFKA_BOOTSTRAP),
+    login: { caPem: readFileSync(broker.caFile, 'utf8'), password: broker.keys.namespace },
   });
 }
 
