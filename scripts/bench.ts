@@ -18,6 +18,7 @@ import { startDelayProxyProcess, type DelayProxyProcess } from '../support/dev/d
 import { BURST_METRIC, CHECK_ID } from '../support/record/ids.js';
 import { readSettings, type Env, type Settings } from '../support/inputs/settings.js';
 import { formatProfileSummary, profileWhile, summariseCpuProfile, type ProfileSummary } from '../support/dev/cpu-profile.js';
+import { CONNECTION_STRING_USERNAME } from '../support/facts/eventstream.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** `npm run bench -- --quick` (or BENCH_QUICK=1): short fixed runs, a minute or two per delay; JVM warm-up then weighs on the Java tools. */
@@ -183,7 +184,7 @@ function benchClients(broker: LocalBroker, relay: DelayProxyProcess, dir: string
     [
       'security.protocol=SASL_SSL',
       'sasl.mechanism=PLAIN',
-      `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$ConnectionString" password="${key}";`,
+      `sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="${CONNECTION_STRING_USERNAME}" password="${key}";`,
       'ssl.truststore.type=PEM',
       `ssl.truststore.location=${broker.caFile}`,
     ].join('\n'),

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Env } from '../inputs/settings.js';
 import type { BrokerKeys } from './keys.js';
 import type { TopicSpec } from './topics.js';
+import { CONNECTION_STRING_USERNAME } from '../facts/eventstream.js';
 
 /** The key FABRIC_KAFKA_PASSWORD gets: the first topic's own, else (no topics) the namespace key. */
 export function mainKey(keys: BrokerKeys, topics: readonly TopicSpec[]): string {
@@ -23,7 +24,7 @@ export function brokerEnv(options: { port: number; keys: BrokerKeys; caFile: str
   const keyOf = (topic: string) => options.keys.byTopic[topic] ?? options.keys.namespace;
   return {
     FABRIC_KAFKA_BOOTSTRAP: `localhost:${options.port}`,
-    FABRIC_KAFKA_USERNAME: '$ConnectionString',
+    FABRIC_KAFKA_USERNAME: CONNECTION_STRING_USERNAME,
     FABRIC_KAFKA_PASSWORD: keyOf(telemetry),
     FABRIC_TOPIC_TELEMETRY: telemetry,
     FABRIC_TOPIC_ORDERS: orders,

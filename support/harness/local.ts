@@ -7,6 +7,7 @@ import { checkRunPaths, exitOnPathProblems } from '../inputs/paths.js';
 import { redactError } from '../core/redact.js';
 import { parseRelayShape, startRelay, type Relay } from '../broker/eventstream-relay.js';
 import { provideEndpoint } from './provide.js';
+import { CONNECTION_STRING_USERNAME } from '../facts/eventstream.js';
 
 /** The custom endpoint destination's topic the relay writes to. */
 const RELAY_DESTINATION = { name: 'telemetry-destination', partitions: 3, destination: true } as const;
@@ -17,7 +18,7 @@ function relayClient(broker: LocalBroker): Kafka {
     clientId: 'readiness-relay',
     brokers: [String(broker.env.FABRIC_KAFKA_BOOTSTRAP)],
     ssl: { ca: [readFileSync(broker.caFile, 'utf8')], rejectUnauthorized: true },
-    sasl: { mechanism: 'plain', username: '$ConnectionString', password: broker.keys.namespace },
+    sasl: { mechanism: 'plain', username: CONNECTION_STRING_USERNAME, password: broker.keys.namespace },
     logLevel: logLevel.NOTHING,
   });
 }

@@ -257,7 +257,11 @@ function checkUsername(env: Env, variable = 'FABRIC_KAFKA_USERNAME'): ConfigProb
   const raw = env[variable];
   const expected = `the literal ${CONNECTION_STRING_USERNAME} for Eventstream (or another SASL/PLAIN user name)`;
   if (raw === undefined || raw.trim() === '') {
-    return { variable, expected, found: 'it is missing or empty (a shell expands "$ConnectionString" in double quotes to nothing: use single quotes)' };
+    return {
+      variable,
+      expected,
+      found: `it is missing or empty (a shell expands "${CONNECTION_STRING_USERNAME}" in double quotes to nothing: use single quotes)`,
+    };
   }
   if (raw.trim() === 'ConnectionString') {
     return { variable, expected, found: '"ConnectionString" without the leading $ (quote the value with single quotes so the shell keeps the $)' };

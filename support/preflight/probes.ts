@@ -12,6 +12,7 @@ import { kafkaErrorByCode } from '../facts/kafka-errors.js';
 import { createKafka, tlsOptions } from '../kafka/client.js';
 import type { Settings } from '../inputs/settings.js';
 import { KafkaProtocolError, WireConnection, type MetadataResult } from '../kafka/wire.js';
+import { CONNECTION_STRING_USERNAME } from '../facts/eventstream.js';
 
 export type { Measured } from '../core/readable.js';
 
@@ -282,7 +283,7 @@ async function loginWithSasl(state: PreflightState): Promise<StageOutcome> {
     measured[`${prefix}login ms`] = elapsedMs(start);
     measured[`${prefix}key name`] = route.connection.connectionString?.keyName ?? '';
   }
-  const user = state.config.username === '$ConnectionString' ? '$ConnectionString' : 'the configured user';
+  const user = state.config.username === CONNECTION_STRING_USERNAME ? CONNECTION_STRING_USERNAME : 'the configured user';
   return { message: `logged in as ${user}${state.routes.length > 1 ? ` on ${state.routes.length} endpoints` : ''}`, measured };
 }
 

@@ -9,6 +9,7 @@ import type { CapacityReport } from '../capacity/model.js';
 import type { ControlPlaneResult } from '../record/control-plane.js';
 import type { Assessment } from './assessment.js';
 import type { TrendReport } from './trend-model.js';
+import { CONNECTION_STRING_USERNAME } from '../facts/eventstream.js';
 
 export const REPORT_SCHEMA = 'eventstream-readiness/report';
 /** 2 added raw samples (`checks[].samples`), the connectivity waterfall (`connectivity`) and `trend`. */
@@ -181,7 +182,7 @@ export function toReportCheck(e: CheckEntry): ReportCheck {
 export function endpointSummary(parts: EndpointParts): EndpointSummary {
   return {
     bootstrap: parts.brokers.length ? parts.brokers.map((b) => `${b.host}:${b.port}`).join(',') : '(not set)',
-    username: parts.username === '$ConnectionString' ? '$ConnectionString' : parts.username ? '(custom user)' : '(not set)',
+    username: parts.username === CONNECTION_STRING_USERNAME ? CONNECTION_STRING_USERNAME : parts.username ? '(custom user)' : '(not set)',
     keyName: parts.connectionString?.keyName,
     entityPath: parts.connectionString?.entityPath,
     topics: { telemetry: parts.topics.telemetry || '(not set)', orders: parts.topics.orders || '(not set)' },
