@@ -1,6 +1,7 @@
 // The delay relay in a process of its own, so its timers and copying do not share an event loop (or a core's share)
 // with the client being measured: the bench's comparisons with Kafka's Java tools are then like for like.
 import { fork, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { startDelayProxy } from './delay-proxy.js';
 
@@ -54,7 +55,7 @@ export async function startDelayProxyProcess(delayMs: number): Promise<DelayProx
       if (child.exitCode !== null || !child.connected) return;
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       child.send({ stop: true } satisfies Command);
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      await Promise.race([exited, sleep(5000)]);
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { ourContainers } from '../core/cleanup.js';
 import { PROJECT_ROOT } from '../core/project-root.js';
@@ -104,7 +105,7 @@ export function processesInGroup(pgid: number): string[] {
 async function stillThere(find: () => string[], graceMs: number): Promise<string[]> {
   let found = find();
   for (const end = Date.now() + graceMs; found.length > 0 && Date.now() < end; found = find()) {
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   return found;
 }
