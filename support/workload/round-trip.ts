@@ -2,7 +2,7 @@
 // Nothing guarantees that a record's key, headers, partition or one-record-per-event shape survive source ->
 // Eventstream -> custom endpoint destination: identity (run, id, key, sequence, send time) travels in the value,
 // records are read as one JSON object, JSON lines or a JSON array, and what the path kept is reported as a finding.
-import type { Kafka, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import type { ConsumerConfig } from '../inputs/config.js';
 import { connectWithin, DeadlineError, disconnectWithin, withDeadline } from '../core/deadline.js';
 import { accountDeliveries, type DeliveryAccount, type ReceivedEvent, type SentEvent } from './delivery.js';
@@ -54,6 +54,8 @@ function identityOf(event: Record<string, unknown>, runId: string): RoundTripIde
   return { runId, id: event.id, key: event.key, seq: event.seq, sentAt: typeof event.sentAt === 'number' ? event.sentAt : Number.NaN };
 }
 
+type EndOffsets = Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
+
 export interface RoundTripOptions {
   readonly producer: Producer;
   readonly produceTopic: string;
@@ -66,11 +68,34 @@ export interface RoundTripOptions {
   readonly onProgress?: (event: { phase: 'joined'; partitions: number; joinMs: number } | { phase: 'read'; received: number; expected: number }) => void;
 }
 
-export async function roundTrip(options: RoundTripOptions): Promise<RoundTripResult> {
-  const { settings, consumer: cfg } = options;
-  const { runId } = options.marker;
-  const admin = options.consumerKafka.admin();
-  const consumer = options.consumerKafka.consumer({
+/** What the round trip has sent and read back so far; its steps below fill it in. */
+interface RoundTripLedger {
+  readonly sent: SentEvent[];
+  readonly sentAt: Map<string, number>;
+  readonly ackedPartition: Map<string, number>;
+  readonly received: ReceivedEvent[];
+  readonly firstSeenAt: Map<string, number>;
+  readonly kept: KeptFlags[];
+  /** Resolves once every event sent has been read back (first receipt of each). */
+  readonly arrived: Promise<void>;
+  readonly allArrived: () => void;
+}
+
+interface KeptFlags {
+  readonly key: boolean;
+  readonly headers: boolean;
+  readonly partition: boolean;
+  readonly alone: boolean;
+}
+
+function newLedger(): RoundTripLedger {
+  let allArrived: () => void = () => undefined;
+  const arrived = new Promise<void>((r) => (allArrived = r));
+  return { sent: [], sentAt: new Map(), ackedPartition: new Map(), received: [], firstSeenAt: new Map(), kept: [], arrived, allArrived };
+}
+
+function createRoundTripConsumer({ consumerKafka, consumer: cfg, settings }: RoundTripOptions): Consumer {
+  return consumerKafka.consumer({
     groupId: cfg.groupId,
     // Microsoft's recommendations for Event Hubs consumers (READINESS_CONSUMER_*).
     sessionTimeout: settings.CONSUMER_SESSION_TIMEOUT_MS,
@@ -82,122 +107,173 @@ export async function roundTrip(options: RoundTripOptions): Promise<RoundTripRes
     retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 3000 },
     allowAutoTopicCreation: false,
   });
-  const received: ReceivedEvent[] = [];
-  const firstSeenAt = new Map<string, number>();
-  const sentAt = new Map<string, number>();
-  let allArrived: () => void = () => undefined;
-  const arrived = new Promise<void>((r) => (allArrived = r));
-  const sent: SentEvent[] = [];
-  const ackedPartition = new Map<string, number>();
-  const kept: Array<{ key: boolean; headers: boolean; partition: boolean; alone: boolean }> = [];
-  try {
-    // Kafka consumers start at the end of the stream: note where it ends now, and read from there. The consumer
-    // logs in meanwhile (independent, and each costs a few round trips).
-    const [start] = await Promise.all([
-      connectWithin(admin, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'consumer-side admin connect').then(() =>
-        withDeadline(admin.fetchTopicOffsets(cfg.topic), settings.KAFKA_REQUEST_TIMEOUT_MS, `end offsets of ${cfg.topic}`),
-      ),
-      connectWithin(consumer, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'consumer connect'),
-    ]);
-    await withDeadline(consumer.subscribe({ topics: [cfg.topic], fromBeginning: false }), settings.KAFKA_REQUEST_TIMEOUT_MS, 'subscribe');
-    const joinStart = performance.now();
-    const joined = new Promise<number[]>((resolveJoin, reject) => {
-      consumer.on(consumer.events.GROUP_JOIN, (e) => resolveJoin(e.payload.memberAssignment[cfg.topic] ?? []));
-      consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
-    });
-    await consumer.run({
-      autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        const value = message.value?.toString() ?? '';
-        const events = eventsInRecord(value);
-        const shape = shapeOf(value);
-        const now = performance.now();
-        for (const event of events) {
-          const identity = identityOf(event, runId);
-          if (!identity) continue; // not one of this run's
-          received.push({ id: identity.id, key: identity.key, seq: identity.seq, partition });
-          if (firstSeenAt.has(identity.id)) continue;
-          firstSeenAt.set(identity.id, now);
-          kept.push({
-            key: message.key?.toString() === identity.key,
-            headers: message.headers?.[MARKER_HEADER] !== undefined,
-            partition: ackedPartition.get(identity.id) === partition,
-            alone: events.length === 1 && shape === 'object',
-          });
-          options.onProgress?.({ phase: 'read', received: firstSeenAt.size, expected: settings.ROUND_TRIP_EVENTS });
-        }
-        if (firstSeenAt.size >= sent.length && sent.length === settings.ROUND_TRIP_EVENTS) allArrived();
-      },
-    });
-    const assigned = await withDeadline(joined, settings.KAFKA_REQUEST_TIMEOUT_MS * 2, 'consumer group join');
-    const joinMs = Math.round(performance.now() - joinStart);
-    options.onProgress?.({ phase: 'joined', partitions: assigned.length, joinMs });
-    for (const p of assigned) {
-      const offset = start.find((s) => s.partition === p)?.offset ?? '0';
-      consumer.seek({ topic: cfg.topic, partition: p, offset });
-    }
+}
 
-    const produceStart = performance.now();
-    let stopped = false;
-    // Per-key order is what is judged, so the events of one key are sent one after another, each acknowledged
-    // before the next; different keys are independent, so their chains run side by side (over a long round trip the
-    // events cost a round trip per event of a key, not per event).
-    const chain = async (k: number) => {
-      for (let i = k; i < settings.ROUND_TRIP_EVENTS && !stopped; i += settings.ROUND_TRIP_KEYS) {
-        if (performance.now() - produceStart > settings.ROUND_TRIP_TIMEOUT_MS) {
-          throw new DeadlineError(`producing the round-trip events (${sent.length} of ${settings.ROUND_TRIP_EVENTS} sent)`, settings.ROUND_TRIP_TIMEOUT_MS);
-        }
-        const key = `rt-key-${i % settings.ROUND_TRIP_KEYS}`;
-        const seq = Math.floor(i / settings.ROUND_TRIP_KEYS);
-        const id = `${runId}-${i}`;
-        sent.push({ id, key, seq });
-        sentAt.set(id, performance.now());
-        const value = { ...deviceStatus(seq, options.marker), id, key, sentAt: Date.now() };
-        const ack = await sendEvent(options.producer, settings, options.produceTopic, { key, value, marker: options.marker });
-        ackedPartition.set(id, ack.partition);
+/**
+ * Kafka consumers start at the end of the stream: note where it ends now, and read from there. The consumer logs in
+ * meanwhile (independent, and each costs a few round trips).
+ */
+async function endOffsetsAndLogin(admin: Admin, consumer: Consumer, { consumer: cfg, settings }: RoundTripOptions): Promise<EndOffsets> {
+  const [start] = await Promise.all([
+    connectWithin(admin, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'consumer-side admin connect').then(() =>
+      withDeadline(admin.fetchTopicOffsets(cfg.topic), settings.KAFKA_REQUEST_TIMEOUT_MS, `end offsets of ${cfg.topic}`),
+    ),
+    connectWithin(consumer, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'consumer connect'),
+  ]);
+  await withDeadline(consumer.subscribe({ topics: [cfg.topic], fromBeginning: false }), settings.KAFKA_REQUEST_TIMEOUT_MS, 'subscribe');
+  return start;
+}
+
+/** Notes each of this run's events in a record read back, with what the path kept of it. */
+function readRecord(ledger: RoundTripLedger, options: RoundTripOptions, { partition, message }: EachMessagePayload): void {
+  const { settings } = options;
+  const value = message.value?.toString() ?? '';
+  const events = eventsInRecord(value);
+  const shape = shapeOf(value);
+  const now = performance.now();
+  for (const event of events) {
+    const identity = identityOf(event, options.marker.runId);
+    if (!identity) continue; // not one of this run's
+    ledger.received.push({ id: identity.id, key: identity.key, seq: identity.seq, partition });
+    if (ledger.firstSeenAt.has(identity.id)) continue;
+    ledger.firstSeenAt.set(identity.id, now);
+    ledger.kept.push({
+      key: message.key?.toString() === identity.key,
+      headers: message.headers?.[MARKER_HEADER] !== undefined,
+      partition: ledger.ackedPartition.get(identity.id) === partition,
+      alone: events.length === 1 && shape === 'object',
+    });
+    options.onProgress?.({ phase: 'read', received: ledger.firstSeenAt.size, expected: settings.ROUND_TRIP_EVENTS });
+  }
+  if (ledger.firstSeenAt.size >= ledger.sent.length && ledger.sent.length === settings.ROUND_TRIP_EVENTS) ledger.allArrived();
+}
+
+/** Starts reading, waits for the group join, and moves each assigned partition to where the stream ended before. */
+async function joinAtEnd(
+  consumer: Consumer,
+  start: EndOffsets,
+  ledger: RoundTripLedger,
+  options: RoundTripOptions,
+): Promise<{ assigned: number[]; joinMs: number }> {
+  const { consumer: cfg, settings } = options;
+  const joinStart = performance.now();
+  const joined = new Promise<number[]>((resolveJoin, reject) => {
+    consumer.on(consumer.events.GROUP_JOIN, (e) => resolveJoin(e.payload.memberAssignment[cfg.topic] ?? []));
+    consumer.on(consumer.events.CRASH, (e) => reject(e.payload.error));
+  });
+  await consumer.run({ autoCommit: false, eachMessage: async (payload) => readRecord(ledger, options, payload) });
+  const assigned = await withDeadline(joined, settings.KAFKA_REQUEST_TIMEOUT_MS * 2, 'consumer group join');
+  const joinMs = Math.round(performance.now() - joinStart);
+  options.onProgress?.({ phase: 'joined', partitions: assigned.length, joinMs });
+  for (const p of assigned) {
+    const offset = start.find((s) => s.partition === p)?.offset ?? '0';
+    consumer.seek({ topic: cfg.topic, partition: p, offset });
+  }
+  return { assigned, joinMs };
+}
+
+/**
+ * Per-key order is what is judged, so the events of one key are sent one after another, each acknowledged before the
+ * next; different keys are independent, so their chains run side by side (over a long round trip the events cost a
+ * round trip per event of a key, not per event). The first failing chain stops the others.
+ */
+async function produceKeyChains(ledger: RoundTripLedger, options: RoundTripOptions): Promise<void> {
+  const { settings } = options;
+  const produceStart = performance.now();
+  let stopped = false;
+  const chain = async (k: number) => {
+    for (let i = k; i < settings.ROUND_TRIP_EVENTS && !stopped; i += settings.ROUND_TRIP_KEYS) {
+      if (performance.now() - produceStart > settings.ROUND_TRIP_TIMEOUT_MS) {
+        throw new DeadlineError(
+          `producing the round-trip events (${ledger.sent.length} of ${settings.ROUND_TRIP_EVENTS} sent)`,
+          settings.ROUND_TRIP_TIMEOUT_MS,
+        );
       }
-    };
-    const chains = await Promise.allSettled(
-      Array.from({ length: Math.min(settings.ROUND_TRIP_KEYS, settings.ROUND_TRIP_EVENTS) }, (_, k) =>
-        chain(k).catch((error: unknown) => {
-          stopped = true;
-          throw error;
-        }),
-      ),
-    );
-    const failedChain = chains.find((c) => c.status === 'rejected');
-    if (failedChain) throw failedChain.reason;
-    if (firstSeenAt.size >= sent.length) allArrived();
-    const waitStart = performance.now();
-    await withDeadline(arrived, settings.ROUND_TRIP_TIMEOUT_MS, 'waiting for the events to come back').catch(() => undefined);
-    const waitedMs = Math.round(performance.now() - waitStart);
-    const latencies = [...firstSeenAt.entries()].map(([id, at]) => at - (sentAt.get(id) ?? at));
-    const partitionsByKey = new Map<string, Set<number>>();
-    for (const r of received) partitionsByKey.set(r.key, (partitionsByKey.get(r.key) ?? new Set()).add(r.partition));
-    const keysOnSeveralPartitions = [...partitionsByKey.values()].filter((p) => p.size > 1).length;
-    const count = (f: (k: (typeof kept)[number]) => boolean) => kept.filter(f).length;
-    const path = {
-      events: kept.length,
-      keyKept: count((k) => k.key),
-      headersKept: count((k) => k.headers),
-      partitionKept: count((k) => k.partition),
-      oneRecordPerEvent: count((k) => k.alone),
-    };
-    // Where the path dropped keys, events of one key may be spread over the destination's partitions, and nothing
-    // orders partitions against each other: per-key order is then judged within each partition (a lost key is a
-    // finding of its own, not an order violation).
-    const keysLost = path.keyKept < path.events;
-    const ordered = keysLost ? received.map((r) => ({ ...r, key: `${r.key}@${r.partition}` })) : received;
-    return {
-      account: accountDeliveries(sent, ordered),
-      latency: summarize(latencies),
-      joinMs,
-      waitedMs,
-      partitionsAssigned: assigned.length,
-      keysOnSeveralPartitions,
-      path,
-      latencyHistogram: encodeHistogram(histogramOfMs(latencies)),
-    };
+      await sendOne(ledger, options, i);
+    }
+  };
+  const chains = await Promise.allSettled(
+    Array.from({ length: Math.min(settings.ROUND_TRIP_KEYS, settings.ROUND_TRIP_EVENTS) }, (_, k) =>
+      chain(k).catch((error: unknown) => {
+        stopped = true;
+        throw error;
+      }),
+    ),
+  );
+  const failedChain = chains.find((c) => c.status === 'rejected');
+  if (failedChain) throw failedChain.reason;
+}
+
+/** Sends the i-th event: its key and per-key sequence number, its identity in the value, and notes its acknowledged partition. */
+async function sendOne(ledger: RoundTripLedger, options: RoundTripOptions, i: number): Promise<void> {
+  const { settings, marker } = options;
+  const key = `rt-key-${i % settings.ROUND_TRIP_KEYS}`;
+  const seq = Math.floor(i / settings.ROUND_TRIP_KEYS);
+  const id = `${marker.runId}-${i}`;
+  ledger.sent.push({ id, key, seq });
+  ledger.sentAt.set(id, performance.now());
+  const value = { ...deviceStatus(seq, marker), id, key, sentAt: Date.now() };
+  const ack = await sendEvent(options.producer, settings, options.produceTopic, { key, value, marker });
+  ledger.ackedPartition.set(id, ack.partition);
+}
+
+/** Waits (bounded) for the rest of the events; a shortfall is judged by the check, not thrown here. Returns the ms waited. */
+async function awaitArrivals(ledger: RoundTripLedger, settings: Settings): Promise<number> {
+  if (ledger.firstSeenAt.size >= ledger.sent.length) ledger.allArrived();
+  const waitStart = performance.now();
+  await withDeadline(ledger.arrived, settings.ROUND_TRIP_TIMEOUT_MS, 'waiting for the events to come back').catch(() => undefined);
+  return Math.round(performance.now() - waitStart);
+}
+
+function pathFindingsOf(kept: readonly KeptFlags[]): PathFindings {
+  const count = (f: (k: KeptFlags) => boolean) => kept.filter(f).length;
+  return {
+    events: kept.length,
+    keyKept: count((k) => k.key),
+    headersKept: count((k) => k.headers),
+    partitionKept: count((k) => k.partition),
+    oneRecordPerEvent: count((k) => k.alone),
+  };
+}
+
+function keysOnSeveralPartitionsOf(received: readonly ReceivedEvent[]): number {
+  const partitionsByKey = new Map<string, Set<number>>();
+  for (const r of received) partitionsByKey.set(r.key, (partitionsByKey.get(r.key) ?? new Set()).add(r.partition));
+  return [...partitionsByKey.values()].filter((p) => p.size > 1).length;
+}
+
+/** Counts loss, duplicates, order, latency and what the path kept, from what was sent and read back. */
+function tally(ledger: RoundTripLedger, joined: { assigned: number[]; joinMs: number }, waitedMs: number): RoundTripResult {
+  const latencies = [...ledger.firstSeenAt.entries()].map(([id, at]) => at - (ledger.sentAt.get(id) ?? at));
+  const path = pathFindingsOf(ledger.kept);
+  // Where the path dropped keys, events of one key may be spread over the destination's partitions, and nothing
+  // orders partitions against each other: per-key order is then judged within each partition (a lost key is a
+  // finding of its own, not an order violation).
+  const keysLost = path.keyKept < path.events;
+  const ordered = keysLost ? ledger.received.map((r) => ({ ...r, key: `${r.key}@${r.partition}` })) : ledger.received;
+  return {
+    account: accountDeliveries(ledger.sent, ordered),
+    latency: summarize(latencies),
+    joinMs: joined.joinMs,
+    waitedMs,
+    partitionsAssigned: joined.assigned.length,
+    keysOnSeveralPartitions: keysOnSeveralPartitionsOf(ledger.received),
+    path,
+    latencyHistogram: encodeHistogram(histogramOfMs(latencies)),
+  };
+}
+
+/** Subscribe at the end of the stream, join, send the events key by key, wait for them to come back, tally. */
+export async function roundTrip(options: RoundTripOptions): Promise<RoundTripResult> {
+  const admin = options.consumerKafka.admin();
+  const consumer = createRoundTripConsumer(options);
+  const ledger = newLedger();
+  try {
+    const start = await endOffsetsAndLogin(admin, consumer, options);
+    const joined = await joinAtEnd(consumer, start, ledger, options);
+    await produceKeyChains(ledger, options);
+    const waitedMs = await awaitArrivals(ledger, options.settings);
+    return tally(ledger, joined, waitedMs);
   } finally {
     await disconnectWithin(consumer, 5000);
     await disconnectWithin(admin, 3000);
