@@ -7,6 +7,13 @@ import { checkFailure, record } from '../support/checks/verdict.js';
 // Parsed once by global setup: these checks only judge what it found.
 const inputs = inject('inputs');
 const { problems, entityProblems, parts } = inputs.endpoint;
+// Values Fabric's control plane provided (FABRIC_WORKSPACE_ID and FABRIC_EVENTSTREAM_ID set, these left unset).
+const discovered = new Set(inject('controlPlane').discovered);
+
+/** Says where a discovered value came from; nothing for a value the user gave. */
+function providedBy(...variables: string[]): Record<string, string> {
+  return variables.some((v) => discovered.has(v)) ? { 'provided by': "Fabric's REST API (the custom endpoint source's connection)" } : {};
+}
 
 /** Variables a check of this file names; any other problem is caught by the "every problem is reported" check. */
 const CHECKED_VARIABLES = new Set<string>([
@@ -27,7 +34,9 @@ function expectNoProblems(variable: string, found: readonly ConfigProblem[]): vo
     throw checkFailure({
       what: mine.map(formatProblem).join('\n'),
       cause: 'the setting is missing or malformed',
-      hint: `set ${variable} in the environment or in the .env file (see .env.example); with several Eventstreams pick a file with EVENTSTREAM_ENV_FILE`,
+      hint: `set ${variable} in the environment or in the .env file (see .env.example); with several Eventstreams pick a file with EVENTSTREAM_ENV_FILE${
+        inject('controlPlane').configured ? "; Fabric's control plane did not provide it (see the Eventstream checks)" : ''
+      }`,
     });
   }
 }
@@ -41,6 +50,7 @@ describe('Environment', () => {
         brokers: parts.brokers.map((b) => `${b.host}:${b.port}`).join(','),
         'default port': parts.defaultPort,
         'env file': inject('envFile') || '(none)',
+        ...providedBy('FABRIC_KAFKA_BOOTSTRAP'),
       },
       thresholds: {},
       warnings: [],
@@ -71,6 +81,7 @@ describe('Environment', () => {
       await record(ctx, {
         measured: {
           password: 'set (value not shown)',
+          ...providedBy('FABRIC_KAFKA_PASSWORD'),
           ...(info ? { 'endpoint host': info.endpointHost, 'key name': info.keyName, 'entity path': info.entityPath ?? '(none)' } : {}),
         },
         thresholds: {},
@@ -86,7 +97,7 @@ describe('Environment', () => {
     test(`${variable} is a valid Kafka topic name`, { meta: { checkId } }, async (ctx) => {
       expectNoProblems(variable, problems);
       await record(ctx, {
-        measured: { topic: variable === 'FABRIC_TOPIC_TELEMETRY' ? parts.topics.telemetry : parts.topics.orders },
+        measured: { topic: variable === 'FABRIC_TOPIC_TELEMETRY' ? parts.topics.telemetry : parts.topics.orders, ...providedBy(variable) },
         thresholds: {},
         warnings: [],
       });

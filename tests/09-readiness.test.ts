@@ -19,6 +19,7 @@ function currentReport() {
     endpoint: inject('inputs').endpoint.parts,
     preflight: inject('preflight'),
     preflightSkipped: inject('preflightSkipped'),
+    controlPlane: inject('controlPlane'),
     secrets: inject('secrets'),
     entries: readJournal(inject('journalFile')).filter((e) => !isThisFile(e)),
     cwd: process.cwd(),

@@ -9,6 +9,7 @@ import { appendJournal, readJournal } from './journal.js';
 import type { CheckEntry } from '../report/model.js';
 import { redact } from '../core/redact.js';
 import type { CheckRecord } from '../record/result.js';
+import { CONTROL_PLANE_INFO, type ControlPlaneStep, type ControlPlaneStepName } from '../record/control-plane.js';
 
 /** What the helpers need of a test context (fixtures get the same three). */
 export type CheckContext = Pick<TestContext, 'task' | 'skip' | 'annotate'>;
@@ -91,6 +92,33 @@ export async function expectStage(ctx: CheckContext, stage: StageName): Promise<
   if (result.status === 'fail') {
     throw checkFailure({
       what: `${STAGE_TITLES[stage]}: FAILED against ${preflight.endpoint}: ${result.message}`,
+      measured: result.measured,
+      thresholds: result.thresholds,
+      cause: d ? `${d.cause} (${d.failureClass})` : undefined,
+      hint: d?.hint,
+    });
+  }
+  return result;
+}
+
+/** Asserts one control-plane step (what Fabric's REST API said), with its measurements attached. */
+export async function expectControlPlaneStep(ctx: CheckContext, step: ControlPlaneStepName): Promise<ControlPlaneStep> {
+  const cp = inject('controlPlane');
+  const { title } = CONTROL_PLANE_INFO[step];
+  const result = cp.steps.find((s) => s.step === step);
+  if (!result) throw checkFailure({ what: `${title}: no result recorded` });
+  if (result.status === 'not-run') return notRun(ctx, result.message);
+  const d = result.diagnosis;
+  await record(ctx, {
+    measured: { ...result.measured, 'duration ms': result.durationMs },
+    thresholds: result.thresholds,
+    warnings: [...result.warnings],
+    diagnosis: d,
+  });
+  if (result.status === 'fail') {
+    const where = cp.eventstream ? `eventstream ${cp.eventstream.name ?? cp.eventstream.id}` : (cp.apiUrl ?? 'the Fabric REST API');
+    throw checkFailure({
+      what: `${title}: FAILED against ${where}: ${result.message}`,
       measured: result.measured,
       thresholds: result.thresholds,
       cause: d ? `${d.cause} (${d.failureClass})` : undefined,

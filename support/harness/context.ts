@@ -2,6 +2,7 @@
 import type { BrokerKeys } from '../broker/keys.js';
 import type { Preflight } from '../preflight/probes.js';
 import type { Profile } from '../record/result.js';
+import type { ControlPlaneResult } from '../record/control-plane.js';
 import type {} from 'vitest';
 import type { RunInputs } from '../inputs/run-inputs.js';
 
@@ -18,6 +19,8 @@ declare module 'vitest' {
     envFile: string;
     /** Staged connectivity results, or null when the configuration was not usable. */
     preflight: Preflight | null;
+    /** What Fabric's control plane said (every step not run, with the reason, when it was not configured). */
+    controlPlane: ControlPlaneResult;
     /** Why the preflight did not run. */
     preflightSkipped: string;
     /** Where the connection string came from, judged for the SecretsStored row. */

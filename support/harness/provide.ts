@@ -11,12 +11,65 @@ import { redact } from '../core/redact.js';
 import { parseRunInputs } from '../inputs/run-inputs.js';
 import type { Env } from '../inputs/settings.js';
 import type { Profile } from './context.js';
+import { checkControlPlaneEnv } from '../inputs/control-plane.js';
+import { readSettings, SettingError } from '../inputs/settings.js';
+import type { ControlPlaneOutcome } from '../fabric/control-plane.js';
+import { CONTROL_PLANE_INFO, controlPlaneNotRun, type ControlPlaneResult } from '../record/control-plane.js';
 
-/** Only FABRIC_* and READINESS_* travel to the test workers. */
+/** Only FABRIC_* and READINESS_* travel to the test workers (the API token stays here: only global setup asks Fabric). */
 export function runEnvOf(env: Env): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && /^(FABRIC|READINESS)_/.test(k)) out[k] = v;
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && /^(FABRIC|READINESS)_/.test(k) && k !== 'FABRIC_API_TOKEN') out[k] = v;
   return out;
+}
+
+/** Settings for the control plane before the run's inputs are parsed (invalid ones are reported by the Environment checks). */
+function settingsOrDefaults(env: Env) {
+  try {
+    return readSettings(env);
+  } catch (error) {
+    if (!(error instanceof SettingError)) throw error;
+    return readSettings({});
+  }
+}
+
+/** A control-plane setting that cannot be used: the Identity check fails naming it, the others are not run. */
+function controlPlaneRefused(problems: string): ControlPlaneResult {
+  const base = controlPlaneNotRun(`the control-plane settings are invalid (see ${CONTROL_PLANE_INFO.identity.title.split(':')[0]})`);
+  const [first, ...rest] = base.steps;
+  if (!first) return base;
+  return {
+    ...base,
+    configured: true,
+    steps: [
+      {
+        ...first,
+        status: 'fail',
+        message: problems,
+        diagnosis: {
+          failureClass: 'config',
+          cause: 'a control-plane setting is missing or malformed',
+          hint: 'fix the FABRIC_* variable named above (see .env.example)',
+        },
+      },
+      ...rest,
+    ],
+  };
+}
+
+/** Asks Fabric's control plane first: its verdicts, and the Kafka settings it can provide when the user gave none. */
+async function askControlPlane(env: Env, line: (s: string) => void): Promise<ControlPlaneOutcome> {
+  const check = checkControlPlaneEnv(env);
+  const none = { discoveredEnv: {}, extraLogins: [] };
+  if (!check.configured) return { result: controlPlaneNotRun('FABRIC_WORKSPACE_ID and FABRIC_EVENTSTREAM_ID are not set'), ...none };
+  if (!check.config) return { result: controlPlaneRefused(check.problems.map(formatProblem).join('; ')), ...none };
+  // Loaded only when asked: the Fabric client and @azure/identity cost nothing to a run without the control plane.
+  const { runControlPlane } = await import('../fabric/control-plane.js');
+  return runControlPlane(check.config, {
+    settings: settingsOrDefaults(env),
+    env,
+    onStep: (st) => line(`eventstream ${st.step.padEnd(15)} ${st.status.padEnd(7)} ${st.message} (${st.durationMs} ms)`),
+  });
 }
 
 export interface ProvideOptions {
@@ -30,11 +83,16 @@ export interface ProvideOptions {
  * that removes the journal.
  */
 export async function provideEndpoint(project: TestProject, profile: Profile, env: Env, options: ProvideOptions): Promise<() => Promise<void>> {
-  const runEnv = runEnvOf(env);
+  const line = (s: string) => process.stderr.write(`[readiness ${profile}] ${redact(s)}\n`);
+  const controlPlane = await askControlPlane(env, line);
+  project.provide('controlPlane', controlPlane.result);
+  // Discovered values fill only what the user left unset; they are secrets from the moment they arrived.
+  const runEnv = { ...runEnvOf(env), ...controlPlane.discoveredEnv };
   project.provide('profile', profile);
   project.provide('runEnv', runEnv);
   project.provide('envFile', options.envFile ?? '');
-  project.provide('secrets', judgeSecretStorage(options.secretSource));
+  const secretSource: SecretSource = controlPlane.discoveredEnv.FABRIC_KAFKA_PASSWORD ? { kind: 'fabric' } : options.secretSource;
+  project.provide('secrets', judgeSecretStorage(secretSource));
   const journalDir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-journal-'));
   const journal = own({ dir: journalDir, guardDir: true });
   project.provide('journalFile', join(journalDir, 'journal.jsonl'));
@@ -51,9 +109,9 @@ export async function provideEndpoint(project: TestProject, profile: Profile, en
   else if (entityProblems.length > 0 && settings.ENTITY_PATH_CHECK !== 'warn')
     skipped = `a connection string is scoped to another topic: ${entityProblems.map(formatProblem).join('; ')}`;
   if (config && !skipped) {
-    const line = (s: string) => process.stderr.write(`[readiness ${profile}] ${redact(s)}\n`);
     preflight = await runPreflight(config, {
       settings,
+      extraLogins: controlPlane.extraLogins,
       onStage: (r) => line(`${r.stage.padEnd(8)} ${r.status.padEnd(7)} ${r.message} (${r.durationMs} ms)`),
     });
   }

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 
-export type SecretSource = { kind: 'missing' } | { kind: 'environment' } | { kind: 'generated' } | { kind: 'file'; file: string };
+export type SecretSource = { kind: 'missing' } | { kind: 'environment' } | { kind: 'generated' } | { kind: 'fabric' } | { kind: 'file'; file: string };
 
 export interface SecretVerdict {
   readonly status: 'Pass' | 'Action Required';
@@ -21,6 +21,12 @@ export function judgeSecretStorage(source: SecretSource): SecretVerdict {
       return { status: 'Action Required', evidence: 'FABRIC_KAFKA_PASSWORD is not set' };
     case 'generated':
       return { status: 'Pass', evidence: 'generated for this run by the local broker and never written to the repository' };
+    case 'fabric':
+      return {
+        status: 'Pass',
+        evidence:
+          "fetched at run time from Fabric's REST API (the custom endpoint source's connection) with an Entra ID identity: no connection string is stored",
+      };
     case 'environment':
       return { status: 'Pass', evidence: 'supplied through the environment (a CI secret or secret store), not read from a file' };
     case 'file': {

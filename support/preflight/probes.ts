@@ -169,6 +169,8 @@ export interface PreflightOptions {
   readonly settings: Settings;
   /** Called as each stage ends, so a caller can show progress. */
   readonly onStage?: (result: StageResult) => void;
+  /** Further keys of the telemetry endpoint that must each pass a SASL login (the secondary key Fabric returned). */
+  readonly extraLogins?: ReadonlyArray<{ readonly label: string; readonly password: string }>;
 }
 
 export interface Preflight {
@@ -205,6 +207,7 @@ interface PreflightState {
   readonly metadata: Map<Route, MetadataResult>;
   /** Filled by the metadata stage: every broker address the routes advertise. */
   advertised: BrokerAddress[];
+  readonly extraLogins: NonNullable<PreflightOptions['extraLogins']>;
 }
 
 function routesOf(config: EndpointConfig): Route[] {
@@ -283,8 +286,30 @@ async function loginWithSasl(state: PreflightState): Promise<StageOutcome> {
     measured[`${prefix}login ms`] = elapsedMs(start);
     measured[`${prefix}key name`] = route.connection.connectionString?.keyName ?? '';
   }
+  await loginWithExtraKeys(state, measured);
   const user = state.config.username === CONNECTION_STRING_USERNAME ? CONNECTION_STRING_USERNAME : 'the configured user';
-  return { message: `logged in as ${user}${state.routes.length > 1 ? ` on ${state.routes.length} endpoints` : ''}`, measured };
+  const extra = state.extraLogins.length ? ` and with the ${state.extraLogins.map((k) => k.label).join(', ')}` : '';
+  return { message: `logged in as ${user}${state.routes.length > 1 ? ` on ${state.routes.length} endpoints` : ''}${extra}`, measured };
+}
+
+/** Each further key (e.g. the secondary key Fabric returned) logs in too, no events written: a rotation cannot break the pipeline unnoticed. */
+async function loginWithExtraKeys(state: PreflightState, measured: Measured): Promise<void> {
+  const route = state.routes[0];
+  if (!route) return;
+  for (const key of state.extraLogins) {
+    const start = performance.now();
+    const connection = { ...route.connection, password: key.password };
+    const admin = createKafka(connection, state.settings, { clientId: 'readiness-preflight' }).admin();
+    try {
+      await connectWithin(admin, state.settings.KAFKA_CONNECT_TIMEOUT_MS * 2, `SASL login with the ${key.label}`);
+    } catch (error) {
+      const d = diagnose(error);
+      throw new StageFailure(`login with the ${key.label} to ${describeEndpoint(route.connection)}: ${d.detail}`, measured, d);
+    } finally {
+      await disconnectWithin(admin, 3000);
+    }
+    measured[`${key.label} login ms`] = elapsedMs(start);
+  }
 }
 
 /**
@@ -428,6 +453,7 @@ export async function runPreflight(config: EndpointConfig, options: PreflightOpt
     bootstrap: uniqueAddresses(routes.flatMap((r) => r.connection.brokers)),
     metadata: new Map(),
     advertised: [],
+    extraLogins: options.extraLogins ?? [],
   };
   const stages: StageResult[] = [];
   let failed: StageName | undefined;

@@ -84,3 +84,21 @@ export interface ControlPlaneResult {
   /** FABRIC_* variables whose values came from Fabric (discovery), not from the user. */
   readonly discovered: readonly string[];
 }
+
+/** Not asked: every control-plane check is reported not run, with the reason. */
+export function controlPlaneNotRun(reason: string): ControlPlaneResult {
+  return {
+    configured: false,
+    reason,
+    discovered: [],
+    steps: CONTROL_PLANE_STEPS.map((step) => ({
+      step,
+      status: 'not-run',
+      message: `not run: ${reason}`,
+      measured: {},
+      thresholds: {},
+      warnings: [],
+      durationMs: 0,
+    })),
+  };
+}

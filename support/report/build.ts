@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { BURST_METRIC, CHECK_ID } from '../record/ids.js';
 import type { EndpointParts } from '../inputs/config.js';
 import type { Preflight } from '../preflight/probes.js';
+import type { ControlPlaneResult } from '../record/control-plane.js';
 import { redact } from '../core/redact.js';
 import type { Profile } from '../record/result.js';
 import { LIGHT_MODE_LEAVES_OUT, type Env, type Settings } from '../inputs/settings.js';
@@ -35,6 +36,8 @@ export interface ReportInputs {
   readonly preflight: Preflight | null;
   readonly preflightSkipped: string;
   readonly secrets: { status: RowStatus; evidence: string };
+  /** What Fabric's control plane said (absent: not asked). */
+  readonly controlPlane?: ControlPlaneResult;
   readonly entries: readonly CheckEntry[];
   readonly cwd: string;
   readonly now?: Date;
@@ -128,6 +131,7 @@ export function buildReport(inputs: ReportInputs): ReadinessReport {
     secrets: inputs.secrets,
     topics: { telemetry: inputs.endpoint.topics.telemetry || undefined, orders: inputs.endpoint.topics.orders || undefined },
     baseline: { used: baseline.used, note: baseline.note },
+    controlPlane: inputs.controlPlane,
   });
   const assessment = loadAssessment(runEnv, cwd, burstFact(inputs.entries));
   const actionRequired = checks.filter((c) => c.status === 'Action Required').length;
@@ -151,6 +155,7 @@ export function buildReport(inputs: ReportInputs): ReadinessReport {
     load: { mode: settings.LOAD, leftOut: settings.LOAD === 'light' ? LIGHT_MODE_LEAVES_OUT.map((e) => ({ ...e })) : [] },
     connectivity: connectivityTimeline(inputs.preflight),
     trend,
+    ...(inputs.controlPlane ? { controlPlane: inputs.controlPlane } : {}),
   };
   // One last pass over everything that leaves the process: no secret survives, whatever a check recorded.
   return redactDeep(report);

@@ -196,6 +196,8 @@ export interface RowInputs {
   readonly secrets: { readonly status: RowStatus; readonly evidence: string };
   readonly topics: { readonly telemetry?: string; readonly orders?: string };
   readonly baseline: { readonly used: boolean; readonly note: string };
+  /** What Fabric's control plane said; absent (older callers) reads as not configured. */
+  readonly controlPlane?: ControlPlaneResult;
 }
 
 function stageRow(name: string, meaning: string, inputs: RowInputs, stage: 'dns' | 'tcp'): ReadinessRow {
@@ -248,7 +250,45 @@ export function readinessRows(inputs: RowInputs): ReadinessRow[] {
       status: inputs.baseline.used ? 'Pass' : 'Action Required',
       evidence: inputs.baseline.note,
     },
+    eventstreamRunningRow(inputs.controlPlane),
+    testEventsFilteredRow(inputs.controlPlane),
   ];
+}
+
+const NOT_ASKED = 'the control plane was not asked (FABRIC_WORKSPACE_ID and FABRIC_EVENTSTREAM_ID are not set)';
+
+/** EventstreamRunning: Fabric itself reports every source and destination Running, and the run's custom endpoint is this eventstream's. */
+function eventstreamRunningRow(cp: ControlPlaneResult | undefined): ReadinessRow {
+  const meaning =
+    "Fabric's REST API reports every source (connector) and destination of the eventstream Running, and the custom endpoint the run writes to belongs to it";
+  if (!cp?.configured) return { name: 'EventstreamRunning', meaning, status: 'Not Run', evidence: cp?.reason ?? NOT_ASKED };
+  const steps = cp.steps.filter((st) => ['identity', 'eventstream', 'sources', 'destinations', 'custom-endpoint'].includes(st.step));
+  const failed = steps.find((st) => st.status === 'fail');
+  if (failed) return { name: 'EventstreamRunning', meaning, status: 'Action Required', evidence: failed.message };
+  const notRun = steps.find((st) => st.status === 'not-run');
+  if (notRun) return { name: 'EventstreamRunning', meaning, status: 'Not Run', evidence: notRun.message };
+  const nodes = cp.topology?.nodes ?? [];
+  const count = (kind: string) => nodes.filter((n) => n.kind === kind).length;
+  const warned = steps.flatMap((st) => st.warnings).length;
+  return {
+    name: 'EventstreamRunning',
+    meaning,
+    status: 'Pass',
+    evidence: `${count('source')} source(s) and ${count('destination')} destination(s) Running or External; ${cp.steps.find((st) => st.step === 'custom-endpoint')?.message ?? ''}${warned ? ` (${warned} warning(s))` : ''}`,
+  };
+}
+
+/** TestEventsFiltered: the run's marked events cannot reach a real destination (Eventhouse, Lakehouse, ...). */
+function testEventsFilteredRow(cp: ControlPlaneResult | undefined): ReadinessRow {
+  const meaning =
+    "every destination the run's test events reach (besides the custom endpoint destination the round trip reads) is behind a Filter that drops events carrying readinessTest";
+  if (!cp?.configured) return { name: 'TestEventsFiltered', meaning, status: 'Not Run', evidence: cp?.reason ?? NOT_ASKED };
+  const step = cp.steps.find((st) => st.step === 'test-events');
+  if (!step || step.status === 'not-run') return { name: 'TestEventsFiltered', meaning, status: 'Not Run', evidence: step?.message ?? 'no result' };
+  const open = step.measured.unprotected;
+  if (step.status === 'fail' || (open !== undefined && open !== '(none)'))
+    return { name: 'TestEventsFiltered', meaning, status: 'Action Required', evidence: step.message };
+  return { name: 'TestEventsFiltered', meaning, status: 'Pass', evidence: step.message };
 }
 
 /** The measurements the regression gate compares with the baseline. */
