@@ -225,3 +225,40 @@ test('.ci/run installs Chromium for the browser test, right after the version li
   expect(run.indexOf('chromium')).toBeGreaterThan(run.indexOf('mvn -v'));
   expect(run.indexOf('apt-get install')).toBeLessThan(run.indexOf('npm test'));
 });
+
+describe('.github/workflows/nightly-oidc.yml (no stored secret)', () => {
+  const wf = load('.github/workflows/nightly-oidc.yml');
+  const steps = stepsOf(wf);
+  const gate = steps.find((s) => s.run === 'npx vitest run --project fabric');
+  test("logs in with GitHub's OIDC token: id-token write, azure/login from repository variables, no subscription needed", () => {
+    expect(wf.permissions['id-token']).toBe('write');
+    const login = steps.find((s) => s.uses?.startsWith('azure/login@'));
+    expect(login?.with).toMatchObject({
+      'client-id': '${{ vars.AZURE_CLIENT_ID }}',
+      'tenant-id': '${{ vars.AZURE_TENANT_ID }}',
+      'allow-no-subscriptions': true,
+    });
+    expect(login?.with).not.toHaveProperty('client-secret');
+    expect(steps.indexOf(login as Step)).toBeLessThan(steps.indexOf(gate as Step));
+  });
+  test('the gate gets the workspace and the eventstream as variables, and no Kafka setting or secret at all', () => {
+    expect(gate?.env).toMatchObject({ FABRIC_WORKSPACE_ID: '${{ vars.FABRIC_WORKSPACE_ID }}', FABRIC_EVENTSTREAM_ID: '${{ vars.FABRIC_EVENTSTREAM_ID }}' });
+    expect(Object.keys(gate?.env ?? {}).filter((k) => k.startsWith('FABRIC_KAFKA') || k.startsWith('FABRIC_CONSUMER'))).toEqual([]);
+    expect(readFileSync(join(PROJECT_ROOT, '.github/workflows/nightly-oidc.yml'), 'utf8')).not.toContain('secrets.');
+  });
+  test('its baseline comes from its own earlier runs', () => {
+    expect(steps.find((s) => s.uses?.startsWith('dawidd6/action-download-artifact'))?.with?.workflow).toBe('nightly-oidc.yml');
+  });
+});
+
+describe('fixtures/ci/azure-pipelines-oidc.yml (no stored secret)', () => {
+  const pipeline = load('fixtures/ci/azure-pipelines-oidc.yml');
+  const steps = pipeline.steps as Step[];
+  test('runs the gate inside AzureCLI@2 with a service connection, workspace and eventstream as plain variables', () => {
+    const gate = steps.find((s) => s.task === 'AzureCLI@2');
+    expect(gate?.inputs).toMatchObject({ azureSubscription: 'fabric-readiness', inlineScript: 'npx vitest run --project fabric' });
+    expect(gate?.env).toMatchObject({ FABRIC_WORKSPACE_ID: '$(FABRIC_WORKSPACE_ID)', FABRIC_EVENTSTREAM_ID: '$(FABRIC_EVENTSTREAM_ID)' });
+    expect(Object.keys(gate?.env ?? {}).filter((k) => k.startsWith('FABRIC_KAFKA'))).toEqual([]);
+    expect(steps.find((s) => s.task === 'PublishTestResults@2')?.condition).toBe('always()');
+  });
+});
