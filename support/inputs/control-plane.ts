@@ -85,7 +85,8 @@ export function checkControlPlaneEnv(env: Env): ControlPlaneCheck {
   const api = parseApiUrl(env.FABRIC_API_URL);
   if (api.problem) problems.push(api.problem);
   const token = env.FABRIC_API_TOKEN?.trim() || undefined;
-  registerSecret(token);
+  // Each part too: a value pasted with its "Bearer " prefix must not leak its token through the message that refuses it.
+  for (const part of [token, ...(token?.split(/\s+/) ?? [])]) registerSecret(part);
   if (token && /\s/.test(token))
     problems.push({ variable: 'FABRIC_API_TOKEN', expected: 'a bearer token without spaces (no "Bearer " prefix)', found: 'a value with spaces (not shown)' });
   const sourceName = optionalName(env, 'FABRIC_SOURCE_NAME', problems);
