@@ -31,7 +31,7 @@ export function judgedView(view: TopologyView, policy: StatusPolicy): TopologyVi
 export function quoteNodeError(node: TopologyNode): string {
   const e = node.error;
   if (!e) return '';
-  const details = (e.errorDetails ?? []).map((d) => [d.errorCode, d.errorMessage].filter(Boolean).join(': ')).filter(Boolean);
+  const details = (e.errorDetails ?? []).filter(Boolean);
   const main = [e.errorCode, e.errorMessage].filter(Boolean).join(': ');
   return [main, ...details.map((d) => `detail ${d}`)].filter(Boolean).join('; ');
 }

@@ -28,7 +28,8 @@ export type NodeKind = 'source' | 'stream' | 'operator' | 'destination';
 export interface NodeError {
   readonly errorCode?: string;
   readonly errorMessage?: string;
-  readonly errorDetails?: ReadonlyArray<{ readonly errorCode?: string; readonly errorMessage?: string }>;
+  /** Strings in Microsoft's schema (ErrorInfo). */
+  readonly errorDetails?: readonly string[];
 }
 
 /** How the suite judged one node's status (see the status table in support/facts/fabric-api.ts). */

@@ -40,7 +40,7 @@ describe('status table', () => {
         kind: 'destination',
         type: 'Eventhouse',
         status: 'Failed',
-        error: { errorCode: 'MappingNotFound', errorMessage: 'table mapping deleted', errorDetails: [{ errorCode: 'Kusto', errorMessage: 'no mapping m1' }] },
+        error: { errorCode: 'MappingNotFound', errorMessage: 'table mapping deleted', errorDetails: ['Kusto: no mapping m1'] },
       }),
       ['filter-tests'],
     );
