@@ -2,10 +2,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Producer } from 'kafkajs';
-import { diagnose } from '../kafka/diagnosis.js';
-import { encodeHistogram, latencyHistogram, recordLatencyMs } from '../core/histogram.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { encodeHistogram } from '../core/histogram.js';
 import type { Marker } from '../record/marker.js';
-import { buildBatch, sendBatch } from '../kafka/produce.js';
+import { RequestCounter, sendBackToBack } from '../kafka/send-loop.js';
 import type { Settings } from '../inputs/settings.js';
 import { ThrottleMeter } from '../core/stats.js';
 import { SHARD_SCHEMA, SHARD_SCHEMA_VERSION, type FailureCount, type ShardFile } from './model.js';
@@ -13,7 +13,7 @@ import { describeRate, parseInstant, shardEventsPerSec, type CapacitySettings } 
 
 /** Sleeps until `until` (epoch ms) in short steps, so a signal or a moved clock is noticed. */
 async function sleepUntil(until: number): Promise<void> {
-  for (let left = until - Date.now(); left > 0; left = until - Date.now()) await new Promise((r) => setTimeout(r, Math.min(left, 200)));
+  for (let left = until - Date.now(); left > 0; left = until - Date.now()) await sleep(Math.min(left, 200));
 }
 
 /** A shard fails when it acknowledged less than this part of its share (rate share x duration). */
@@ -37,7 +37,7 @@ export async function waitForStart(c: CapacitySettings, onWaiting: (text: string
     while (!existsSync(c.startFile)) {
       if (Date.now() > giveUpAt)
         return { problem: `READINESS_CAPACITY_START_FILE ${c.startFile} did not appear within ${c.maxWaitS} s (READINESS_CAPACITY_MAX_WAIT_S)` };
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     try {
       startAt = parseInstant('READINESS_CAPACITY_START_FILE', readFileSync(c.startFile, 'utf8')) + c.startDelayS * 1000;
@@ -88,88 +88,82 @@ class Seconds {
   }
 }
 
-/**
- * Sends for `durationS` from `startAt`: paced to this shard's share of the rate (events due so far, in requests of
- * up to READINESS_BURST_BATCH_SIZE events under the request size cap), READINESS_BURST_IN_FLIGHT requests at once.
- * Every event ends acknowledged or failed exactly once. Throttled requests are counted and sending goes on (that is
- * what a capacity probe meets near the limit); any other failure stops new sends, as the verdict is already "failed".
- */
-export async function runShard(producer: Producer, startAt: number, o: ShardRunOptions): Promise<ShardFile> {
-  const { capacity: c, settings } = o;
-  const perSec = shardEventsPerSec(c);
-  const perRequest = Math.max(1, Math.min(settings.BURST_BATCH_SIZE, Math.floor(settings.BURST_MAX_BATCH_BYTES / c.eventBytes)));
-  const histogram = latencyHistogram();
-  const samples: Array<[number, number]> = [];
-  const failures = new Map<string, FailureCount>();
-  const startMs = Date.now();
-  const seconds = new Seconds(Math.floor(startMs / 1000));
-  const endIssuing = startMs + c.durationS * 1000;
-  let lastAnswer = startMs;
-  let issued = 0;
-  let acknowledged = 0;
-  let failed = 0;
-  let bytes = 0;
-  let stop = false;
-  const throttle = new ThrottleMeter();
-  o.throttle.listener = (ms) => {
-    throttle.add(ms);
-    seconds.throttle(Date.now(), ms);
-  };
+/** What the shard notes beside the counts: per-second figures, the last answer, raw samples. */
+interface ShardTally {
+  readonly startMs: number;
+  readonly seconds: Seconds;
+  readonly samples: Array<[number, number]>;
+  lastAnswer: number;
+}
 
-  const worker = async () => {
-    while (!stop) {
+/** Throttled requests are counted and sending goes on (that is what a capacity probe meets near the limit); any other failure stops new sends. */
+function shardCounter(producer: Producer, o: ShardRunOptions, tally: ShardTally): RequestCounter {
+  const counter: RequestCounter = new RequestCounter({
+    producer,
+    settings: o.settings,
+    topic: o.topic,
+    make: o.make,
+    marker: o.marker,
+    what: 'capacity send',
+    stopsOn: (failureClass) => failureClass !== 'throttled',
+    onAcked: ({ count, bytes, ms }) => {
+      if (o.capacity.samples) tally.samples.push([ms, count]);
+      tally.lastAnswer = Date.now();
+      tally.seconds.add(tally.lastAnswer, count, bytes);
+      o.onAck?.(counter.acknowledged);
+    },
+    onFailed: () => {
+      tally.lastAnswer = Date.now();
+    },
+  });
+  return counter;
+}
+
+/**
+ * Events in the next request: as many as are due at this shard's share of the rate (waiting until one is), up to
+ * `perRequest`; all `perRequest` when no rate is set; undefined once the sending window has ended.
+ */
+function pacedCount(counter: RequestCounter, pace: { perSec?: number; perRequest: number; startMs: number; endIssuing: number }) {
+  return async (): Promise<number | undefined> => {
+    const { perSec, perRequest, startMs, endIssuing } = pace;
+    while (!counter.stopped) {
       const now = Date.now();
-      if (now >= endIssuing) break;
-      let count = perRequest;
-      if (perSec !== undefined) {
-        const due = Math.floor((perSec * (now - startMs)) / 1000) + 1 - issued;
-        if (due < 1) {
-          // Ahead of the pace: wait until the next event is due (or the window ends).
-          const nextDueAt = startMs + (issued * 1000) / perSec;
-          await new Promise((r) => setTimeout(r, Math.max(1, Math.min(nextDueAt, endIssuing) - now)));
-          continue;
-        }
-        count = Math.min(perRequest, due);
-      }
-      const first = issued;
-      issued += count;
-      const { messages, bytes: batchBytes } = buildBatch(o.make, first, count, o.marker);
-      try {
-        const ms = await sendBatch(producer, settings, o.topic, messages, `capacity send of ${count} event(s)`);
-        recordLatencyMs(histogram, ms, count);
-        if (c.samples) samples.push([ms, count]);
-        lastAnswer = Date.now();
-        seconds.add(lastAnswer, count, batchBytes);
-        acknowledged += count;
-        bytes += batchBytes;
-        o.onAck?.(acknowledged);
-      } catch (error) {
-        lastAnswer = Date.now();
-        failed += count;
-        const d = diagnose(error);
-        if (d.failureClass !== 'throttled') stop = true;
-        const had = failures.get(d.failureClass);
-        failures.set(d.failureClass, { failureClass: d.failureClass, count: (had?.count ?? 0) + count, detail: had?.detail ?? d.detail });
-      }
+      if (now >= endIssuing) return undefined;
+      if (perSec === undefined) return perRequest;
+      const due = Math.floor((perSec * (now - startMs)) / 1000) + 1 - counter.issued;
+      if (due >= 1) return Math.min(perRequest, due);
+      // Ahead of the pace: wait until the next event is due (or the window ends).
+      const nextDueAt = startMs + (counter.issued * 1000) / perSec;
+      await sleep(Math.max(1, Math.min(nextDueAt, endIssuing) - now));
     }
+    return undefined;
   };
-  try {
-    await Promise.all(Array.from({ length: settings.BURST_IN_FLIGHT }, worker));
-  } finally {
-    o.throttle.listener = undefined;
-  }
-  const endMs = Math.max(lastAnswer, startMs + 1);
-  const durationMs = endMs - startMs;
-  const throttleMs = throttle.totalMs;
-  const eventsPerSec = Math.round((acknowledged / (durationMs / 1000)) * 10) / 10;
+}
+
+/** What kept the shard from passing: failures, or too little of its share acknowledged. */
+function shardProblems(counter: RequestCounter, c: CapacitySettings, perSec: number | undefined): string[] {
   const problems: string[] = [];
-  if (failed > 0) problems.push(`${failed} of ${issued} events failed (${[...failures.values()].map((f) => `${f.count} ${f.failureClass}`).join(', ')})`);
+  if (counter.failed > 0) {
+    const classes = [...counter.failures.entries()].map(([failureClass, f]) => `${f.count} ${failureClass}`).join(', ');
+    problems.push(`${counter.failed} of ${counter.issued} events failed (${classes})`);
+  }
   // The pace is judged over the time sending was allowed: the share times the duration, less 10%.
-  if (perSec !== undefined && acknowledged < perSec * c.durationS * MIN_SHARE_ACKNOWLEDGED) {
+  if (perSec !== undefined && counter.acknowledged < perSec * c.durationS * MIN_SHARE_ACKNOWLEDGED) {
     problems.push(
-      `${acknowledged} events acknowledged, under ${MIN_SHARE_ACKNOWLEDGED * 100}% of this shard's share (${Math.round(perSec * c.durationS)} = ${Math.round(perSec * 10) / 10}/s for ${c.durationS} s)`,
+      `${counter.acknowledged} events acknowledged, under ${MIN_SHARE_ACKNOWLEDGED * 100}% of this shard's share (${Math.round(perSec * c.durationS)} = ${Math.round(perSec * 10) / 10}/s for ${c.durationS} s)`,
     );
   }
+  return problems;
+}
+
+/** The shard file: what was asked, the window actually used, the totals, per-second counts and the verdict. */
+function shardFile(o: ShardRunOptions, run: { startAt: number; perSec?: number; counter: RequestCounter; tally: ShardTally; throttleMs: number }): ShardFile {
+  const { capacity: c } = o;
+  const { counter, tally, perSec, startAt } = run;
+  const { startMs, seconds } = tally;
+  const endMs = Math.max(tally.lastAnswer, startMs + 1);
+  const durationMs = endMs - startMs;
+  const problems = shardProblems(counter, c, perSec);
   return {
     schema: SHARD_SCHEMA,
     schemaVersion: SHARD_SCHEMA_VERSION,
@@ -188,21 +182,47 @@ export async function runShard(producer: Producer, startAt: number, o: ShardRunO
     plannedStartAt: new Date(startAt).toISOString(),
     window: { startedAt: new Date(startMs).toISOString(), endedAt: new Date(endMs).toISOString(), startMs, endMs, lateByMs: Math.max(0, startMs - startAt) },
     totals: {
-      attempted: issued,
-      acknowledged,
-      failed,
-      bytes,
-      throttleMs,
-      eventsPerSec,
-      mbPerSec: Math.round((bytes / 1e6 / (durationMs / 1000)) * 1000) / 1000,
+      attempted: counter.issued,
+      acknowledged: counter.acknowledged,
+      failed: counter.failed,
+      bytes: counter.bytes,
+      throttleMs: run.throttleMs,
+      eventsPerSec: Math.round((counter.acknowledged / (durationMs / 1000)) * 10) / 10,
+      mbPerSec: counter.mbPerSec(durationMs),
     },
     perSecond: { firstSecond: seconds.firstSecond, acknowledged: seconds.acknowledged, bytes: seconds.bytes, throttleMs: seconds.throttleMs },
-    ackLatency: { unit: 'us', hdr: encodeHistogram(histogram) },
-    failures: [...failures.values()],
+    ackLatency: { unit: 'us', hdr: encodeHistogram(counter.histogram) },
+    failures: [...counter.failures.entries()].map(([failureClass, f]): FailureCount => ({ failureClass, count: f.count, detail: f.diagnosis.detail })),
     verdict: problems.length === 0 ? 'pass' : 'fail',
     problems,
-    ...(c.samples ? { samples } : {}),
+    ...(c.samples ? { samples: tally.samples } : {}),
   };
+}
+
+/**
+ * Sends for `durationS` from `startAt`: paced to this shard's share of the rate (events due so far, in requests of
+ * up to READINESS_BURST_BATCH_SIZE events under the request size cap), READINESS_BURST_IN_FLIGHT requests at once.
+ * Every event ends acknowledged or failed exactly once (see RequestCounter).
+ */
+export async function runShard(producer: Producer, startAt: number, o: ShardRunOptions): Promise<ShardFile> {
+  const { capacity: c, settings } = o;
+  const perSec = shardEventsPerSec(c);
+  const perRequest = Math.max(1, Math.min(settings.BURST_BATCH_SIZE, Math.floor(settings.BURST_MAX_BATCH_BYTES / c.eventBytes)));
+  const startMs = Date.now();
+  const tally: ShardTally = { startMs, seconds: new Seconds(Math.floor(startMs / 1000)), samples: [], lastAnswer: startMs };
+  const counter = shardCounter(producer, o, tally);
+  const throttle = new ThrottleMeter();
+  o.throttle.listener = (ms) => {
+    throttle.add(ms);
+    tally.seconds.throttle(Date.now(), ms);
+  };
+  try {
+    const nextCount = pacedCount(counter, { perSec, perRequest, startMs, endIssuing: startMs + c.durationS * 1000 });
+    await sendBackToBack(counter, { workers: settings.BURST_IN_FLIGHT, nextCount });
+  } finally {
+    o.throttle.listener = undefined;
+  }
+  return shardFile(o, { startAt, perSec, counter, tally, throttleMs: throttle.totalMs });
 }
 
 /** Passes the client's throttle reports to the shard that is running, if any. */

@@ -1,9 +1,10 @@
 // Sends events the way the checks need: acknowledged (acks=all), bounded by deadlines, failures counted, never retried forever.
-import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { elapsedMs, withDeadline } from '../core/deadline.js';
-import { diagnose, type Diagnosis } from './diagnosis.js';
+import type { Diagnosis } from './diagnosis.js';
 import { markerHeaders, type Marker } from '../record/marker.js';
-import { AckTimeline, encodeHistogram, latencyHistogram, recordLatencyMs, type AckBuckets } from '../core/histogram.js';
+import { AckTimeline, encodeHistogram, type AckBuckets } from '../core/histogram.js';
+import { RequestCounter, sendBackToBack, sendOnSchedule } from './send-loop.js';
 import type { Settings } from '../inputs/settings.js';
 import { rate, summarize, type LatencySummary } from '../core/stats.js';
 
@@ -35,33 +36,6 @@ export async function sendEvent(producer: Producer, settings: Settings, topic: s
   const m = metadata[0];
   if (!m || m.errorCode !== 0) throw new Error(`send to ${topic} was answered with error code ${m?.errorCode ?? 'none (no metadata)'}`);
   return { partition: m.partition, offset: m.baseOffset ?? m.offset ?? '-1', ms: elapsedMs(start) };
-}
-
-/** Events first .. first+count-1 as records, marked, and their value bytes. */
-export function buildBatch(
-  make: (i: number) => { key?: string; value: string },
-  first: number,
-  count: number,
-  marker: Marker,
-): { messages: Message[]; bytes: number } {
-  const messages: Message[] = [];
-  const headers = markerHeaders(marker);
-  let bytes = 0;
-  for (let i = first; i < first + count; i++) {
-    const { key, value } = make(i);
-    bytes += Buffer.byteLength(value);
-    messages.push({ key: key ?? null, value, headers });
-  }
-  return { messages, bytes };
-}
-
-/** One acknowledged produce request (acks=all), bounded by READINESS_SEND_TIMEOUT_MS; resolves to its latency in ms. */
-export async function sendBatch(producer: Producer, settings: Settings, topic: string, messages: Message[], what: string): Promise<number> {
-  const sent = performance.now();
-  const metadata = await withDeadline(producer.send({ topic, messages, acks: -1, timeout: settings.KAFKA_REQUEST_TIMEOUT_MS }), settings.SEND_TIMEOUT_MS, what);
-  const bad = metadata.filter((m) => m.errorCode !== 0);
-  if (bad.length > 0) throw new Error(`produce answered error code ${bad[0]?.errorCode}`);
-  return elapsedMs(sent);
 }
 
 export interface BurstOptions {
@@ -136,122 +110,107 @@ export function inFlightFor(roundTripMs: number, base: number, max: number): num
   return Math.max(base, Math.min(max, Math.ceil((base * roundTripMs) / IN_FLIGHT_COVERS_MS)));
 }
 
+/** Events per request: one when paced; else the batch size, kept under the endpoint's size limit whatever the event size. */
+function burstBatchSize(options: BurstOptions): number {
+  const { settings } = options;
+  if (options.gapMs !== undefined) return 1;
+  const perRequest = Math.max(1, Math.floor(settings.BURST_MAX_BATCH_BYTES / Math.max(1, options.eventBytes ?? settings.BURST_EVENT_BYTES)));
+  return Math.min(options.batchSize, perRequest);
+}
+
+/**
+ * The shortest latency of a request sent after the first acknowledgement: the round trip plus the least work, free
+ * of connection set-up (which the first requests wait for) and of queueing (which only lengthens others).
+ */
+class ShortestRoundTrip {
+  private firstAckAt = Number.POSITIVE_INFINITY;
+  ms = Number.POSITIVE_INFINITY;
+  note(sentAt: number, ms: number): void {
+    if (sentAt > this.firstAckAt) this.ms = Math.min(this.ms, ms);
+    this.firstAckAt = Math.min(this.firstAckAt, performance.now());
+  }
+}
+
+/** What the burst measures beside the counts: per-event latencies, acks over time, the shortest round trip. */
+interface BurstTally {
+  readonly start: number;
+  readonly latencies: number[];
+  readonly timeline: AckTimeline;
+  readonly roundTrip: ShortestRoundTrip;
+}
+
+/** Every failure stops new requests: the verdict is already "not absorbed", and a dead endpoint would otherwise take a timeout per remaining request. */
+function burstCounter(producer: Producer, options: BurstOptions, tally: BurstTally): RequestCounter {
+  const counter: RequestCounter = new RequestCounter({
+    producer,
+    settings: options.settings,
+    topic: options.topic,
+    make: options.make,
+    marker: options.marker,
+    what: 'burst send',
+    stopsOn: () => true,
+    onAcked: ({ count, ms, sentAt }) => {
+      tally.roundTrip.note(sentAt, ms);
+      for (let i = 0; i < count; i++) tally.latencies.push(ms);
+      tally.timeline.add(elapsedMs(tally.start), count);
+      options.onAck?.(counter.acknowledged, options.events);
+    },
+    onFailed: ({ diagnosis, sentAt }) => {
+      if (diagnosis.failureClass === 'throttled') options.onThrottled?.(elapsedMs(sentAt));
+    },
+  });
+  return counter;
+}
+
+function burstResult(counter: RequestCounter, tally: BurstTally, options: BurstOptions, timedOut: boolean): BurstResult {
+  const durationMs = elapsedMs(tally.start);
+  return {
+    attempted: counter.issued,
+    notSent: options.events - counter.issued,
+    acknowledged: counter.acknowledged,
+    failed: counter.failed,
+    durationMs,
+    eventsPerSec: rate(counter.acknowledged, durationMs),
+    mbPerSec: counter.mbPerSec(durationMs),
+    bytes: counter.bytes,
+    timedOut,
+    inFlightUsed: counter.mostInFlight,
+    ackLatency: summarize(tally.latencies),
+    ackHistogram: encodeHistogram(counter.histogram),
+    acksPerBucket: tally.timeline.buckets(durationMs),
+    failures: [...counter.failures.entries()].map(([failureClass, v]) => ({ failureClass, ...v })),
+  };
+}
+
 /**
  * Sends `events` events, `batchSize` per request, with up to `inFlight` requests outstanding (more over a long
- * round trip, up to `maxInFlight`). Every event ends either acknowledged or failed, exactly once: a failed request
- * counts all its events as failed (kafkajs' own bounded retries happen inside the request), so nothing is dropped
- * or counted twice. After the first failure no new request is issued: the verdict is already "not absorbed", and a
- * dead endpoint would otherwise take a timeout per remaining request.
+ * round trip, up to `maxInFlight`); paced bursts send one event per request on the `gapMs` schedule. Every event
+ * ends either acknowledged or failed, exactly once (see RequestCounter). After the first failure no new request is
+ * issued.
  */
 export async function runBurst(producer: Producer, options: BurstOptions): Promise<BurstResult> {
-  const { settings } = options;
-  const latencies: number[] = [];
-  const histogram = latencyHistogram();
-  const timeline = new AckTimeline();
-  const failures = new Map<string, { count: number; diagnosis: Diagnosis }>();
-  let next = 0;
-  let acknowledged = 0;
-  let failed = 0;
-  let bytes = 0;
-  const start = performance.now();
-  const paced = options.gapMs !== undefined;
-  // Keep each request under the endpoint's size limit whatever the event size.
-  const perRequest = Math.max(1, Math.floor(settings.BURST_MAX_BATCH_BYTES / Math.max(1, options.eventBytes ?? settings.BURST_EVENT_BYTES)));
-  const batchSize = paced ? 1 : Math.min(options.batchSize, perRequest);
+  const tally: BurstTally = { start: performance.now(), latencies: [], timeline: new AckTimeline(), roundTrip: new ShortestRoundTrip() };
+  const counter = burstCounter(producer, options, tally);
+  const batchSize = burstBatchSize(options);
   const maxInFlight = Math.max(options.inFlight, options.maxInFlight ?? options.inFlight);
-
-  let stop = false;
   let timedOut = false;
-  let outstanding = 0;
-  let inFlightUsed = 0;
-  // The shortest latency of a request sent after the first acknowledgement: the round trip plus the least work,
-  // free of connection set-up (which the first requests wait for) and of queueing (which only lengthens others).
-  let firstAckAt = Number.POSITIVE_INFINITY;
-  let shortestMs = Number.POSITIVE_INFINITY;
   const deadline = performance.now() + (options.timeoutMs ?? Number.POSITIVE_INFINITY);
-
-  /** One produce request of events [first, first + count): acknowledged or failed, and counted. */
-  const sendRequest = async (first: number, count: number) => {
-    const { messages, bytes: batchBytes } = buildBatch(options.make, first, count, options.marker);
-    const sent = performance.now();
-    outstanding++;
-    inFlightUsed = Math.max(inFlightUsed, outstanding);
-    try {
-      const ms = await sendBatch(producer, settings, options.topic, messages, `burst send of ${count} event(s)`);
-      if (sent > firstAckAt) shortestMs = Math.min(shortestMs, ms);
-      firstAckAt = Math.min(firstAckAt, performance.now());
-      for (let i = 0; i < count; i++) latencies.push(ms);
-      recordLatencyMs(histogram, ms, count);
-      timeline.add(elapsedMs(start), count);
-      acknowledged += count;
-      bytes += batchBytes;
-      options.onAck?.(acknowledged, options.events);
-    } catch (error) {
-      stop = true;
-      failed += count;
-      const d = diagnose(error);
-      if (d.failureClass === 'throttled') options.onThrottled?.(elapsedMs(sent));
-      const entry = failures.get(d.failureClass) ?? { count: 0, diagnosis: d };
-      entry.count += count;
-      failures.set(d.failureClass, entry);
-    } finally {
-      outstanding--;
-    }
-  };
   const pastDeadline = () => {
     if (performance.now() <= deadline) return false;
     timedOut = true;
     return true;
   };
-
-  const running: Promise<void>[] = [];
-  if (paced) {
-    // Sends leave on the schedule; each is acknowledged (or fails) on its own, at most inFlight outstanding.
-    const pending = new Set<Promise<void>>();
-    while (next < options.events && !stop && !pastDeadline()) {
-      await new Promise((r) => setTimeout(r, options.gapMs?.(next)));
-      while (pending.size >= options.inFlight) await Promise.race(pending);
-      if (stop) break;
-      const request = sendRequest(next, 1).finally(() => pending.delete(request));
-      pending.add(request);
-      running.push(request);
-      next += 1;
-    }
+  const more = () => counter.issued < options.events && !pastDeadline();
+  const { gapMs } = options;
+  if (gapMs) {
+    await sendOnSchedule(counter, { inFlight: options.inFlight, gapMs, more });
   } else {
-    let workers = 0;
-    const worker = async () => {
-      while (next < options.events && !stop && !pastDeadline()) {
-        const first = next;
-        const count = Math.min(batchSize, options.events - first);
-        next += count;
-        await sendRequest(first, count);
-        // A long round trip leaves the pipe idle between acknowledgements: put more requests in flight.
-        if (Number.isFinite(shortestMs)) while (workers < inFlightFor(shortestMs, options.inFlight, maxInFlight)) spawn();
-      }
-    };
-    const spawn = () => {
-      workers++;
-      running.push(worker());
-    };
-    for (let i = 0; i < options.inFlight; i++) spawn();
+    await sendBackToBack(counter, {
+      workers: options.inFlight,
+      nextCount: () => (more() ? Math.min(batchSize, options.events - counter.issued) : undefined),
+      // A long round trip leaves the pipe idle between acknowledgements: put more requests in flight.
+      workersWanted: () => (Number.isFinite(tally.roundTrip.ms) ? inFlightFor(tally.roundTrip.ms, options.inFlight, maxInFlight) : 0),
+    });
   }
-  // Workers may be added while earlier ones run: wait until every one has ended.
-  for (let i = 0; i < running.length; i++) await running[i];
-  const durationMs = elapsedMs(start);
-  return {
-    attempted: next,
-    notSent: options.events - next,
-    acknowledged,
-    failed,
-    durationMs,
-    eventsPerSec: rate(acknowledged, durationMs),
-    mbPerSec: Math.round((bytes / 1e6 / (durationMs / 1000)) * 1000) / 1000,
-    bytes,
-    timedOut,
-    inFlightUsed,
-    ackLatency: summarize(latencies),
-    ackHistogram: encodeHistogram(histogram),
-    acksPerBucket: timeline.buckets(durationMs),
-    failures: [...failures.entries()].map(([failureClass, v]) => ({ failureClass, ...v })),
-  };
+  return burstResult(counter, tally, options, timedOut);
 }
