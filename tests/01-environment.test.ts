@@ -1,7 +1,8 @@
 // Environment: every endpoint variable is present and well formed before anything touches the network.
 import { CHECK_ID } from '../support/record/ids.js';
 import { describe, inject, test } from 'vitest';
-import { formatProblem, ORDERS_VARIABLES, type ConfigProblem } from '../support/inputs/config.js';
+import { formatProblem, type ConfigProblem } from '../support/inputs/parsers.js';
+import { ORDERS_VARIABLES } from '../support/inputs/config.js';
 import { checkFailure, record } from '../support/checks/verdict.js';
 
 // Parsed once by global setup: these checks only judge what it found.

@@ -1,6 +1,6 @@
 // globalSetup of the `fabric` project: the endpoint comes from the environment and an optional .env file.
 import type { TestProject } from 'vitest/node';
-import { loadEnvironment } from '../inputs/config.js';
+import { loadEnvironment } from '../inputs/env-file.js';
 import { checkRunPaths, exitOnPathProblems, PathSettingError } from '../inputs/paths.js';
 import type { SecretSource } from '../inputs/secrets.js';
 import { provideEndpoint } from './provide.js';

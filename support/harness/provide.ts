@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { own } from '../core/cleanup.js';
 import { judgeSecretStorage, type SecretSource } from '../inputs/secrets.js';
-import { formatProblem } from '../inputs/config.js';
+import { formatProblem } from '../inputs/parsers.js';
 import { runPreflight, type Preflight } from '../preflight/probes.js';
 import { redact } from '../core/redact.js';
 import { parseRunInputs } from '../inputs/run-inputs.js';

@@ -2,7 +2,7 @@
 // config; each problem names its variable. Without a workspace and an eventstream the control plane is not asked.
 import { FABRIC_API_URL } from '../facts/fabric-api.js';
 import { registerSecret } from '../core/redact.js';
-import type { ConfigProblem } from './config.js';
+import type { ConfigProblem } from './parsers.js';
 import type { Env } from './settings.js';
 
 export const CONTROL_PLANE_VARIABLES = [

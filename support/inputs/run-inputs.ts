@@ -1,5 +1,6 @@
 // The run's inputs, parsed once in global setup and handed to workers and the reporter as plain typed values.
-import { checkConsumerEnv, checkEndpointEnv, type ConfigProblem, type ConsumerConfig, type EndpointCheck } from './config.js';
+import { checkConsumerEnv, checkEndpointEnv, type ConsumerConfig, type EndpointCheck } from './config.js';
+import { type ConfigProblem } from './parsers.js';
 import { checkEventHubsLimits, readSettings, SettingError, type Env, type Settings } from './settings.js';
 
 /** Everything the checks, fixtures and report read from the environment, already judged. Serializable. */

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { checkEndpointEnv, ConfigError, loadEnvironment, parseBootstrap, parseConnectionString } from '../../../support/inputs/config.js';
+import { checkEndpointEnv } from '../../../support/inputs/config.js';
+import { ConfigError, parseBootstrap, parseConnectionString } from '../../../support/inputs/parsers.js';
+import { loadEnvironment } from '../../../support/inputs/env-file.js';
 
 // Keys are made at run time, so nothing that looks like a real SAS key is committed.
 const GOOD_CS = `Endpoint=sb://es-abc.servicebus.windows.net/;SharedAccessKeyName=key_1;SharedAccessKey=${randomBytes(32).toString('base64')};EntityPath=es_1`;
