@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { mergeShards, parseShardFile, readMergePolicy, type MergePolicy } from '../support/capacity/merge.js';
 import type { ShardFile } from '../support/capacity/model.js';
 import { capacityOnlyReport, withCapacity } from '../support/report/capacity.js';
-import { loadEnvironment } from '../support/inputs/config.js';
+import { loadEnvironment } from '../support/inputs/env-file.js';
 import { exitOnPathProblems, PathSettingError, prepareReportsDir } from '../support/inputs/paths.js';
 import { renderMarkdown } from '../support/report/render.js';
 import { parseReport, type ReadinessReport } from '../support/report/model.js';

@@ -2,7 +2,8 @@
 import { inject, describe } from 'vitest';
 import type { Producer } from 'kafkajs';
 import { CHECK_ID, ROUND_TRIP_METRIC } from '../support/record/ids.js';
-import { formatProblem, type ConsumerConfig } from '../support/inputs/config.js';
+import { formatProblem } from '../support/inputs/parsers.js';
+import { type ConsumerConfig } from '../support/inputs/config.js';
 import { checkFailure, expectWithin, failureFrom, notRun } from '../support/checks/verdict.js';
 import { check, checkTimeouts, collectionSettings } from '../support/checks/fixtures.js';
 import { LATENCY_UNIT } from '../support/core/histogram.js';

@@ -2,7 +2,8 @@
 import { promises as dns } from 'node:dns';
 import { connect as netConnect, isIP } from 'node:net';
 import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
-import { describeEndpoint, sameConnection, type BrokerAddress, type Connection, type EndpointConfig } from '../inputs/config.js';
+import { describeEndpoint, sameConnection, type Connection, type EndpointConfig } from '../inputs/config.js';
+import { type BrokerAddress } from '../inputs/parsers.js';
 import { connectWithin, DeadlineError, disconnectWithin, elapsedMs, withDeadline } from '../core/deadline.js';
 import type { CheckId } from '../record/ids.js';
 import { STAGE_INFO, STAGE_TITLES, type StageName } from '../record/stages.js';
