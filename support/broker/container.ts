@@ -13,6 +13,7 @@ import type { LocalBroker, LocalBrokerOptions } from './local-broker.js';
 import { freePort, kafkaClusterId, serverProperties } from './properties.js';
 import { awaitReadyAndCreateTopics } from './readiness.js';
 import { DEFAULT_TOPICS } from './topics.js';
+import { PortTaken, startWithPortRetries } from './port-retries.js';
 
 /** Same Kafka version as support/broker/pom.xml; override with LOCAL_BROKER_IMAGE. */
 export const DEFAULT_IMAGE = 'apache/kafka:4.1.1';
@@ -192,6 +193,98 @@ function isPortClash(error: unknown): boolean {
   return /port is already allocated|address already in use/i.test((error as Error)?.message ?? '');
 }
 
+/** What every start-up attempt reuses: the image, the runtime, the broker's dir, credentials and the key checks' jar. */
+interface ContainerStartPlan {
+  readonly options: ContainerBrokerOptions;
+  readonly log: (line: string) => void;
+  readonly topics: NonNullable<ContainerBrokerOptions['topics']>;
+  readonly image: string;
+  readonly startTimeoutMs: number;
+  readonly client: ContainerRuntimeClient;
+  readonly dir: string;
+  readonly tracked: ReturnType<typeof own>;
+  readonly credentials: ReturnType<typeof brokerCredentials>;
+  readonly keysJar: string;
+}
+
+/** server.properties inside the container; the advertised address is the host port. */
+function containerProperties(plan: ContainerStartPlan, hostPort: number): string {
+  const settings = {
+    bindHost: '0.0.0.0',
+    controllerPort: 9094,
+    plainPort: 19092,
+    saslPort: CONTAINER_SASL_PORT,
+    advertisedSaslPort: hostPort,
+    dataDir: '/tmp/kraft-data',
+    keystore: '/etc/kafka/secrets/server.pem',
+    keys: plan.credentials.issued,
+  };
+  return serverProperties(settings, plan.options.properties);
+}
+
+/** Starts the container and waits until it is ready with its topics; a container that exits fails the wait at once. */
+async function startReady(plan: ContainerStartPlan, hostPort: number, exit: ExitWatch, onCreated: (id: string) => void): Promise<StartedTestContainer> {
+  const { image, credentials, startTimeoutMs } = plan;
+  const starting = startOne({
+    image,
+    properties: containerProperties(plan, hostPort),
+    keystorePem: credentials.keystorePem,
+    keysJar: plan.keysJar,
+    hostPort,
+    onCreated,
+  });
+  const container = await withDeadline(exit.race(starting), startTimeoutMs, `starting the ${image} container`);
+  await exit.race(
+    awaitReadyAndCreateTopics({
+      via: { kind: 'sasl_ssl', port: hostPort, caPem: credentials.ca.certPem, connectionString: credentials.keys.namespace },
+      topics: plan.topics,
+      timeoutMs: startTimeoutMs,
+      // The race rejects at once; this ends the wait's own retry loop too.
+      exited: exit.exited,
+    }),
+  );
+  return container;
+}
+
+/** One start-up on a freshly picked host port. A host port taken before Docker bound it is PortTaken. */
+async function containerAttempt(plan: ContainerStartPlan): Promise<LocalBroker> {
+  const { image, log, credentials } = plan;
+  // The advertised address must be the host port, so it is chosen before the container starts.
+  const hostPort = await (plan.options.pickHostPort ?? freePort)();
+  log(`starting ${image} with testcontainers (SASL_SSL on localhost:${hostPort})...`);
+  const started = Date.now();
+  let owned: ReturnType<typeof own> | undefined;
+  const exit = new ExitWatch(plan.client, image);
+  try {
+    const container = await startReady(plan, hostPort, exit, (id) => {
+      owned = own({ containerId: id, dir: plan.dir });
+      exit.watch(id);
+    });
+    exit.cancel();
+    log(`Kafka container ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const { keys, caFile } = credentials;
+    return {
+      kind: 'container',
+      env: brokerEnv({ port: hostPort, keys, caFile, topics: plan.topics }),
+      saslPort: hostPort,
+      caFile,
+      connectionString: mainKey(keys, plan.topics),
+      keys,
+      stop: async () => {
+        // SIGTERM first, so Kafka shuts down cleanly; then our own removal makes sure (Ryuk may be off).
+        await withDeadline(container.stop({ timeout: 5000 }), 20000, 'stopping the Kafka container').catch(() => undefined);
+        await owned?.release(0);
+        await plan.tracked.release(0);
+      },
+    };
+  } catch (error) {
+    exit.cancel();
+    await owned?.release(0);
+    const failure = new Error(redact(`the Kafka container (${image}) did not start: ${(error as Error).message}`));
+    throw isPortClash(error) ? new PortTaken(failure, hostPort) : failure;
+  }
+}
+
 export async function startContainerBroker(options: ContainerBrokerOptions = {}): Promise<LocalBroker> {
   const log = options.log ?? (() => undefined);
   const topics = options.topics ?? DEFAULT_TOPICS;
@@ -201,84 +294,20 @@ export async function startContainerBroker(options: ContainerBrokerOptions = {})
   const dir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-container-'));
   const tracked = own({ dir });
   try {
-    const { ca, caFile, keystorePem, issued, keys } = brokerCredentials(dir, topics);
-    const connectionString = mainKey(keys, topics);
+    const credentials = brokerCredentials(dir, topics);
     // The key checks run inside Kafka: the same jar as the JVM broker's, copied onto the image's classpath.
     const keysJar = await sasKeysJar(log);
-    for (let attempt = 1; ; attempt++) {
-      // The advertised address must be the host port, so it is chosen before the container starts.
-      const hostPort = await (options.pickHostPort ?? freePort)();
-      const properties = serverProperties(
-        {
-          bindHost: '0.0.0.0',
-          controllerPort: 9094,
-          plainPort: 19092,
-          saslPort: CONTAINER_SASL_PORT,
-          advertisedSaslPort: hostPort,
-          dataDir: '/tmp/kraft-data',
-          keystore: '/etc/kafka/secrets/server.pem',
-          keys: issued,
-        },
-        options.properties,
-      );
-      log(`starting ${image} with testcontainers (SASL_SSL on localhost:${hostPort})...`);
-      const started = Date.now();
-      let owned: ReturnType<typeof own> | undefined;
-      const exit = new ExitWatch(client, image);
-      const release = async () => {
-        exit.cancel();
-        await owned?.release(0);
-      };
-      try {
-        const starting = startOne({
-          image,
-          properties,
-          keystorePem,
-          keysJar,
-          hostPort,
-          onCreated: (id) => {
-            owned = own({ containerId: id, dir });
-            exit.watch(id);
-          },
-        });
-        const container = await withDeadline(exit.race(starting), startTimeoutMs, `starting the ${image} container`);
-        await exit.race(
-          awaitReadyAndCreateTopics({
-            via: { kind: 'sasl_ssl', port: hostPort, caPem: ca.certPem, connectionString: keys.namespace },
-            topics,
-            timeoutMs: startTimeoutMs,
-            // The race rejects at once; this ends the wait's own retry loop too.
-            exited: exit.exited,
-          }),
-        );
-        exit.cancel();
-        log(`Kafka container ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-        return {
-          kind: 'container',
-          env: brokerEnv({ port: hostPort, keys, caFile, topics }),
-          saslPort: hostPort,
-          caFile,
-          connectionString,
-          keys,
-          stop: async () => {
-            // SIGTERM first, so Kafka shuts down cleanly; then our own removal makes sure (Ryuk may be off).
-            await withDeadline(container.stop({ timeout: 5000 }), 20000, 'stopping the Kafka container').catch(() => undefined);
-            await owned?.release(0);
-            await tracked.release(0);
-          },
-        };
-      } catch (error) {
-        await release();
-        if (isPortClash(error) && attempt < START_ATTEMPTS) {
-          // The container's cleanup took the dir with it (the watchdog guards both): put the CA back.
-          mkdirSync(dir, { recursive: true });
-          writeFileSync(caFile, ca.certPem);
-          log(`host port ${hostPort} was taken before Docker could bind it; retrying with another (attempt ${attempt + 1} of ${START_ATTEMPTS})`);
-          continue;
-        }
-        throw new Error(redact(`the Kafka container (${image}) did not start: ${(error as Error).message}`));
-      }
-    }
+    const plan: ContainerStartPlan = { options, log, topics, image, startTimeoutMs, client, dir, tracked, credentials, keysJar };
+    return await startWithPortRetries({
+      attempts: START_ATTEMPTS,
+      attempt: () => containerAttempt(plan),
+      beforeRetry: (next, taken) => {
+        // The container's cleanup took the dir with it (the watchdog guards both): put the CA back.
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(credentials.caFile, credentials.ca.certPem);
+        log(`host port ${taken.port} was taken before Docker could bind it; retrying with another (attempt ${next} of ${START_ATTEMPTS})`);
+      },
+    });
   } catch (error) {
     await tracked.release(0);
     throw error;

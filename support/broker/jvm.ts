@@ -1,5 +1,5 @@
 // Runs a real Apache Kafka broker (KRaft, single node) from Maven Central jars as a child JVM.
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import type { LocalBroker, LocalBrokerOptions } from './local-broker.js';
 import { freePorts, kafkaClusterId, serverProperties } from './properties.js';
 import { awaitReadyAndCreateTopics } from './readiness.js';
 import { DEFAULT_TOPICS } from './topics.js';
+import { PortTaken, startWithPortRetries } from './port-retries.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const POM = join(here, 'pom.xml');
@@ -83,6 +84,141 @@ export async function kafkaClasspath(log: (line: string) => void = () => undefin
   return readFileSync(file, 'utf8').trim();
 }
 
+/** What every start-up attempt reuses: the jars, the broker's dir, its credentials and keystore. */
+interface JvmStartPlan {
+  readonly options: JvmBrokerOptions;
+  readonly log: (line: string) => void;
+  readonly topics: NonNullable<JvmBrokerOptions['topics']>;
+  readonly classpath: string;
+  readonly dir: string;
+  /** The dir on its own, until the first broker process owns it together with the dir. */
+  readonly tracked: ReturnType<typeof own>;
+  readonly credentials: ReturnType<typeof brokerCredentials>;
+  readonly keystore: string;
+}
+
+interface JvmPorts {
+  readonly controller: number;
+  readonly plain: number;
+  readonly sasl: number;
+  readonly emulatorPort?: number;
+}
+
+async function pickJvmPorts(options: JvmBrokerOptions): Promise<JvmPorts> {
+  const [controller = 0, plain = 0, sasl = 0, emulator] = await freePorts(options.emulatorListener ? 4 : 3);
+  return { controller, plain, sasl, emulatorPort: options.emulatorListener ? emulator : undefined };
+}
+
+/** server.properties for this attempt's ports (a fresh data dir per attempt); returns its path. */
+function writeJvmProperties(plan: JvmStartPlan, ports: JvmPorts, attempt: number): string {
+  const propsFile = join(plan.dir, 'server.properties');
+  const settings = {
+    bindHost: '127.0.0.1',
+    controllerPort: ports.controller,
+    plainPort: ports.plain,
+    saslPort: ports.sasl,
+    advertisedSaslPort: plan.options.saslFront?.port ?? ports.sasl,
+    emulatorPort: ports.emulatorPort,
+    dataDir: join(plan.dir, `data-${attempt}`),
+    keystore: plan.keystore,
+    keys: plan.credentials.issued,
+  };
+  writeFileSync(propsFile, serverProperties(settings, plan.options.properties), { mode: 0o600 });
+  return propsFile;
+}
+
+/** KRaft storage must be formatted with a cluster id before the first start. */
+function formatStorage(classpath: string, propsFile: string): void {
+  const format = spawnSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', kafkaClusterId(), '-c', propsFile], {
+    encoding: 'utf8',
+    timeout: 60000,
+  });
+  if (format.status !== 0) throw new Error(`formatting Kafka storage failed: ${(format.stderr || format.stdout || String(format.error)).trim().slice(-2000)}`);
+}
+
+/** The broker's JVM: a small serial-GC, C1-only heap starts fastest for a throwaway broker. */
+function spawnKafka(plan: JvmStartPlan, propsFile: string): ChildProcess {
+  const { options } = plan;
+  const args = [
+    `-Xms${options.heapMb ?? 384}m`,
+    `-Xmx${options.heapMb ?? 384}m`,
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    '-Xshare:auto',
+    '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+    ...(options.requestLogFile ? ['-Dorg.slf4j.simpleLogger.log.kafka.request.logger=debug'] : []),
+    '-cp',
+    plan.classpath,
+    'kafka.Kafka',
+    propsFile,
+  ];
+  return spawn('java', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Keeps the broker's last 200 output lines (for errors), and appends request-log lines to the request log file. */
+function captureOutput(child: ChildProcess, requestLogFile: string | undefined): string[] {
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    const lines = chunk.toString().split('\n').filter(Boolean);
+    if (requestLogFile) {
+      const requests = lines.filter((l) => l.includes('kafka.request.logger'));
+      if (requests.length > 0) appendFileSync(requestLogFile, `${requests.join('\n')}\n`);
+    }
+    output.push(...lines.filter((l) => !l.includes('kafka.request.logger')));
+    if (output.length > 200) output.splice(0, output.length - 200);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return output;
+}
+
+/** One start-up on fresh ports: properties, storage, the JVM, then ready with its topics. A bind failure is PortTaken. */
+async function jvmAttempt(plan: JvmStartPlan, attempt: number): Promise<LocalBroker> {
+  const { options, log, credentials } = plan;
+  const ports = await pickJvmPorts(options);
+  const propsFile = writeJvmProperties(plan, ports, attempt);
+  formatStorage(plan.classpath, propsFile);
+  options.saslFront?.forwardTo({ host: '127.0.0.1', port: ports.sasl });
+  const clientPort = options.saslFront?.port ?? ports.sasl;
+  log(`starting Kafka broker (SASL_SSL on localhost:${ports.sasl}${options.saslFront ? `, advertised through a relay on ${clientPort}` : ''})...`);
+  const started = Date.now();
+  const child = spawnKafka(plan, propsFile);
+  const output = captureOutput(child, options.requestLogFile);
+  const proc = own({ child, dir: plan.dir });
+  plan.tracked.forget(); // the dir is now owned together with the process
+  const exited = new Promise<string>((resolveExit) =>
+    child.once('exit', (code, signal) => resolveExit(`exit ${code ?? signal}; last output:\n${output.slice(-20).join('\n')}`)),
+  );
+  try {
+    await awaitReadyAndCreateTopics({
+      via: options.tls
+        ? { kind: 'plaintext', port: ports.plain }
+        : { kind: 'sasl_ssl', port: clientPort, caPem: credentials.ca.certPem, connectionString: credentials.keys.namespace },
+      topics: plan.topics,
+      timeoutMs: options.startTimeoutMs ?? 60000,
+      exited,
+    });
+  } catch (error) {
+    const bindFailure = output.some((l) => /Address already in use|BindException/.test(l));
+    await proc.release(2000);
+    throw bindFailure ? new PortTaken(error) : error;
+  }
+  log(`Kafka broker ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const { keys, caFile } = credentials;
+  return {
+    kind: 'jvm',
+    env: brokerEnv({ port: clientPort, keys, caFile, topics: plan.topics }),
+    saslPort: clientPort,
+    caFile,
+    connectionString: mainKey(keys, plan.topics),
+    keys,
+    adminBootstrap: `localhost:${ports.plain}`,
+    emulatorPort: ports.emulatorPort,
+    pid: child.pid,
+    stop: () => proc.release(10000),
+  };
+}
+
 export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<LocalBroker> {
   const log = options.log ?? (() => undefined);
   const topics = options.topics ?? DEFAULT_TOPICS;
@@ -90,115 +226,22 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
   const classpath = `${await kafkaClasspath(log)}:${await sasKeysJar(log)}`;
   const dir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-kafka-'));
   const tracked = own({ dir });
-
   try {
-    const { ca, caFile, keystorePem, issued, keys } = brokerCredentials(dir, topics, options.tls);
-    const connectionString = mainKey(keys, topics);
+    const credentials = brokerCredentials(dir, topics, options.tls);
     const keystore = join(dir, 'server.pem');
-    writeFileSync(keystore, keystorePem, { mode: 0o600 });
-
+    writeFileSync(keystore, credentials.keystorePem, { mode: 0o600 });
+    const plan: JvmStartPlan = { options, log, topics, classpath, dir, tracked, credentials, keystore };
     // Ports can be taken between picking and binding: retry start-up a few times on a bind failure.
-    for (let attempt = 1; ; attempt++) {
-      const [controller = 0, plain = 0, sasl = 0, emulator] = await freePorts(options.emulatorListener ? 4 : 3);
-      const emulatorPort = options.emulatorListener ? emulator : undefined;
-      const propsFile = join(dir, 'server.properties');
-      writeFileSync(
-        propsFile,
-        serverProperties(
-          {
-            bindHost: '127.0.0.1',
-            controllerPort: controller,
-            plainPort: plain,
-            saslPort: sasl,
-            advertisedSaslPort: options.saslFront?.port ?? sasl,
-            emulatorPort,
-            dataDir: join(dir, `data-${attempt}`),
-            keystore,
-            keys: issued,
-          },
-          options.properties,
-        ),
-        { mode: 0o600 },
-      );
-      const clusterId = kafkaClusterId();
-      const java = ['-cp', classpath];
-      const format = spawnSync('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile], {
-        encoding: 'utf8',
-        timeout: 60000,
-      });
-      if (format.status !== 0)
-        throw new Error(`formatting Kafka storage failed: ${(format.stderr || format.stdout || String(format.error)).trim().slice(-2000)}`);
-
-      options.saslFront?.forwardTo({ host: '127.0.0.1', port: sasl });
-      const clientPort = options.saslFront?.port ?? sasl;
-      log(`starting Kafka broker (SASL_SSL on localhost:${sasl}${options.saslFront ? `, advertised through a relay on ${clientPort}` : ''})...`);
-      const started = Date.now();
-      const child = spawn(
-        'java',
-        [
-          `-Xms${options.heapMb ?? 384}m`,
-          `-Xmx${options.heapMb ?? 384}m`,
-          '-XX:+UseSerialGC',
-          '-XX:TieredStopAtLevel=1',
-          '-Xshare:auto',
-          '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
-          ...(options.requestLogFile ? ['-Dorg.slf4j.simpleLogger.log.kafka.request.logger=debug'] : []),
-          ...java,
-          'kafka.Kafka',
-          propsFile,
-        ],
-        { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      const output: string[] = [];
-      const keep = (chunk: Buffer) => {
-        const lines = chunk.toString().split('\n').filter(Boolean);
-        if (options.requestLogFile) {
-          const requests = lines.filter((l) => l.includes('kafka.request.logger'));
-          if (requests.length > 0) appendFileSync(options.requestLogFile, `${requests.join('\n')}\n`);
-        }
-        output.push(...lines.filter((l) => !l.includes('kafka.request.logger')));
-        if (output.length > 200) output.splice(0, output.length - 200);
-      };
-      child.stdout?.on('data', keep);
-      child.stderr?.on('data', keep);
-      const proc = own({ child, dir });
-      tracked.forget(); // the dir is now owned together with the process
-      const exited = new Promise<string>((resolveExit) =>
-        child.once('exit', (code, signal) => resolveExit(`exit ${code ?? signal}; last output:\n${output.slice(-20).join('\n')}`)),
-      );
-      try {
-        await awaitReadyAndCreateTopics({
-          via: options.tls ? { kind: 'plaintext', port: plain } : { kind: 'sasl_ssl', port: clientPort, caPem: ca.certPem, connectionString: keys.namespace },
-          topics,
-          timeoutMs: options.startTimeoutMs ?? 60000,
-          exited,
-        });
-      } catch (error) {
-        const bindFailure = output.some((l) => /Address already in use|BindException/.test(l));
-        await proc.release(2000);
-        if (bindFailure && attempt < 3) {
-          log(`port taken, retrying start-up (attempt ${attempt + 1})`);
-          mkdirSync(dir, { recursive: true });
-          writeFileSync(keystore, keystorePem, { mode: 0o600 });
-          writeFileSync(caFile, ca.certPem);
-          continue;
-        }
-        throw error;
-      }
-      log(`Kafka broker ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      return {
-        kind: 'jvm',
-        env: brokerEnv({ port: clientPort, keys, caFile, topics }),
-        saslPort: clientPort,
-        caFile,
-        connectionString,
-        keys,
-        adminBootstrap: `localhost:${plain}`,
-        emulatorPort,
-        pid: child.pid,
-        stop: () => proc.release(10000),
-      };
-    }
+    return await startWithPortRetries({
+      attempts: 3,
+      attempt: (attempt) => jvmAttempt(plan, attempt),
+      beforeRetry: (next) => {
+        log(`port taken, retrying start-up (attempt ${next})`);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(keystore, credentials.keystorePem, { mode: 0o600 });
+        writeFileSync(credentials.caFile, credentials.ca.certPem);
+      },
+    });
   } catch (error) {
     await tracked.release(0);
     throw error;
