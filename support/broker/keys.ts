@@ -21,6 +21,8 @@ export interface IssuedKey {
   /** The topic (event hub) the key is scoped to; none for a namespace-level key. */
   readonly entity?: string;
   readonly rights: readonly KeyRight[];
+  /** A topic's second Send+Listen key: what a custom endpoint lists as its secondary connection string. */
+  readonly secondary?: boolean;
   /** Endpoint=sb://localhost/;SharedAccessKeyName=...;SharedAccessKey=...[;EntityPath=...]: a secret. */
   readonly connectionString: string;
 }
@@ -29,6 +31,11 @@ export interface IssuedKey {
 export interface BrokerKeys {
   /** Each topic's own key, Send and Listen, EntityPath=the topic: what an Eventstream custom endpoint hands out. */
   readonly byTopic: Readonly<Record<string, string>>;
+  /**
+   * Each topic's second key, Send and Listen, EntityPath=the topic: the custom endpoint's secondary connection string.
+   * Event Hubs gives one policy two keys under one name; this broker holds one key per name, so it is a second name.
+   */
+  readonly secondaryByTopic: Readonly<Record<string, string>>;
   /** The namespace-level key (no EntityPath): reaches every topic. */
   readonly namespace: string;
   /** A Listen-only key for the first topic: it may log in, describe and read, not write. */
@@ -41,24 +48,30 @@ function keyName(prefix: string, topic: string): string {
 }
 
 /** A fresh random key (32 bytes, base64, as Event Hubs issues), registered as a secret at once. */
-function issueKey(name: string, rights: readonly KeyRight[], entity?: string): IssuedKey & { readonly secret: string } {
+function issueKey(name: string, rights: readonly KeyRight[], entity?: string, secondary?: boolean): IssuedKey & { readonly secret: string } {
   const secret = randomBytes(32).toString('base64');
   const connectionString = `Endpoint=sb://${LOCAL_NAMESPACE_HOST}/;SharedAccessKeyName=${name};SharedAccessKey=${secret}${entity ? `;EntityPath=${entity}` : ''}`;
   registerSecret(connectionString);
   registerSecret(secret);
-  return { name, entity, rights, secret, connectionString };
+  return { name, entity, rights, secret, connectionString, ...(secondary ? { secondary } : {}) };
 }
 
-/** The keys a broker issues: one per topic scoped to it, a Listen-only one for the first topic, and a namespace key. */
+/**
+ * The keys a broker issues: two per topic scoped to it (primary and secondary), a Listen-only one for the first topic,
+ * and a namespace key.
+ */
 export function issueKeys(topics: readonly TopicSpec[]): (IssuedKey & { readonly secret: string })[] {
   const names = new Set<string>();
   // Topic names that differ only in punctuation would give one key name twice: number the later ones.
-  const unique = (name: string, i: number) => (names.has(name) ? `${name}_${i}` : name);
-  const perTopic = topics.map((t, i) => {
-    const name = unique(keyName('key', t.name), i);
-    names.add(name);
-    return issueKey(name, ['send', 'listen'], t.name);
-  });
+  const unique = (name: string, i: number) => {
+    const free = names.has(name) ? `${name}_${i}` : name;
+    names.add(free);
+    return free;
+  };
+  const perTopic = topics.flatMap((t, i) => [
+    issueKey(unique(keyName('key', t.name), i), ['send', 'listen'], t.name),
+    issueKey(unique(keyName('key2', t.name), i), ['send', 'listen'], t.name, true),
+  ]);
   const first = topics[0]?.name ?? 'telemetry';
   return [...perTopic, issueKey(keyName('listen', first), ['listen'], first), issueKey(NAMESPACE_KEY_NAME, ['manage', 'send', 'listen'])];
 }
@@ -69,8 +82,13 @@ export function brokerKeys(keys: readonly IssuedKey[]): BrokerKeys {
   const listenOnly = keys.find((k) => k.entity && !k.rights.includes('send'));
   if (!namespace || !listenOnly) throw new Error('the broker issues a namespace key and a Listen-only key');
   const byTopic: Record<string, string> = {};
-  for (const k of keys) if (k.entity && k.rights.includes('send')) byTopic[k.entity] ??= k.connectionString;
-  return { byTopic, namespace: namespace.connectionString, listenOnly: listenOnly.connectionString };
+  const secondaryByTopic: Record<string, string> = {};
+  for (const k of keys) {
+    if (!k.entity || !k.rights.includes('send')) continue;
+    if (k.secondary) secondaryByTopic[k.entity] ??= k.connectionString;
+    else byTopic[k.entity] ??= k.connectionString;
+  }
+  return { byTopic, secondaryByTopic, namespace: namespace.connectionString, listenOnly: listenOnly.connectionString };
 }
 
 /**

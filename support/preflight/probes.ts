@@ -5,7 +5,7 @@ import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type 
 import { describeEndpoint, sameConnection, type Connection, type EndpointConfig } from '../inputs/config.js';
 import { type BrokerAddress } from '../inputs/parsers.js';
 import { connectWithin, DeadlineError, disconnectWithin, elapsedMs, withDeadline } from '../core/deadline.js';
-import type { CheckId } from '../record/ids.js';
+import { CONNECTIVITY_METRIC, perHost, type CheckId } from '../record/ids.js';
 import { STAGE_INFO, STAGE_TITLES, type StageName } from '../record/stages.js';
 import { diagnose, type Diagnosis } from '../kafka/diagnosis.js';
 import type { Measured } from '../core/readable.js';
@@ -249,7 +249,7 @@ async function connectBootstrapPorts(state: PreflightState): Promise<StageOutcom
   const measured: Measured = {};
   for (const b of state.bootstrap) {
     const { ms } = await probeTcp(b, settings);
-    measured[`${b.host}:${b.port} connect ms`] = ms;
+    measured[perHost(`${b.host}:${b.port}`, CONNECTIVITY_METRIC.connectMs)] = ms;
     if (ms > settings.TCP_MAX_CONNECT_MS) {
       throw new StageFailure(`TCP connect to ${b.host}:${b.port} took ${ms} ms, over the ${settings.TCP_MAX_CONNECT_MS} ms limit`, measured, {
         ...diagnose(codedError('slow connect', 'ETIMEDOUT')),
@@ -513,8 +513,8 @@ async function tlsStage(brokers: readonly BrokerAddress[], config: EndpointConfi
       'certificate subject': facts.subject,
       'certificate issuer': facts.issuer,
       'valid to': facts.validTo,
-      'days to expiry': facts.daysToExpiry,
-      'handshake ms': facts.handshakeMs,
+      [CONNECTIVITY_METRIC.daysToExpiry]: facts.daysToExpiry,
+      [CONNECTIVITY_METRIC.handshakeMs]: facts.handshakeMs,
       trusted: facts.authorized,
       'hostname matches': facts.hostnameMatches,
     };
@@ -527,7 +527,7 @@ async function tlsStage(brokers: readonly BrokerAddress[], config: EndpointConfi
   }
   const first = brokers.length > 1 ? `${brokers[0]?.host}:${brokers[0]?.port} ` : '';
   return {
-    message: `${measured[`${first}protocol`]}, trusted, hostname matches, ${measured[`${first}days to expiry`]} days to expiry (${brokers.length} host(s))`,
+    message: `${measured[`${first}protocol`]}, trusted, hostname matches, ${measured[`${first}${CONNECTIVITY_METRIC.daysToExpiry}`]} days to expiry (${brokers.length} host(s))`,
     measured,
     thresholds: { 'min protocol': 'TLSv1.2', 'fail under days': settings.TLS_CERT_FAIL_DAYS, 'warn under days': settings.TLS_CERT_WARN_DAYS },
     warnings,

@@ -10,6 +10,7 @@ import type { ControlPlaneResult } from '../record/control-plane.js';
 import type { Assessment } from './assessment.js';
 import type { TrendReport } from './trend-model.js';
 import { CONNECTION_STRING_USERNAME } from '../facts/eventstream.js';
+import { judgeChange } from '../core/change.js';
 
 export const REPORT_SCHEMA = 'eventstream-readiness/report';
 /** 2 added raw samples (`checks[].samples`), the connectivity waterfall (`connectivity`) and `trend`. */
@@ -381,9 +382,8 @@ export function compareWithBaseline(now: readonly ReportCheck[], baseline: Readi
       gap('now', 'the check passed but did not measure it (a renamed or removed metric)', true);
       continue;
     }
-    const changePct = Math.round(((nv - bv) / bv) * 1000) / 10;
     const tolerancePct = t.kind === 'throughput' ? tol.throughputDropPct : tol.latencyRisePct;
-    const regressed = t.better === 'higher' ? changePct < -tolerancePct : changePct > tolerancePct && nv - bv > tol.latencyMinMs;
+    const { changePct, worse: regressed } = judgeChange(bv, nv, { better: t.better, tolerancePct, minRise: tol.latencyMinMs });
     metrics.push({ checkId: t.checkId, metric: t.metric, baseline: bv, now: nv, changePct, tolerancePct, regressed });
   }
   return { baselineFile, baselineGeneratedAt: baseline.generatedAt, newlyFailing, recovered, metrics, notCompared, perfPolicy: tol.perfPolicy };

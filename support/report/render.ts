@@ -2,6 +2,7 @@
 import type { CapacityReport } from '../capacity/model.js';
 import type { ReadinessReport, ReportCheck } from './model.js';
 import { sparkline, TREND_METRICS, trendWarnings, type TrendReport } from './trend.js';
+import { percentChange } from '../core/change.js';
 
 const ICON: Record<string, string> = { Pass: '✅ Pass', 'Action Required': '❌ Action Required', 'Not Run': '⏭️ Not Run' };
 
@@ -98,7 +99,7 @@ export function renderTrend(t: TrendReport | undefined): string[] {
     if (known.length === 0) continue;
     const first = known[0] as number;
     const now = series[series.length - 1];
-    const change = now === undefined || first === 0 ? '' : `${now >= first ? '+' : ''}${Math.round(((now - first) / Math.abs(first)) * 1000) / 10}%`;
+    const change = now === undefined || first === 0 ? '' : `${now >= first ? '+' : ''}${percentChange(first, now)}%`;
     out.push(`| ${m.title} | \`${sparkline(series)}\` | ${first} | ${now ?? 'n/a'} | ${change} |`);
   }
   const warnings = trendWarnings(t);
