@@ -67,3 +67,25 @@ export const ROUND_TRIP_METRIC = {
   e2eP95: 'e2e p95 ms',
   e2eP99: 'e2e p99 ms',
 } as const;
+
+/**
+ * Measured values of the connectivity stages that the trends read. The preflight records one per bootstrap host,
+ * named `<host:port> <metric>` (TCP always; TLS only with several hosts): see perHost.
+ */
+export const CONNECTIVITY_METRIC = {
+  connectMs: 'connect ms',
+  handshakeMs: 'handshake ms',
+  daysToExpiry: 'days to expiry',
+} as const;
+
+export type ConnectivityMetric = (typeof CONNECTIVITY_METRIC)[keyof typeof CONNECTIVITY_METRIC];
+
+/** The name a connectivity metric is recorded under for one host ("host:port"), or bare with no host. */
+export function perHost(host: string | undefined, metric: ConnectivityMetric): string {
+  return host ? `${host} ${metric}` : metric;
+}
+
+/** Whether a measured-value name is `metric`, for any host or none. */
+export function isPerHost(name: string, metric: ConnectivityMetric): boolean {
+  return name === metric || name.endsWith(` ${metric}`);
+}

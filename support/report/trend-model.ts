@@ -1,21 +1,24 @@
 // What the trends follow (the metrics, read from each report's checks) and the trend section of a report; no I/O.
-import { BURST_METRIC, CHECK_ID, ROUND_TRIP_METRIC } from '../record/ids.js';
+import { BURST_METRIC, CHECK_ID, CONNECTIVITY_METRIC, isPerHost, ROUND_TRIP_METRIC, type ConnectivityMetric } from '../record/ids.js';
 import type { CheckRecord } from '../record/result.js';
 
 type Values = CheckRecord['measured'];
 
-/** The largest number among the values whose name matches (several bootstrap hosts each have one). */
-function largest(m: Values, pattern: RegExp): number | undefined {
-  const xs = Object.entries(m)
-    .filter(([k, v]) => pattern.test(k) && typeof v === 'number')
+/** The numbers recorded for a connectivity metric, one per bootstrap host. */
+function perHostValues(m: Values, metric: ConnectivityMetric): number[] {
+  return Object.entries(m)
+    .filter(([k, v]) => isPerHost(k, metric) && typeof v === 'number')
     .map(([, v]) => v as number);
+}
+
+/** The slowest host's value (several bootstrap hosts each have one). */
+function largest(m: Values, metric: ConnectivityMetric): number | undefined {
+  const xs = perHostValues(m, metric);
   return xs.length ? Math.max(...xs) : undefined;
 }
 
-function smallest(m: Values, pattern: RegExp): number | undefined {
-  const xs = Object.entries(m)
-    .filter(([k, v]) => pattern.test(k) && typeof v === 'number')
-    .map(([, v]) => v as number);
+function smallest(m: Values, metric: ConnectivityMetric): number | undefined {
+  const xs = perHostValues(m, metric);
   return xs.length ? Math.min(...xs) : undefined;
 }
 
@@ -35,14 +38,21 @@ export interface TrendMetric {
 
 /** What the trends follow, read from each report's checks (so version 1 reports count too). */
 export const TREND_METRICS = [
-  { key: 'connectMs', title: 'TCP connect ms', checkId: CHECK_ID.tcp, better: 'lower', kind: 'latency', pick: (m: Values) => largest(m, / connect ms$/) },
+  {
+    key: 'connectMs',
+    title: 'TCP connect ms',
+    checkId: CHECK_ID.tcp,
+    better: 'lower',
+    kind: 'latency',
+    pick: (m: Values) => largest(m, CONNECTIVITY_METRIC.connectMs),
+  },
   {
     key: 'tlsHandshakeMs',
     title: 'TLS handshake ms',
     checkId: CHECK_ID.tls,
     better: 'lower',
     kind: 'latency',
-    pick: (m: Values) => largest(m, /handshake ms$/),
+    pick: (m: Values) => largest(m, CONNECTIVITY_METRIC.handshakeMs),
   },
   {
     key: 'certDaysToExpiry',
@@ -50,7 +60,7 @@ export const TREND_METRICS = [
     checkId: CHECK_ID.tls,
     better: 'higher',
     kind: 'calendar',
-    pick: (m: Values) => smallest(m, /days to expiry$/),
+    pick: (m: Values) => smallest(m, CONNECTIVITY_METRIC.daysToExpiry),
   },
   {
     key: 'eventsPerSec',

@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Env, Settings } from '../inputs/settings.js';
+import { judgeChange } from '../core/change.js';
 import { parseReport, type ReadinessReport } from './model.js';
 import { TREND_METRICS, type TrendFinding, type TrendMetric, type TrendMetricKey, type TrendPoint, type TrendReport } from './trend-model.js';
 
@@ -86,11 +87,11 @@ export function findTrends(points: readonly TrendPoint[], rules: TrendRules): Tr
     if (!window.every((v, i) => i === 0 || worse(window[i - 1] as number, v))) continue;
     const from = window[0] as number;
     const to = window[window.length - 1] as number;
-    const changePct = from === 0 ? Number.POSITIVE_INFINITY : Math.round(((to - from) / Math.abs(from)) * 1000) / 10;
-    const beyond =
-      metric.better === 'higher'
-        ? changePct < -rules.tolerancePct
-        : changePct > rules.tolerancePct && (metric.kind !== 'latency' || to - from > rules.latencyMinMs);
+    const { changePct, worse: beyond } = judgeChange(from, to, {
+      better: metric.better,
+      tolerancePct: rules.tolerancePct,
+      minRise: metric.kind === 'latency' ? rules.latencyMinMs : undefined,
+    });
     if (!beyond) continue;
     const shownPct = Number.isFinite(changePct) ? `${changePct > 0 ? '+' : ''}${changePct}%` : `from 0`;
     findings.push({
