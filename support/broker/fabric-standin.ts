@@ -479,6 +479,11 @@ function handler(ctx: Context, accept: (token: string) => boolean, faults: { cur
 export async function startFabricStandIn(options: FabricStandInOptions): Promise<FabricStandIn> {
   const token = options.token ?? randomBytes(32).toString('base64url');
   registerSecret(token);
+  // What it hands out are the broker's keys: secrets wherever they came from (a test may pass made-up ones).
+  for (const e of [options.telemetry, options.orders, options.destination]) {
+    registerSecret(e?.primaryConnectionString);
+    registerSecret(e?.secondaryConnectionString);
+  }
   const ctx = newContext(options);
   const faults = { current: { ...options.script } };
   const requests: StandInRequest[] = [];
