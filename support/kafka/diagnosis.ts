@@ -53,7 +53,21 @@ function chain(error: unknown): ErrorLike[] {
   return out;
 }
 
-const RULES: ReadonlyArray<{ test: (text: string, codes: string[]) => boolean; failureClass: FailureClass; cause: string; hint: string }> = [
+type Explanation = Pick<Diagnosis, 'failureClass' | 'cause' | 'hint'>;
+
+/** A Kafka error's explanation from the one error table, for rules that recognise it by its wording rather than its code. */
+function asKafkaError(type: string): Explanation {
+  const info = kafkaErrorByType(type);
+  if (!info) throw new Error(`${type} is not in the Kafka error table (support/facts/kafka-errors.ts)`);
+  return { failureClass: info.failureClass, cause: info.cause, hint: info.hint };
+}
+
+/**
+ * Failures recognised by their codes and wording, tried in order. A Kafka error named by its code or its upper-case
+ * name is decided by the Kafka error table before these rules (see diagnose); the rules that recognise one by other
+ * words take its explanation from that table.
+ */
+const RULES: ReadonlyArray<{ test: (text: string, codes: string[]) => boolean } & Explanation> = [
   {
     test: (t) => /firewall/i.test(t),
     failureClass: 'firewall',
@@ -118,30 +132,20 @@ const RULES: ReadonlyArray<{ test: (text: string, codes: string[]) => boolean; f
     hint: 'something accepts TCP but does not speak TLS: a proxy or firewall holding the connection, or the wrong port',
   },
   {
-    test: (t, c) =>
-      c.includes('KafkaJSSASLAuthenticationError') ||
-      /SASL .*authentication failed|Authentication failed|SASL_AUTHENTICATION_FAILED|ILLEGAL_SASL_STATE/i.test(t),
-    failureClass: 'auth',
-    cause: 'the endpoint refused the SASL/PLAIN login',
-    hint: 'FABRIC_KAFKA_USERNAME must be $ConnectionString and FABRIC_KAFKA_PASSWORD the full connection string; the key may have been rotated or belong to another Eventstream',
+    test: (t, c) => c.includes('KafkaJSSASLAuthenticationError') || /SASL .*authentication failed|Authentication failed/i.test(t),
+    ...asKafkaError('SASL_AUTHENTICATION_FAILED'),
   },
   {
-    test: (t) => /TOPIC_AUTHORIZATION_FAILED|TopicAuthorization|not authorized to access topic/i.test(t),
-    failureClass: 'authorization',
-    cause: 'the login worked but access to the topic was denied',
-    hint: 'the key may not grant Send on this entity, the topic may belong to another Eventstream, or the namespace is Basic tier (no Kafka)',
+    test: (t) => /TopicAuthorization|not authorized to access topic/i.test(t),
+    ...asKafkaError('TOPIC_AUTHORIZATION_FAILED'),
   },
   {
-    test: (t) => /UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition|Unknown topic/i.test(t),
-    failureClass: 'topic-missing',
-    cause: 'the topic does not exist on this endpoint',
-    hint: 'set FABRIC_TOPIC_* to the topic (EntityPath) shown on the Eventstream Kafka tab; Event Hubs does not create topics on demand',
+    test: (t) => /does not host this topic-partition|Unknown topic/i.test(t),
+    ...asKafkaError('UNKNOWN_TOPIC_OR_PARTITION'),
   },
   {
-    test: (t) => /MESSAGE_TOO_LARGE|too large|RECORD_LIST_TOO_LARGE|exceeds the maximum|larger than the max message size/i.test(t),
-    failureClass: 'too-large',
-    cause: 'the event is larger than the endpoint accepts',
-    hint: 'Event Hubs accepts at most 1 MB per event or batch and closes connections on requests over 1,046,528 bytes: split or shrink events',
+    test: (t) => /too large|exceeds the maximum|larger than the max message size/i.test(t),
+    ...asKafkaError('MESSAGE_TOO_LARGE'),
   },
   {
     test: (t, c) => c.some((x) => ['ETIMEDOUT', 'ETCPTIMEOUT'].includes(x)) || /Connection timeout|connect ETIMEDOUT/i.test(t),

@@ -29,6 +29,21 @@ describe('the Kafka error table', () => {
     expect(diagnose(new KafkaProtocolError(e.code, e.type, 'refused')).failureClass).toBe(e.failureClass);
   });
 
+  test.each([
+    ['a topic authorization refusal in words', 'Not authorized to access topic: [telemetry]', 'TOPIC_AUTHORIZATION_FAILED'],
+    ['a SASL refusal in words', 'SASL PLAIN authentication failed: Invalid credentials', 'SASL_AUTHENTICATION_FAILED'],
+    ['a missing topic in words', 'This server does not host this topic-partition', 'UNKNOWN_TOPIC_OR_PARTITION'],
+    ['an oversized event in words', 'The request included a message larger than the max message size the server will accept', 'MESSAGE_TOO_LARGE'],
+  ])('%s is explained by the table entry of %s (one copy of each explanation)', (_what, message, type) => {
+    const e = KAFKA_ERRORS.find((k) => k.type === type);
+    const d = diagnose(new Error(message));
+    expect({ failureClass: d.failureClass, cause: d.cause, hint: d.hint }).toEqual({ failureClass: e?.failureClass, cause: e?.cause, hint: e?.hint });
+  });
+
+  test('a topic refused in words carries the EntityPath advice of the table', () => {
+    expect(diagnose(new Error('Not authorized to access topic: [orders]')).hint).toMatch(/EntityPath reaches its own event hub only/);
+  });
+
   test('POLICY_VIOLATION is throttling, not a client bug', () => {
     const d = diagnose(new Error('Policy Violation (POLICY_VIOLATION)'));
     expect(d.failureClass).toBe('throttled');
