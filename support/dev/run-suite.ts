@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ourContainers } from '../core/cleanup.js';
 import { PROJECT_ROOT } from '../core/project-root.js';
 import { parseJUnit, type JUnitCase } from './junit.js';
+import { CHECK_ID } from '../record/ids.js';
 import type { ReadinessReport } from '../report/model.js';
 
 export { PROJECT_ROOT };
@@ -113,6 +114,48 @@ async function stillThere(find: () => string[], graceMs: number): Promise<string
 /** Processes mentioning `needle` that are still alive after up to `graceMs`. */
 export async function processesStillMentioning(needle: string, graceMs = 5000): Promise<string[]> {
   return stillThere(() => processesMentioning(needle), graceMs);
+}
+
+/**
+ * The check ids a full check run reports (either profile, not a capacity shard): every id in CHECK_ID except the
+ * capacity ones (only a shard run or `npm run capacity:merge` reports them) and, for now, the control plane's
+ * eventstream.* ones, whose checks are still being added; checkIdsOf leaves those out of a run too.
+ */
+export const FULL_RUN_CHECK_IDS: readonly string[] = Object.values(CHECK_ID)
+  .filter((id) => !id.startsWith('capacity.') && !id.startsWith('eventstream.'))
+  .sort();
+
+/**
+ * The readiness checks a healthy run reports as not run when it has no earlier runs and no workload profile to read
+ * (READINESS_BASELINE, READINESS_HISTORY_DIR, READINESS_WORKLOAD_FILE unset), each with its reason.
+ */
+export const NOT_RUN_ON_A_FIRST_RUN: readonly string[] = [
+  CHECK_ID.monitoringDefined,
+  CHECK_ID.regressionChecks,
+  CHECK_ID.regressionPerformance,
+  CHECK_ID.trend,
+  CHECK_ID.assessment,
+].sort();
+
+/** What a healthy first run passes: every other check of a full run. */
+export const PASSED_ON_A_FIRST_RUN: readonly string[] = FULL_RUN_CHECK_IDS.filter((id) => !NOT_RUN_ON_A_FIRST_RUN.includes(id));
+
+/** The check ids of a run's readiness report, sorted, without the control plane's eventstream.* ones (see FULL_RUN_CHECK_IDS). */
+export function checkIdsOf(run: SuiteRun, status?: 'Pass' | 'Action Required' | 'Not Run'): string[] {
+  return (run.readiness?.checks ?? [])
+    .filter((c) => status === undefined || c.status === status)
+    .map((c) => c.id)
+    .filter((id) => !id.startsWith('eventstream.'))
+    .sort();
+}
+
+/**
+ * A child run started the first time a test asks for it and shared by every later test of the file: each test awaits
+ * it itself, so any one of them run alone (`-t`) still has it, and none depends on another having run first.
+ */
+export function sharedRun(options: RunSuiteOptions): () => Promise<SuiteRun> {
+  let run: Promise<SuiteRun> | undefined;
+  return () => (run ??= runSuite(options));
 }
 
 /** The failed test cases of a run, each with the start of its failure message: what an assertion on the exit code should show. */

@@ -54,3 +54,23 @@ test('SIGKILL of the whole run (nothing of ours can run): the watchdogs remove t
   expect(r.leftoverProcesses).toEqual([]);
   expect(r.leftoverFiles).toEqual([]);
 });
+
+test('Ctrl-C (SIGINT) in the middle of a local run ends it and cleans up the broker and temp dirs', async () => {
+  let interruptedAt = 0;
+  const r = await runSuite({
+    project: 'local',
+    env: { ...QUICK, READINESS_PACED_EVENTS: '200' },
+    timeoutMs: 120000,
+    // In the middle: once the paced burst (200 orders, about 35 s) has its first order acknowledged.
+    onStart: (child) =>
+      onceStderrMatches(child, /\[readiness local\] burst\.paced: [1-9]\d* of 200 acknowledged/, () => {
+        interruptedAt = Date.now();
+        // What a terminal does on Ctrl-C: SIGINT to the foreground process group.
+        process.kill(-(child.pid as number), 'SIGINT');
+      }),
+  });
+  expect(interruptedAt, r.stderr.slice(-2000)).toBeGreaterThan(0);
+  expect(r.code === 0 && r.signal === null).toBe(false);
+  expect(r.leftoverProcesses).toEqual([]);
+  expect(r.leftoverFiles).toEqual([]);
+});

@@ -1,116 +1,84 @@
-// Every user-given path is checked before a broker starts or a network stage runs: one line naming it, a non-zero exit, in seconds.
+// A bad path ends a run up front: one child run for each place a run can stop on one, and one for a report that
+// cannot be written late in the run. The path checks themselves, case by case, are proven in tests/unit/inputs/paths.test.ts.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, test } from 'vitest';
-import { checkFileSetting, checkStartFileSetting, prepareDirectory, prepareReportsDir } from '../../support/inputs/paths.js';
 import { onceStderrMatches, runSuite, type SuiteRun } from '../../support/dev/run-suite.js';
 
 const broker = inject('selfBroker');
 const dir = mkdtempSync(join(tmpdir(), 'readiness-paths-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const aFile = join(dir, 'a-file.txt');
-writeFileSync(aFile, 'not a directory\n');
 const aDir = join(dir, 'a-dir');
 mkdirSync(aDir);
 const fifo = join(dir, 'a-fifo');
 spawnSync('mkfifo', [fifo]);
-// Unreadable even for root: reading it fails with EIO. /sys is not writable even for root.
+// Unreadable even for root: reading it fails with EIO.
 const UNREADABLE = '/proc/self/mem';
-const UNWRITABLE = '/sys';
 const BOUND_MS = 5000;
 
-/** A bad path: one line naming the variable and value, exit non-zero, quickly, before any broker or network stage. */
-function expectRefusedUpFront(r: SuiteRun, variable: string, value: string, problem: RegExp): void {
+/** What a refused path looks like from outside: one "[readiness] VARIABLE=value: problem" line each. */
+interface Refusal {
+  readonly variable: string;
+  readonly value: string;
+  readonly problem: RegExp;
+}
+
+/** Bad paths: one line each, naming the variable and value, exit 2, quickly, before any broker or network stage. */
+function expectRefusedUpFront(r: SuiteRun, refusals: readonly Refusal[]): void {
   const lines = r.stderr.split('\n').filter((l) => l.startsWith('[readiness] '));
-  expect(lines, r.stderr.slice(-1500)).toHaveLength(1);
-  expect(lines[0]).toContain(`${variable}=${value}: `);
-  expect(lines[0]).toMatch(problem);
+  expect(lines, r.stderr.slice(-1500)).toHaveLength(refusals.length);
+  refusals.forEach((want, i) => {
+    expect(lines[i]).toContain(`${want.variable}=${want.value}: `);
+    expect(lines[i]).toMatch(want.problem);
+  });
   expect(r.code).toBe(2);
   expect(r.durationMs).toBeLessThan(BOUND_MS);
   expect(r.stderr).not.toMatch(/\[readiness (fabric|local)\] dns|\[local broker\] starting|Unhandled Error|\n\s+at /);
 }
 
-describe('path checks (unit)', () => {
-  test('a reports dir is created one level at a time, and must take a file', () => {
-    const nested = join(dir, 'new', 'reports');
-    expect(prepareDirectory('X', nested, dir)).toEqual({ dir: nested });
-    expect(existsSync(nested)).toBe(true);
-    expect(prepareReportsDir(undefined, dir)).toEqual({ dir: join(dir, 'reports') });
-    expect(prepareDirectory('X', join(aFile, 'sub'), dir).problem?.problem).toMatch(/expected a directory, but .*a-file\.txt is a file/);
-    expect(prepareDirectory('X', '/proc/x', dir).problem?.problem).toMatch(/creating \/proc\/x failed \(ENOENT\)/);
-    expect(prepareDirectory('X', UNWRITABLE, dir).problem?.problem).toMatch(
-      /expected a writable directory; writing a file in it failed \((EACCES|EROFS|EPERM)\)/,
-    );
+describe('bad paths end a run up front, wherever the run reads them', () => {
+  const fabric = (env: Record<string, string>, extraArgs: string[] = []) =>
+    runSuite({ project: 'fabric', envFile: broker.env, env, timeoutMs: 30000, extraArgs });
+
+  test('READINESS_REPORTS_DIR under /proc (where a recursive mkdir never returns), refused as the config loads', async () => {
+    const r = await fabric({ READINESS_REPORTS_DIR: '/proc/x' });
+    expectRefusedUpFront(r, [{ variable: 'READINESS_REPORTS_DIR', value: '/proc/x', problem: /creating \/proc\/x failed/ }]);
   });
 
-  test('a file setting must be a readable regular file; only the baseline may be missing', () => {
-    const what = { what: 'a file' };
-    expect(checkFileSetting('X', undefined, dir, what)).toBeUndefined();
-    expect(checkFileSetting('X', aFile, dir, what)).toBeUndefined();
-    expect(checkFileSetting('X', 'nope.yaml', dir, what)?.problem).toMatch(/there is no file at .*nope\.yaml/);
-    expect(checkFileSetting('X', 'nope.json', dir, { ...what, missingIsFine: true })).toBeUndefined();
-    expect(checkFileSetting('X', aDir, dir, what)?.problem).toMatch(/is a directory, not a file/);
-    expect(checkFileSetting('X', fifo, dir, what)?.problem).toMatch(/is not a regular file/);
-    expect(checkFileSetting('X', UNREADABLE, dir, what)?.problem).toMatch(/is not readable \(EIO\)/);
+  test('a JUnit file given on the command line under /proc, refused by the JUnit reporter', async () => {
+    const r = await fabric({}, ['--outputFile.junit=/proc/x/junit.xml']);
+    expectRefusedUpFront(r, [{ variable: '--outputFile.junit', value: '/proc/x', problem: /creating \/proc\/x failed/ }]);
   });
 
-  test('a start file may be missing (it appears later), but its folder must exist, and the file, if there, be readable', () => {
-    expect(checkStartFileSetting(undefined, dir)).toBeUndefined();
-    expect(checkStartFileSetting(join(dir, 'start-later'), dir)).toBeUndefined();
-    expect(checkStartFileSetting(aFile, dir)).toBeUndefined();
-    expect(checkStartFileSetting(join(dir, 'nope', 'start'), dir)).toMatchObject({
-      variable: 'READINESS_CAPACITY_START_FILE',
-      value: join(dir, 'nope', 'start'),
-      problem: expect.stringMatching(/existing folder; there is no directory at .*nope$/),
+  test('EVENTSTREAM_ENV_FILE that is a FIFO (which a read would block on), refused by the fabric setup before it reads it', async () => {
+    const r = await fabric({ EVENTSTREAM_ENV_FILE: fifo });
+    expectRefusedUpFront(r, [{ variable: 'EVENTSTREAM_ENV_FILE', value: fifo, problem: /is not a regular file/ }]);
+  });
+
+  test('the fabric setup refuses every bad path the run would read, all at once, one line each', async () => {
+    const noFolder = join(dir, 'no-such-folder', 'start');
+    const r = await fabric({
+      READINESS_BASELINE: aDir,
+      READINESS_WORKLOAD_FILE: join(dir, 'nope.yaml'),
+      READINESS_HISTORY_DIR: fifo,
+      FABRIC_KAFKA_CA_FILE: UNREADABLE,
+      READINESS_CAPACITY_START_FILE: noFolder,
     });
-    expect(checkStartFileSetting(join(aFile, 'start'), dir)?.problem).toMatch(/a-file\.txt is a file, not a directory/);
-    expect(checkStartFileSetting(aDir, dir)?.problem).toMatch(/is a directory, not a file/);
+    expectRefusedUpFront(r, [
+      { variable: 'READINESS_BASELINE', value: aDir, problem: /is a directory, not a file/ },
+      { variable: 'READINESS_WORKLOAD_FILE', value: join(dir, 'nope.yaml'), problem: /there is no file/ },
+      { variable: 'READINESS_HISTORY_DIR', value: fifo, problem: /is a special file, not a directory/ },
+      { variable: 'FABRIC_KAFKA_CA_FILE', value: UNREADABLE, problem: /is not readable/ },
+      { variable: 'READINESS_CAPACITY_START_FILE', value: noFolder, problem: /expected a file \(to appear\) in an existing folder/ },
+    ]);
   });
-});
 
-describe('bad paths end a run up front', () => {
-  const fabric = (env: Record<string, string>) => runSuite({ project: 'fabric', envFile: broker.env, env, timeoutMs: 30000 });
-  const local = (env: Record<string, string>) => runSuite({ project: 'local', env, timeoutMs: 30000 });
-
-  test('READINESS_REPORTS_DIR under /proc (where a recursive mkdir never returns)', async () => {
-    expectRefusedUpFront(await fabric({ READINESS_REPORTS_DIR: '/proc/x' }), 'READINESS_REPORTS_DIR', '/proc/x', /creating \/proc\/x failed/);
-  });
-  test('READINESS_REPORTS_DIR that is a file, or not writable', async () => {
-    expectRefusedUpFront(await local({ READINESS_REPORTS_DIR: aFile }), 'READINESS_REPORTS_DIR', aFile, /expected a directory, but .* is a file/);
-    expectRefusedUpFront(await fabric({ READINESS_REPORTS_DIR: UNWRITABLE }), 'READINESS_REPORTS_DIR', UNWRITABLE, /expected a writable directory/);
-  });
-  test('a JUnit file given on the command line under /proc', async () => {
-    const r = await runSuite({ project: 'fabric', envFile: broker.env, timeoutMs: 30000, extraArgs: ['--outputFile.junit=/proc/x/junit.xml'] });
-    expectRefusedUpFront(r, '--outputFile.junit', '/proc/x', /creating \/proc\/x failed/);
-  });
-  test('READINESS_BASELINE that is a directory or unreadable (a missing one is the first night, and runs)', async () => {
-    expectRefusedUpFront(await fabric({ READINESS_BASELINE: aDir }), 'READINESS_BASELINE', aDir, /is a directory, not a file/);
-    expectRefusedUpFront(await local({ READINESS_BASELINE: UNREADABLE }), 'READINESS_BASELINE', UNREADABLE, /is not readable/);
-  });
-  test('READINESS_WORKLOAD_FILE that is missing or a directory', async () => {
-    expectRefusedUpFront(
-      await fabric({ READINESS_WORKLOAD_FILE: join(dir, 'nope.yaml') }),
-      'READINESS_WORKLOAD_FILE',
-      join(dir, 'nope.yaml'),
-      /there is no file/,
-    );
-    expectRefusedUpFront(await local({ READINESS_WORKLOAD_FILE: aDir }), 'READINESS_WORKLOAD_FILE', aDir, /is a directory/);
-  });
-  test('READINESS_HISTORY_DIR that is a file or a FIFO (a missing one is the first night, and runs)', async () => {
-    expectRefusedUpFront(await fabric({ READINESS_HISTORY_DIR: aFile }), 'READINESS_HISTORY_DIR', aFile, /is a file, not a directory/);
-    expectRefusedUpFront(await local({ READINESS_HISTORY_DIR: fifo }), 'READINESS_HISTORY_DIR', fifo, /is a special file, not a directory/);
-  });
-  test('EVENTSTREAM_ENV_FILE that is missing, a directory, or a FIFO (which a read would block on)', async () => {
-    expectRefusedUpFront(await fabric({ EVENTSTREAM_ENV_FILE: join(dir, 'nope.env') }), 'EVENTSTREAM_ENV_FILE', join(dir, 'nope.env'), /there is no file/);
-    expectRefusedUpFront(await fabric({ EVENTSTREAM_ENV_FILE: aDir }), 'EVENTSTREAM_ENV_FILE', aDir, /is a directory/);
-    expectRefusedUpFront(await fabric({ EVENTSTREAM_ENV_FILE: fifo }), 'EVENTSTREAM_ENV_FILE', fifo, /is not a regular file/);
-  });
-  test('FABRIC_KAFKA_CA_FILE that is missing or unreadable', async () => {
-    expectRefusedUpFront(await fabric({ FABRIC_KAFKA_CA_FILE: join(dir, 'nope.pem') }), 'FABRIC_KAFKA_CA_FILE', join(dir, 'nope.pem'), /there is no file/);
-    expectRefusedUpFront(await fabric({ FABRIC_KAFKA_CA_FILE: UNREADABLE }), 'FABRIC_KAFKA_CA_FILE', UNREADABLE, /is not readable/);
+  test('the local setup refuses a bad path before it starts a broker', async () => {
+    const r = await runSuite({ project: 'local', env: { READINESS_BASELINE: UNREADABLE }, timeoutMs: 30000 });
+    expectRefusedUpFront(r, [{ variable: 'READINESS_BASELINE', value: UNREADABLE, problem: /is not readable/ }]);
   });
 });
 

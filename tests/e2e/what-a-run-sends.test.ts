@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startJvmBroker } from '../../support/broker/jvm.js';
 import type { LocalBroker } from '../../support/broker/local-broker.js';
 import { MARKER_FIELD, MARKER_HEADER } from '../../support/record/marker.js';
-import { runSuite } from '../../support/dev/run-suite.js';
+import { runSuite, type SuiteRun } from '../../support/dev/run-suite.js';
 import { LIGHT_MODE_LEAVES_OUT } from '../../support/inputs/settings.js';
 import { QUICK } from '../../support/dev/quick.js';
 
@@ -106,14 +106,25 @@ test('the request log sees an all-topic Metadata request when one is sent (the s
     .toContain('control');
 });
 
+/** One full --project fabric run, shared by the tests that read what it sent: the request log's offset and the topics' record counts before and after it. */
+let fullRun: Promise<{ run: SuiteRun; logFrom: number; before: Record<string, number>; after: Record<string, number> }> | undefined;
+function aFullRun() {
+  fullRun ??= (async () => {
+    const logFrom = statSync(log).size;
+    const before = await recordCounts();
+    const run = await runSuite({ project: 'fabric', envFile: envFileOf(), env: QUICK, timeoutMs: 120000 });
+    return { run, logFrom, before, after: await recordCounts() };
+  })();
+  return fullRun;
+}
+
 test('a full --project fabric run sends no all-topic Metadata request, from any of its clients', async () => {
-  const from = statSync(log).size;
-  const run = await runSuite({ project: 'fabric', envFile: envFileOf(), env: QUICK, timeoutMs: 120000 });
+  const { run, logFrom } = await aFullRun();
   expect(run.code, run.stderr.slice(-2000)).toBe(0);
   // Every check ran, the round trip included: nothing was skipped that could have sent one.
   expect(run.cases.find((c) => c.name.includes('reads back every event'))?.status).toBe('pass');
   // The suite's clients all name themselves readiness-<role>-<random> (the control client above does not).
-  const requests = (await pollRequests(from)).filter((r) => r.clientId.startsWith('readiness-'));
+  const requests = (await pollRequests(logFrom)).filter((r) => r.clientId.startsWith('readiness-'));
   expect(requests.length, 'the run sent Metadata requests that the log must show').toBeGreaterThan(0);
   expect(requests.filter(asksForAllTopics).map((r) => `${r.clientId}: ${JSON.stringify(r.topics)}`)).toEqual([]);
 });
@@ -125,10 +136,8 @@ async function pollRequests(from: number): Promise<LoggedRequest[]> {
 }
 
 test('every event a run writes carries the marker header and top-level field, with its check and run', async () => {
-  const before = await recordCounts();
-  const run = await runSuite({ project: 'fabric', envFile: envFileOf(), env: QUICK, timeoutMs: 120000 });
+  const { run, before, after } = await aFullRun();
   expect(run.code, run.stderr.slice(-2000)).toBe(0);
-  const after = await recordCounts();
   const written = TOPICS.reduce((n, t) => n + (after[t] ?? 0) - (before[t] ?? 0), 0);
   expect(written).toBeGreaterThan(500);
   const records = await allRecords((after.telemetry ?? 0) + (after.orders ?? 0));

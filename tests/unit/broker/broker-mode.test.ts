@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
-import { dockerAvailable } from '../../support/broker/container.js';
-import { brokerMode, startLocalBroker } from '../../support/broker/index.js';
-import { serial } from '../../support/broker/certs.js';
-import { issueKeys, NAMESPACE_KEY_NAME } from '../../support/broker/keys.js';
-import { kafkaClusterId, serverProperties } from '../../support/broker/properties.js';
+import { dockerAvailable } from '../../../support/broker/container.js';
+import { brokerMode, startLocalBroker } from '../../../support/broker/index.js';
+import { serial } from '../../../support/broker/certs.js';
+import { issueKeys, NAMESPACE_KEY_NAME } from '../../../support/broker/keys.js';
+import { kafkaClusterId, serverProperties } from '../../../support/broker/properties.js';
 
 describe('choosing the local broker', () => {
   test('LOCAL_BROKER accepts auto, jvm and container, and names itself on anything else', () => {
