@@ -62,6 +62,7 @@ export default class ReadinessReporter implements Reporter {
           endpoint: provided.inputs.endpoint.parts,
           preflight: provided.preflight,
           preflightSkipped: provided.preflightSkipped,
+          controlPlane: provided.controlPlane,
           secrets: provided.secrets,
           entries,
           cwd: this.root,
