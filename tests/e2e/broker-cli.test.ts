@@ -70,6 +70,23 @@ test.for([
       });
       expect(run.code, run.stdout.slice(-2000)).toBe(0);
       for (const secret of secrets) expect(run.allOutput.includes(secret), 'a secret was printed or reported').toBe(false);
+
+      // The rehearsal with discovery: no connection string in the file; the Kafka settings come from the stand-in.
+      const discoveryFile = `${envFile}-discovery`;
+      const discovery = readFileSync(discoveryFile, 'utf8');
+      expect(discovery).not.toMatch(/FABRIC_KAFKA_PASSWORD|FABRIC_KAFKA_BOOTSTRAP|SharedAccessKey/);
+      expect(discovery).toMatch(/^FABRIC_WORKSPACE_ID=/m);
+      const token = valueIn(discoveryFile, 'FABRIC_API_TOKEN') ?? '';
+      expect(token.length).toBeGreaterThan(10);
+      const rehearsal = await runSuite({
+        project: 'fabric',
+        env: { EVENTSTREAM_ENV_FILE: discoveryFile, READINESS_BURST_EVENTS: '500', READINESS_PACED_EVENTS: '2' },
+        timeoutMs: 90000,
+      });
+      expect(rehearsal.code, rehearsal.stdout.slice(-2000)).toBe(0);
+      expect(rehearsal.readiness?.readiness.find((r) => r.name === 'EventstreamRunning')?.status).toBe('Pass');
+      expect(rehearsal.readiness?.controlPlane?.discovered).toEqual(expect.arrayContaining(['FABRIC_KAFKA_BOOTSTRAP', 'FABRIC_KAFKA_PASSWORD']));
+      for (const secret of [...secrets, token]) expect(rehearsal.allOutput.includes(secret), 'a secret was printed or reported').toBe(false);
     } finally {
       cli.kill('SIGINT');
       const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20000))]);
@@ -77,6 +94,7 @@ test.for([
       expect(code).toBe(0);
     }
     expect(existsSync(envFile)).toBe(false);
+    expect(existsSync(`${envFile}-discovery`)).toBe(false);
     expect(await processesStillMentioning(ownTmp)).toEqual([]);
     expect(readdirSync(ownTmp).filter((f) => f.startsWith('eventstream-readiness-'))).toEqual([]);
   },
