@@ -1,8 +1,10 @@
 // Renders the readiness report as one self-contained HTML page (inline CSS and SVG charts, no script, no network).
 import { CHECK_ID } from '../record/ids.js';
 import type { CapacityReport } from '../capacity/model.js';
+import type { ControlPlaneResult, NodeVerdict } from '../record/control-plane.js';
 import { buildCharts, type Chart } from './charts.js';
 import type { ReadinessReport, ReportCheck } from './model.js';
+import { topologyLegend, topologyRows, topologySummary, topologySvg, whyNoTopology } from './topology.js';
 import { trendWarnings } from './trend.js';
 
 const STATUS_CLASS: Record<string, string> = { Pass: 'pass', 'Action Required': 'fail', 'Not Run': 'skip' };
@@ -57,6 +59,8 @@ figcaption{color:#555;font-size:12px}
 dl{margin:0;display:grid;grid-template-columns:max-content 1fr;gap:0 8px;font-size:12px}dt{color:#555}dd{margin:0;word-break:break-word}
 .failure{color:#b71c1c;margin:0 0 4px}.warning{color:#e65100;margin:0}p.note{color:#555}
 ul.findings li{margin:2px 0}
+.status.warn{background:#e65100}.status.note{background:#1565c0}
+figure.topology{margin:0 0 12px;overflow-x:auto}figure.topology svg{display:block}
 `;
 
 /** The whole page: verdict, readiness rows, charts of this run, trends, then every check. */
@@ -88,6 +92,7 @@ export async function renderHtml(r: ReadinessReport): Promise<string> {
       );
     out.push('</table></section>');
   }
+  out.push(...topologySection(r.controlPlane));
   if (r.capacity) out.push(capacitySection(r.capacity, section(['capacity-acks', 'capacity-latency'])));
   // A merge job's own report holds only the capacity result: no run of the checks to chart.
   const checksRan = r.checks.some((c) => c.id !== CHECK_ID.capacityTarget);
@@ -195,5 +200,32 @@ function thisRun(r: ReadinessReport, byId: Map<string, Chart>, section: (ids: re
     out.push(`<p class="note">No end-to-end chart: ${escapeHtml(rt?.reason ?? 'the round trip recorded no samples')}.</p>`);
   }
   out.push('</section>');
+  return out;
+}
+
+const VERDICT_CLASS: Readonly<Record<NodeVerdict, string>> = { pass: 'pass', fail: 'fail', action: 'fail', warn: 'warn', note: 'note' };
+
+/**
+ * The eventstream's graph, laid out when the report is written (an inline SVG, no script), then each source's and
+ * destination's status and Fabric's error. Without a topology, one line saying why; nothing without a control-plane result.
+ */
+function topologySection(cp: ControlPlaneResult | undefined): string[] {
+  if (!cp) return [];
+  const open = '<section id="topology"><h2>Eventstream topology</h2>';
+  const view = cp.topology;
+  if (!view) {
+    const state = cp.configured ? 'no-topology' : 'not-configured';
+    return [`${open}<p class="note" data-control-plane="${state}">Not read: ${escapeHtml(whyNoTopology(cp))}.</p></section>`];
+  }
+  const out = [open, `<p>${escapeHtml(topologySummary(view))}</p>`, `<figure class="topology">${topologySvg(view)}</figure>`];
+  out.push(`<p class="note">${escapeHtml(topologyLegend('glyph'))}</p>`);
+  out.push('<table><tr><th>Node</th><th>Kind</th><th>Type</th><th>Status</th><th>Fed by</th><th>Fabric error</th></tr>');
+  for (const row of topologyRows(view, { marks: 'glyph' })) {
+    const cls = row.verdict ? VERDICT_CLASS[row.verdict] : 'skip';
+    out.push(
+      `<tr data-node="${escapeHtml(row.name)}"><td>${escapeHtml(row.name)}</td><td>${row.kind}</td><td>${escapeHtml(row.type)}</td><td><span class="status ${cls}">${escapeHtml(row.status)}</span></td><td>${escapeHtml(row.fedBy.join(', '))}</td><td class="failure">${escapeHtml(row.error)}</td></tr>`,
+    );
+  }
+  out.push('</table></section>');
   return out;
 }

@@ -1,6 +1,8 @@
 // Renders the readiness report as Markdown for people (and GitHub's job summary).
 import type { CapacityReport } from '../capacity/model.js';
+import type { ControlPlaneResult } from '../record/control-plane.js';
 import type { ReadinessReport, ReportCheck } from './model.js';
+import { topologyLegend, topologyMermaid, topologyRows, topologySummary, whyNoTopology } from './topology.js';
 import { sparkline, TREND_METRICS, trendWarnings, type TrendReport } from './trend.js';
 import { percentChange } from '../core/change.js';
 
@@ -45,6 +47,7 @@ export function renderMarkdown(r: ReadinessReport): string {
     out.push('', '## Readiness', '', '| Check | Status | Evidence | Meaning |', '|---|---|---|---|');
     for (const row of r.readiness) out.push(`| ${row.name} | ${ICON[row.status]} | ${cell(row.evidence)} | ${cell(row.meaning)} |`);
   }
+  out.push(...renderTopology(r.controlPlane));
   out.push('', '## Checks', '', '| Check | Status | Measured | Threshold | Notes |', '|---|---|---|---|---|');
   for (const c of r.checks) out.push(`| ${cell(c.name)} | ${ICON[c.status]} | ${cell(kv(c.measured))} | ${cell(kv(c.thresholds))} | ${cell(note(c))} |`);
   if (r.capacity) out.push('', ...renderCapacity(r.capacity));
@@ -83,6 +86,27 @@ export function renderMarkdown(r: ReadinessReport): string {
   }
   out.push('');
   return out.join('\n');
+}
+
+/** Fabric's free text in a table cell: no raw HTML (GitHub would render it), no pipe or line break to split the row. */
+function plain(text: string): string {
+  return cell(text.replace(/[&<>`]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '`': '&#96;' })[c] as string));
+}
+
+/**
+ * The eventstream's graph as GitHub draws it (a Mermaid flowchart), with each source's and destination's status and
+ * Fabric's error. Without a topology, one line saying why; nothing at all when the report has no control-plane result.
+ */
+export function renderTopology(cp: ControlPlaneResult | undefined): string[] {
+  if (!cp) return [];
+  const view = cp.topology;
+  if (!view) return ['', `Eventstream topology not read: ${plain(whyNoTopology(cp))}.`];
+  const out = ['', '## Eventstream topology', '', plain(topologySummary(view)), '', '```mermaid', topologyMermaid(view), '```', '', topologyLegend('emoji')];
+  out.push('', '| Node | Kind | Type | Status | Fed by | Fabric error |', '|---|---|---|---|---|---|');
+  for (const row of topologyRows(view, { marks: 'emoji' })) {
+    out.push(`| ${plain(row.name)} | ${row.kind} | ${plain(row.type)} | ${plain(row.status)} | ${plain(row.fedBy.join(', '))} | ${plain(row.error)} |`);
+  }
+  return out;
 }
 
 /**

@@ -2,8 +2,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium as playwright } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test, type TestContext } from 'vitest';
 import { prepareReportsDir } from '../../support/inputs/paths.js';
+import type { TopologyView } from '../../support/record/control-plane.js';
+import { renderHtml } from '../../support/report/html.js';
+import { REPORT_SCHEMA, type ReadinessReport } from '../../support/report/model.js';
+import { topologySvg } from '../../support/report/topology.js';
 import { CHROMIUM_INSTALL, CHROMIUM_PATHS, findChromium, inspectReport, type ReportPage } from '../../support/dev/browser.js';
 import { QUICK_SLOWED } from '../../support/dev/quick.js';
 import { PROJECT_ROOT, runSuite, type SuiteRun } from '../../support/dev/run-suite.js';
@@ -148,5 +154,129 @@ describe('readiness.html in headless Chromium', () => {
     expectChartsDrawn(page, [...THIS_RUN_CHARTS, ...TREND_CHARTS]);
     expect(page.charts.find((c) => c.id === 'trend-verdict')?.points).toBe(6);
     expect(page.trendFindings).toBeGreaterThanOrEqual(1);
+  });
+});
+
+/** An eventstream as Fabric describes it: a connector warning, a Filter before the Eventhouse, the Eventhouse Failed. */
+const TOPOLOGY: TopologyView = {
+  compatibilityLevel: '1.0',
+  nodes: [
+    { id: 'ce', name: 'readiness-endpoint', kind: 'source', type: 'CustomEndpoint', status: 'Running', verdict: 'pass', inputs: [] },
+    { id: 'msk', name: 'plant-msk', kind: 'source', type: 'AmazonMSKKafka', status: 'Warning', verdict: 'warn', inputs: [] },
+    { id: 'st', name: 'orders-stream', kind: 'stream', type: 'DefaultStream', inputs: ['ce', 'msk'] },
+    { id: 'f', name: 'drop-tests', kind: 'operator', type: 'Filter', inputs: ['st'], dropsTestEvents: true },
+    {
+      id: 'eh',
+      name: 'orders-eventhouse',
+      kind: 'destination',
+      type: 'Eventhouse',
+      status: 'Failed',
+      verdict: 'fail',
+      inputs: ['f'],
+      error: { errorCode: 'TableMappingNotFound', errorMessage: 'Mapping "orders_map" was deleted' },
+    },
+    { id: 'lh', name: 'orders-lake', kind: 'destination', type: 'Lakehouse', status: 'Running', verdict: 'pass', inputs: ['f'] },
+  ],
+};
+
+/** A report as the reporter builds it, holding only the control plane's result (no run of the checks needed to draw it). */
+const TOPOLOGY_REPORT = {
+  schema: REPORT_SCHEMA,
+  schemaVersion: 2,
+  generatedAt: '2026-11-30T00:00:00Z',
+  profile: 'fabric',
+  verdict: 'fail',
+  endpoint: { bootstrap: 'h:9093', username: '$ConnectionString', topics: { telemetry: 't', orders: 'o' } },
+  summary: { passed: 0, actionRequired: 1, notRun: 0 },
+  readiness: [{ name: 'EventstreamRunning', status: 'Action Required', meaning: 'every node Running', evidence: 'orders-eventhouse: Failed' }],
+  checks: [],
+  baseline: { used: false, note: 'no baseline' },
+  assessmentNote: 'no workload profile',
+  controlPlane: { configured: true, steps: [], discovered: [], topology: TOPOLOGY },
+} as unknown as ReadinessReport;
+
+interface TopologyOnPage {
+  readonly width: number;
+  readonly height: number;
+  readonly nodes: ReadonlyArray<{
+    readonly lines: readonly string[];
+    readonly verdict: string;
+    readonly tooltip: string;
+    readonly width: number;
+    readonly painted: boolean;
+  }>;
+  readonly edges: number;
+  /** Chromium's XML parser over the SVG as the report wrote it: the errors it found (none for well-formed XML). */
+  readonly xmlErrors: number;
+}
+
+/** What the browser shows of the topology: each node's lines, and whether the node is what is painted at its centre. */
+async function readTopology(executablePath: string, htmlFile: string, svgMarkup: string): Promise<TopologyOnPage> {
+  const browser = await playwright.launch({ executablePath, args: ['--no-sandbox'], timeout: 30_000 });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(15_000);
+    await page.goto(pathToFileURL(htmlFile).href, { waitUntil: 'load', timeout: 15_000 });
+    return await page.evaluate((markup) => {
+      const svg = document.querySelector('#topology svg') as SVGSVGElement;
+      const box = svg.getBoundingClientRect();
+      const nodes = [...svg.querySelectorAll<SVGGElement>('g.topology-node')].map((g) => {
+        g.scrollIntoView({ block: 'center', inline: 'center' });
+        const r = g.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return {
+          lines: [...g.querySelectorAll('tspan')].map((t) => t.textContent ?? ''),
+          verdict: g.dataset.verdict ?? '',
+          tooltip: g.querySelector('title')?.textContent ?? '',
+          width: r.width,
+          painted: hit !== null && g.contains(hit),
+        };
+      });
+      const parsed = new DOMParser().parseFromString(markup, 'image/svg+xml');
+      return {
+        width: box.width,
+        height: box.height,
+        nodes,
+        edges: svg.querySelectorAll('path.topology-edge').length,
+        xmlErrors: parsed.getElementsByTagName('parsererror').length,
+      };
+    }, svgMarkup);
+  } finally {
+    await browser.close();
+  }
+}
+
+describe('the eventstream topology in readiness.html', () => {
+  test("shows the SVG: every node named and painted, the Failed Eventhouse marked ✖ with Fabric's error, one arrow per input", async (ctx) => {
+    const executable = requireChromium(ctx);
+    mkdirSync(shots, { recursive: true });
+    const html = join(shots, 'topology.html');
+    writeFileSync(html, await renderHtml(TOPOLOGY_REPORT));
+    const page = await inspectReport(executable, html, join(shots, 'topology.png'));
+    expect(page.consoleErrors).toEqual([]);
+    expect(page.requests, 'the report must load nothing from the network').toEqual([]);
+    expect(page.verdict).toBe('fail');
+
+    const seen = await readTopology(executable, html, topologySvg(TOPOLOGY));
+    expect(seen.xmlErrors, 'the SVG is not well-formed XML').toBe(0);
+    expect(seen.width, 'the topology is not laid out').toBeGreaterThan(300);
+    expect(seen.height).toBeGreaterThan(100);
+    expect(seen.edges).toBe(5);
+    expect(seen.nodes.map((n) => n.lines[0])).toEqual([
+      '✔ readiness-endpoint',
+      '⚠ plant-msk',
+      'orders-stream',
+      'drop-tests',
+      '✖ orders-eventhouse',
+      '✔ orders-lake',
+    ]);
+    for (const n of seen.nodes) {
+      expect(n.width, `${n.lines[0]} has no size`).toBeGreaterThan(50);
+      expect(n.painted, `${n.lines[0]} is hidden under something else`).toBe(true);
+    }
+    const failed = seen.nodes.find((n) => n.verdict === 'fail');
+    expect(failed?.lines).toEqual(['✖ orders-eventhouse', 'Eventhouse · Failed']);
+    expect(failed?.tooltip).toContain('Fabric error: TableMappingNotFound: Mapping "orders_map" was deleted');
+    expect(seen.nodes.find((n) => n.lines[0] === 'drop-tests')?.lines).toContain('drops readinessTest events');
   });
 });
