@@ -308,6 +308,7 @@ export class FabricClient {
       return { res, text, body, path, requestId };
     } catch (error) {
       if (error instanceof FabricApiError) throw error;
+      if (token === undefined) throw this.#tokenTimeout(subject, path, budget);
       this.requests.push({ method: 'GET', path, ms: Math.round(performance.now() - start) });
       throw this.#transportFailure(error, { subject, path, budget, controller, token });
     } finally {
@@ -332,6 +333,16 @@ export class FabricClient {
     }
     registerSecret(token);
     return token;
+  }
+
+  /** The credential did not hand over a token within the request's budget: no request was sent. */
+  #tokenTimeout(subject: Subject, path: string, budget: number): FabricApiError {
+    return this.#fail(subject, {
+      failureClass: 'timeout',
+      path,
+      cause: `no token for the Fabric REST API within ${budget} ms: the credential did not answer (no request was sent)`,
+      hint: 'check the identity: az login, the AZURE_* variables or the managed identity endpoint; or set FABRIC_API_TOKEN',
+    });
   }
 
   #transportFailure(error: unknown, ctx: { subject: Subject; path: string; budget: number; controller: AbortController; token?: string }): FabricApiError {

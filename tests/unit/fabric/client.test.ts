@@ -231,6 +231,18 @@ describe('bounded waits', () => {
     expect(error.message).toMatch(/did not answer within \d+ ms \(the control plane's deadline left/);
   });
 
+  test('a credential that never hands over a token is a timeout that says so, and no request is sent', async () => {
+    const api = await stub((_req, res) => json(res, 200, { value: [] }));
+    const c = client(api.apiUrl, { requestTimeoutMs: 300, getToken: () => new Promise<string>(() => undefined) });
+    const start = performance.now();
+    const error = await failureOf(c.listWorkspaces());
+    expect(performance.now() - start).toBeLessThan(300 + 1500);
+    expect(error.failureClass).toBe('timeout');
+    expect(error.message).toContain('no token for the Fabric REST API within 300 ms');
+    expect(api.received).toEqual([]);
+    expect(c.requests).toEqual([]);
+  });
+
   test('a refused connection is unreachable, naming the origin and the reason', async () => {
     const api = await stub(() => undefined);
     const closed = servers.pop() as Server;
