@@ -1,4 +1,4 @@
-// readiness.html opened in headless Chromium, from real runs against the self broker: verdict, charts with data, trends.
+// readiness.html opened in headless Chromium: real runs against the self broker (verdict, charts with data, trends), and a report with an eventstream topology rendered in-process (the SVG seen).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
