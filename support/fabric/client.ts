@@ -394,45 +394,22 @@ export class FabricClient {
     }
   }
 
-  /** Fabric's status and errorCode to a cause and a hint (codes are stable; messages are not parsed). */
-  #mapStatus(status: number, body: ErrorBody, subject: Subject): Pick<ErrorFields, 'failureClass' | 'cause' | 'hint'> {
-    const said = body.message ? ` Fabric says: ${body.message}` : '';
-    const code = body.errorCode;
-    const servicePrincipal = this.#options.identityKind === 'service-principal';
-    const spHint = `a Fabric administrator must enable "${SERVICE_PRINCIPAL_TENANT_SETTING}", and the service principal needs a role on the workspace (${ROLE_NEEDED.topology}${subject.connection ? `; for connections ${ROLE_NEEDED.connection}` : ''})`;
-    if (status === 401 || code === FABRIC_ERROR_CODES.invalidToken || code === FABRIC_ERROR_CODES.tokenExpired) {
-      const expired = code === FABRIC_ERROR_CODES.tokenExpired;
-      return {
-        failureClass: 'auth',
-        cause: `Fabric refused the token (${status}${code ? ` ${code}` : ''}): ${expired ? 'it has expired' : `its audience must be ${FABRIC_API_RESOURCE}, and it must not have expired`}.${said}`,
-        hint: servicePrincipal ? spHint : `get a new token for ${FABRIC_API_RESOURCE} (az account get-access-token --resource ${FABRIC_API_RESOURCE})`,
-      };
-    }
-    if (status === 403) {
-      const connection = `fetching connections needs ${ROLE_NEEDED.connection}; give FABRIC_KAFKA_BOOTSTRAP and FABRIC_KAFKA_PASSWORD (FABRIC_KAFKA_*) instead`;
-      return {
-        failureClass: 'forbidden',
-        cause: `Fabric refused ${subject.what} (403${code ? ` ${code}` : ''}).${said}`,
-        hint: [subject.connection ? connection : `the identity needs ${ROLE_NEEDED.topology}`, ...(servicePrincipal ? [spHint] : [])].join('; '),
-      };
-    }
-    if (status === 404 || (code && NOT_FOUND_CODES.includes(code))) {
-      return {
-        failureClass: 'not-found',
-        cause: `Fabric has no ${subject.what}, or this identity cannot see it (${status}${code ? ` ${code}` : ''}).${said}`,
-        hint: 'check FABRIC_WORKSPACE_ID and FABRIC_EVENTSTREAM_ID (an id, or the exact display name), and that the identity has a role on the workspace',
-      };
-    }
-    if (status >= 500) {
-      return {
-        failureClass: 'server',
-        cause: `Fabric failed to answer (${status}${code ? ` ${code}` : ''}).${said}`,
-        hint: 'run again later; if it persists, report it to Microsoft with the requestId',
-      };
+  /** Fabric's status and errorCode to a cause and a hint: the first rule that applies (codes are stable; messages are not parsed). */
+  #mapStatus(status: number, body: ErrorBody, subject: Subject): Mapped {
+    const answer: FailedAnswer = {
+      status,
+      code: body.errorCode,
+      said: body.message ? ` Fabric says: ${body.message}` : '',
+      subject,
+      servicePrincipal: this.#options.identityKind === 'service-principal',
+    };
+    for (const rule of STATUS_RULES) {
+      const mapped = rule(answer);
+      if (mapped) return mapped;
     }
     return {
       failureClass: 'rejected',
-      cause: `Fabric rejected the request (${status}${code ? ` ${code}` : ''}).${said}`,
+      cause: `Fabric rejected the request (${statusText(answer)}).${answer.said}`,
       hint: 'check FABRIC_API_URL; report it with the requestId',
     };
   }
@@ -444,6 +421,72 @@ export class FabricClient {
     return new FabricApiError(message, { ...fields, cause: redact(fields.cause), hint: redact(fields.hint) });
   }
 }
+
+type Mapped = Pick<ErrorFields, 'failureClass' | 'cause' | 'hint'>;
+
+/** A non-2xx answer, as the mapping rules read it. */
+interface FailedAnswer {
+  readonly status: number;
+  readonly code?: string;
+  /** " Fabric says: <message>", or empty. */
+  readonly said: string;
+  readonly subject: Subject;
+  readonly servicePrincipal: boolean;
+}
+
+const statusText = (a: FailedAnswer) => `${a.status}${a.code ? ` ${a.code}` : ''}`;
+
+/** For a service principal, a refusal most often means the tenant setting is off or it has no workspace role. */
+function servicePrincipalHint(subject: Subject): string {
+  const roles = `${ROLE_NEEDED.topology}${subject.connection ? `; for connections ${ROLE_NEEDED.connection}` : ''}`;
+  return `a Fabric administrator must enable "${SERVICE_PRINCIPAL_TENANT_SETTING}", and the service principal needs a role on the workspace (${roles})`;
+}
+
+function refusedToken(a: FailedAnswer): Mapped | undefined {
+  if (a.status !== 401 && a.code !== FABRIC_ERROR_CODES.invalidToken && a.code !== FABRIC_ERROR_CODES.tokenExpired) return undefined;
+  const why = a.code === FABRIC_ERROR_CODES.tokenExpired ? 'it has expired' : `its audience must be ${FABRIC_API_RESOURCE}, and it must not have expired`;
+  return {
+    failureClass: 'auth',
+    cause: `Fabric refused the token (${statusText(a)}): ${why}.${a.said}`,
+    hint: a.servicePrincipal
+      ? servicePrincipalHint(a.subject)
+      : `get a new token for ${FABRIC_API_RESOURCE} (az account get-access-token --resource ${FABRIC_API_RESOURCE})`,
+  };
+}
+
+function forbidden(a: FailedAnswer): Mapped | undefined {
+  if (a.status !== 403) return undefined;
+  // Connections hand out keys: Fabric wants read and write on the eventstream, where the topology needs a Viewer.
+  const needs = a.subject.connection ? `fetching connections needs ${ROLE_NEEDED.connection}` : `reading it needs ${ROLE_NEEDED.topology}`;
+  const instead = a.subject.connection
+    ? 'give FABRIC_KAFKA_BOOTSTRAP and FABRIC_KAFKA_PASSWORD (FABRIC_KAFKA_*) instead, or grant that role'
+    : 'grant that role';
+  return {
+    failureClass: 'forbidden',
+    cause: `Fabric refused it (${statusText(a)}): ${needs}.${a.said}`,
+    hint: [`${needs}; ${instead}`, ...(a.servicePrincipal ? [servicePrincipalHint(a.subject)] : [])].join('; '),
+  };
+}
+
+function notFound(a: FailedAnswer): Mapped | undefined {
+  if (a.status !== 404 && !(a.code && NOT_FOUND_CODES.includes(a.code))) return undefined;
+  return {
+    failureClass: 'not-found',
+    cause: `Fabric has no ${a.subject.what}, or this identity cannot see it (${statusText(a)}).${a.said}`,
+    hint: 'check FABRIC_WORKSPACE_ID and FABRIC_EVENTSTREAM_ID (an id, or the exact display name), and that the identity has a role on the workspace',
+  };
+}
+
+function serverFailure(a: FailedAnswer): Mapped | undefined {
+  if (a.status < 500) return undefined;
+  return {
+    failureClass: 'server',
+    cause: `Fabric failed to answer (${statusText(a)}).${a.said}`,
+    hint: 'run again later; if it persists, report it to Microsoft with the requestId',
+  };
+}
+
+const STATUS_RULES: ReadonlyArray<(a: FailedAnswer) => Mapped | undefined> = [refusedToken, forbidden, notFound, serverFailure];
 
 /** undici's "fetch failed" hides the reason in its cause: ECONNREFUSED, ENOTFOUND, a TLS error. */
 function networkReason(error: unknown): string {

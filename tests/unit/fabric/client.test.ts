@@ -163,7 +163,9 @@ describe('errors mapped to their causes', () => {
     expect(error).toMatchObject({ failureClass: 'forbidden', status: 403, errorCode: 'InsufficientPrivileges', requestId });
     expect(error.hint).toContain(`fetching connections needs ${ROLE_NEEDED.connection}`);
     expect(error.hint).toContain('FABRIC_KAFKA_BOOTSTRAP and FABRIC_KAFKA_PASSWORD');
-    expect(error.message).toContain(`the connection of source src-1 of eventstream ${ES}`);
+    expect(error.message).toContain(
+      `the connection of source src-1 of eventstream ${ES}: Fabric refused it (403 InsufficientPrivileges): fetching connections needs ${ROLE_NEEDED.connection}`,
+    );
     expect(error.message).toContain(requestId);
   });
 
