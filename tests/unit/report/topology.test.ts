@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test, type TestContext } from 'vitest';
-import { PROJECT_ROOT } from '../../../support/core/project-root.js';
+import { requireSpec, specAvailability } from '../../../support/dev/fabric-spec.js';
 import type { ControlPlaneResult, NodeKind, NodeVerdict, TopologyNode, TopologyView } from '../../../support/record/control-plane.js';
 import { renderHtml } from '../../../support/report/html.js';
 import { REPORT_SCHEMA, type ReadinessReport } from '../../../support/report/model.js';
@@ -10,17 +10,12 @@ import { MARKS, topologyMermaid, topologyRows, topologySvg } from '../../../supp
 
 // ---- Microsoft's own topology example, mapped to a view the way the client does (ids, or names where Fabric gives none).
 
-const SPEC_DIR = process.env.FABRIC_API_SPEC_DIR?.trim() || resolve(PROJECT_ROOT, '..', 'shared', 'fabric-api-spec');
-const EXAMPLE = join(SPEC_DIR, 'eventstream', 'examples', 'GetEventstreamTopology.json');
-
 /** The example's body, or a skip with the reason (a failure under CI=true: there the spec must be present). */
 function exampleBody(ctx: TestContext): any {
-  if (!existsSync(EXAMPLE)) {
-    const reason = `Microsoft's topology example is not at ${EXAMPLE}; set FABRIC_API_SPEC_DIR to a copy of microsoft/fabric-rest-api-specs`;
-    if (process.env.CI === 'true') throw new Error(`${reason} (under CI=true this test must run)`);
-    ctx.skip(reason);
-  }
-  return JSON.parse(readFileSync(EXAMPLE, 'utf8')).responses['200'].body;
+  const availability = specAvailability();
+  requireSpec(availability, (note) => ctx.skip(note));
+  const file = join(availability.dir, 'eventstream', 'examples', 'GetEventstreamTopology.json');
+  return JSON.parse(readFileSync(file, 'utf8')).responses['200'].body;
 }
 
 const KINDS: ReadonlyArray<[string, NodeKind]> = [
