@@ -1,6 +1,6 @@
 // Judges what Fabric says about an eventstream's nodes (status table) and where test events go (graph walk): pure.
 import { CUSTOM_ENDPOINT_TYPE, STATUS_MEANING, statusRule, type StatusRule } from '../facts/fabric-api.js';
-import type { NodeKind, NodeVerdict, TopologyNode, TopologyView } from '../record/control-plane.js';
+import { quoteNodeError, type NodeKind, type NodeVerdict, type TopologyNode, type TopologyView } from '../record/control-plane.js';
 
 export interface StatusPolicy {
   /** READINESS_CONTROL_PLANE_WARNING: a node in Warning warns (default) or fails. */
@@ -27,19 +27,10 @@ export function judgedView(view: TopologyView, policy: StatusPolicy): TopologyVi
   return { ...view, nodes: view.nodes.map((n) => ({ ...n, verdict: nodeVerdict(n, policy) })) };
 }
 
-/** Fabric's error on a node, quoted: errorCode, errorMessage and each errorDetails entry. */
-export function quoteNodeError(node: TopologyNode): string {
-  const e = node.error;
-  if (!e) return '';
-  const details = (e.errorDetails ?? []).filter(Boolean);
-  const main = [e.errorCode, e.errorMessage].filter(Boolean).join(': ');
-  return [main, ...details.map((d) => `detail ${d}`)].filter(Boolean).join('; ');
-}
-
 /** One line for a node: name (type): status, what it means, and Fabric's error when there is one. */
 export function describeNode(node: TopologyNode, feeds?: readonly string[]): string {
   const rule: StatusRule = statusRule(node.status);
-  const error = quoteNodeError(node);
+  const error = quoteNodeError(node.error);
   const from = feeds && feeds.length ? `, fed by ${feeds.join(', ')}` : '';
   const status = node.status ?? '(no status)';
   const meaning = rule === 'pass' ? '' : ` (${rule === 'action' ? `${STATUS_MEANING.action}: ${JSON.stringify(status)}` : STATUS_MEANING[rule]})`;

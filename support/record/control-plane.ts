@@ -103,3 +103,10 @@ export function controlPlaneNotRun(reason: string): ControlPlaneResult {
     })),
   };
 }
+
+/** Fabric's error on a node, quoted: errorCode, errorMessage and each errorDetails entry. */
+export function quoteNodeError(error: NodeError | undefined): string {
+  if (!error) return '';
+  const main = [error.errorCode, error.errorMessage].filter(Boolean).join(': ');
+  return [main, ...(error.errorDetails ?? []).filter(Boolean).map((d) => `detail ${d}`)].filter(Boolean).join('; ');
+}

@@ -1,6 +1,6 @@
 // Draws the eventstream's topology for the reports: a Mermaid flowchart for Markdown, an inline SVG laid out by dagre for HTML.
 import dagre from '@dagrejs/dagre';
-import type { ControlPlaneResult, NodeError, NodeKind, NodeVerdict, TopologyNode, TopologyView } from '../record/control-plane.js';
+import { quoteNodeError, type ControlPlaneResult, type NodeKind, type NodeVerdict, type TopologyNode, type TopologyView } from '../record/control-plane.js';
 
 /**
  * The text mark of each verdict (and of an input the topology does not list), so the drawing reads without colour.
@@ -46,12 +46,8 @@ interface DrawnGraph {
 const KIND_ORDER: readonly NodeKind[] = ['source', 'stream', 'operator', 'destination'];
 const KEY_PREFIX: Readonly<Record<DrawnNode['kind'], string>> = { source: 'src', stream: 'str', operator: 'op', destination: 'dst', missing: 'ext' };
 
-/** Fabric's error on a node in one line: errorCode: errorMessage, then each detail. */
-export function nodeErrorText(error: NodeError | undefined): string {
-  if (!error) return '';
-  const main = [error.errorCode, error.errorMessage].filter(Boolean).join(': ');
-  return [main, ...(error.errorDetails ?? []).filter(Boolean).map((d) => `detail ${d}`)].filter(Boolean).join('; ');
-}
+/** Fabric's error on a node, as one line (the same words the checks quote). */
+export const nodeErrorText = quoteNodeError;
 
 /** The view's nodes in flow order with drawing ids, placeholders for unknown inputs, and one edge per distinct input. */
 function drawnGraph(view: TopologyView): DrawnGraph {

@@ -106,6 +106,8 @@ describe('readinessRows', () => {
       'SecretsStored',
       'TopicPlanned',
       'MonitoringDefined',
+      'EventstreamRunning',
+      'TestEventsFiltered',
     ]);
     expect(readinessRows({ ...inputs, port: 443, preflight: preflight('pass') })[1]?.name).toBe('Tcp443Open');
   });
