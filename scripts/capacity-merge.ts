@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { mergeShards, parseShardFile, readMergePolicy, type MergePolicy } from '../support/capacity/merge.js';
-import type { ShardFile } from '../support/capacity/model.js';
+import type { CapacityReport, ShardFile } from '../support/capacity/model.js';
 import { capacityOnlyReport, withCapacity } from '../support/report/capacity.js';
 import { loadEnvironment } from '../support/inputs/env-file.js';
 import { exitOnPathProblems, PathSettingError, prepareReportsDir } from '../support/inputs/paths.js';
@@ -62,21 +62,26 @@ function parseArgs(argv: readonly string[]): { inputs: string[]; shards?: number
   return { inputs, shards, into };
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  let policy: MergePolicy;
+type Args = ReturnType<typeof parseArgs>;
+
+/** The targets may come from .env (or EVENTSTREAM_ENV_FILE) like every READINESS_* setting; the environment wins. */
+function readPolicy(args: Args): MergePolicy {
   try {
-    // The targets may come from .env (or EVENTSTREAM_ENV_FILE) like every READINESS_* setting; the environment wins.
-    policy = { ...readMergePolicy(loadEnvironment({ cwd: process.cwd(), env: process.env }).env), expected: args.shards };
+    return { ...readMergePolicy(loadEnvironment({ cwd: process.cwd(), env: process.env }).env), expected: args.shards };
   } catch (error) {
     if (error instanceof SettingError || error instanceof PathSettingError) fail(error.message);
     throw error;
   }
+}
+
+function reportsDir(): string {
   const reports = prepareReportsDir(process.env.READINESS_REPORTS_DIR, process.cwd());
   if (reports.problem) exitOnPathProblems([reports.problem]);
-  const dir = reports.dir ?? resolve('reports');
+  return reports.dir ?? resolve('reports');
+}
 
-  const files = shardFiles(args.inputs);
+/** The shard files that parse, and those that do not, with the reason (named in the verdict, not fatal). */
+function readShards(files: readonly string[]): { shards: ShardFile[]; unreadable: Array<{ file: string; error: string }> } {
   const shards: ShardFile[] = [];
   const unreadable: Array<{ file: string; error: string }> = [];
   for (const file of files) {
@@ -86,34 +91,38 @@ async function main(): Promise<void> {
       unreadable.push({ file, error: (error as Error).message });
     }
   }
-  const capacity = mergeShards(shards, unreadable, policy);
+  return { shards, unreadable };
+}
 
-  // Added to an existing readiness.json (--into, or the one in the reports folder), else a report of its own.
+/** Added to an existing readiness.json (--into, or the one in the reports folder), else a report of its own. */
+function reportWith(capacity: CapacityReport, args: Args, dir: string, profileOfShards: string | undefined): { report: ReadinessReport; outBase: string } {
   const target = args.into ? resolve(args.into) : join(dir, 'readiness.json');
-  let report: ReadinessReport;
+  const outBase = args.into ? target.replace(/\.json$/, '') : join(dir, 'readiness');
   if (existsSync(target)) {
     try {
-      report = withCapacity(parseReport(readFileSync(target, 'utf8'), target, args.into ? '--into' : 'readiness.json'), capacity);
+      return { report: withCapacity(parseReport(readFileSync(target, 'utf8'), target, args.into ? '--into' : 'readiness.json'), capacity), outBase };
     } catch (error) {
       fail((error as Error).message);
     }
-  } else {
-    if (args.into) fail(`--into ${args.into}: no such file`);
-    const profile = shards[0]?.profile === 'local' ? 'local' : 'fabric';
-    report = capacityOnlyReport(capacity, profile);
   }
-  const outBase = args.into ? target.replace(/\.json$/, '') : join(dir, 'readiness');
+  if (args.into) fail(`--into ${args.into}: no such file`);
+  return { report: capacityOnlyReport(capacity, profileOfShards === 'local' ? 'local' : 'fabric'), outBase };
+}
+
+/** readiness.json, .md and .html beside each other, and the GitHub job summary; true when all were written. */
+async function writeReports(outBase: string, report: ReadinessReport): Promise<boolean> {
   const verdict = report.verdict.toUpperCase();
   const markdown = renderMarkdown(report);
   const { renderHtml } = await import('../support/report/html.js');
-  const ok = [
+  return [
     writeReportFile(`${outBase}.json`, `${JSON.stringify(report, null, 2)}\n`, { verdict }),
     writeReportFile(`${outBase}.md`, markdown, { verdict }),
     writeReportFile(`${outBase}.html`, await renderHtml(report), { verdict }),
     !process.env.GITHUB_STEP_SUMMARY || writeReportFile(process.env.GITHUB_STEP_SUMMARY, `${markdown}\n`, { append: true, verdict }),
   ].every(Boolean);
+}
 
-  const c = capacity;
+function printSummary(c: CapacityReport, ok: boolean, outBase: string): void {
   const all = c.allSending
     ? `${c.allSending.eventsPerSec} events/s, ${c.allSending.mbPerSec} MB/s over ${c.allSending.seconds} s with all shards sending`
     : 'no window with all shards sending';
@@ -126,7 +135,18 @@ async function main(): Promise<void> {
   process.stdout.write(
     `[capacity] verdict ${c.verdict === 'pass' ? 'PASS' : 'ACTION REQUIRED'}; report ${ok ? 'written to' : 'NOT fully written to'} ${outBase}.json, .md and .html\n`,
   );
-  process.exitCode = c.verdict === 'pass' && ok ? 0 : 1;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const policy = readPolicy(args);
+  const dir = reportsDir();
+  const { shards, unreadable } = readShards(shardFiles(args.inputs));
+  const capacity = mergeShards(shards, unreadable, policy);
+  const { report, outBase } = reportWith(capacity, args, dir, shards[0]?.profile);
+  const ok = await writeReports(outBase, report);
+  printSummary(capacity, ok, outBase);
+  process.exitCode = capacity.verdict === 'pass' && ok ? 0 : 1;
 }
 
 main().catch((error: unknown) => {
