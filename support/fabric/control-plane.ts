@@ -10,7 +10,7 @@ import { type ControlPlaneResult, type ControlPlaneStep, type ControlPlaneStepNa
 import type { ControlPlaneConfig, ItemRef } from '../inputs/control-plane.js';
 import type { Env, Settings } from '../inputs/settings.js';
 import { FabricApiError, FabricClient } from './client.js';
-import { fabricTokenSource, identityKind, type TokenSource } from './identity.js';
+import { fabricTokenSource, type TokenSource } from './identity.js';
 import { topologyView, type CustomEndpointConnection } from './topology.js';
 import { describeNode, feedersOf, isCustomEndpoint, isSettling, judgedView, judgeKind, whereTestEventsGo } from './verdicts.js';
 
@@ -99,7 +99,7 @@ async function obtainToken(state: State): Promise<StepOutcome> {
     getToken: async () => got.token,
     requestTimeoutMs: state.options.settings.CONTROL_PLANE_REQUEST_TIMEOUT_MS,
     deadlineAt: state.deadlineAt,
-    identityKind: identityKind(got.credential),
+    identityKind: got.kind,
   });
   const minutes = got.expiresOn ? Math.round((got.expiresOn - Date.now()) / 60000) : undefined;
   return {
