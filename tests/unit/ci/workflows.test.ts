@@ -262,3 +262,15 @@ describe('fixtures/ci/azure-pipelines-oidc.yml (no stored secret)', () => {
     expect(steps.find((s) => s.task === 'PublishTestResults@2')?.condition).toBe('always()');
   });
 });
+
+describe(".github/workflows/ci.yml: Microsoft's specification for the contract tests", () => {
+  const wf = load('.github/workflows/ci.yml');
+  const steps = stepsOf(wf);
+  test('checks out microsoft/fabric-rest-api-specs at a pinned commit and points FABRIC_API_SPEC_DIR at it', () => {
+    const spec = steps.find((s) => s.uses?.startsWith('actions/checkout') && s.with?.repository === 'microsoft/fabric-rest-api-specs');
+    expect(String(spec?.with?.ref)).toMatch(/^[0-9a-f]{40}$/);
+    const checks = steps.find((s) => s.run?.includes('--project unit'));
+    expect(checks?.env?.FABRIC_API_SPEC_DIR).toBe(`\${{ github.workspace }}/${String(spec?.with?.path)}`);
+    expect(String(spec?.with?.path)).toMatch(/^\.cache\//);
+  });
+});
