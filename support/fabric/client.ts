@@ -15,9 +15,10 @@ import {
   type FabricItem,
   type Topology,
 } from './topology.js';
+import type { IdentityKind } from './identity.js';
 
-/** Who holds the token: a person (Azure CLI, ...), a service principal or managed identity, or a token given as is. */
-export type IdentityKind = 'user' | 'service-principal' | 'token';
+/** Who holds the token (support/fabric/identity.ts): a person, a service principal or managed identity, or a token given as is. */
+export type { IdentityKind };
 
 export type FabricFailureClass = 'timeout' | 'unreachable' | 'auth' | 'forbidden' | 'not-found' | 'throttled' | 'server' | 'rejected' | 'bad-response';
 
