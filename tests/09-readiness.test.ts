@@ -4,7 +4,7 @@ import { describe, inject, test } from 'vitest';
 import { checkFailure, notRun, record } from '../support/checks/verdict.js';
 import { buildReport, loadAssessment, loadBaseline, burstFact } from '../support/report/build.js';
 import { readJournal } from '../support/checks/journal.js';
-import { missingChecks, missingMetrics } from '../support/report/model.js';
+import { missingChecks, missingMetrics } from '../support/report/gate.js';
 import { loadHistory, trendFails, trendWarnings } from '../support/report/trend.js';
 
 /** The readiness checks of this file, judged while the run still goes on: not expected in the journal yet. */

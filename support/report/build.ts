@@ -9,13 +9,11 @@ import { redact } from '../core/redact.js';
 import type { Profile } from '../record/result.js';
 import { LIGHT_MODE_LEAVES_OUT, type Env, type Settings } from '../inputs/settings.js';
 import { assess, parseWorkloadProfile, type Assessment } from './assessment.js';
+import { compareWithBaseline, comparisonFails } from './gate.js';
 import {
-  compareWithBaseline,
-  comparisonFails,
   connectivityTimeline,
   endpointSummary,
   parseBaseline,
-  readinessRows,
   REPORT_SCHEMA,
   REPORT_SCHEMA_VERSION,
   toReportCheck,
@@ -24,6 +22,7 @@ import {
   type ReadinessReport,
   type RowStatus,
 } from './model.js';
+import { readinessRows } from './rows.js';
 import { buildTrend, trendFails, trendPoint } from './trend.js';
 
 export interface ReportInputs {

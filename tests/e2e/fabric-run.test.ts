@@ -10,15 +10,8 @@ import { afterAll, describe, expect, inject, test } from 'vitest';
 import { CHECK_ID } from '../../support/record/ids.js';
 import { readSettings } from '../../support/inputs/settings.js';
 import { loadBaseline } from '../../support/report/build.js';
-import {
-  compareWithBaseline,
-  comparisonFails,
-  missingChecks,
-  parseBaseline,
-  TRACKED_METRICS,
-  type ReadinessReport,
-  type Tolerances,
-} from '../../support/report/model.js';
+import { compareWithBaseline, comparisonFails, missingChecks, TRACKED_METRICS, type Tolerances } from '../../support/report/gate.js';
+import { parseBaseline, type ReadinessReport } from '../../support/report/model.js';
 import { renderMarkdown } from '../../support/report/render.js';
 import { QUICK_PIPELINE } from '../../support/dev/quick.js';
 import {

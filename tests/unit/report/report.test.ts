@@ -4,15 +4,9 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, test } from 'vitest';
 import { assess, parseWorkloadProfile } from '../../../support/report/assessment.js';
-import {
-  compareWithBaseline,
-  comparisonFails,
-  parseBaseline,
-  readinessRows,
-  REPORT_SCHEMA,
-  type ReadinessReport,
-  type ReportCheck,
-} from '../../../support/report/model.js';
+import { compareWithBaseline, comparisonFails } from '../../../support/report/gate.js';
+import { parseBaseline, REPORT_SCHEMA, type ReadinessReport, type ReportCheck } from '../../../support/report/model.js';
+import { readinessRows } from '../../../support/report/rows.js';
 import { renderMarkdown } from '../../../support/report/render.js';
 import { judgeSecretStorage } from '../../../support/inputs/secrets.js';
 import type { Preflight } from '../../../support/preflight/probes.js';
