@@ -3,7 +3,7 @@ import { inject, type TestContext } from 'vitest';
 import { relative } from 'node:path';
 import type { CheckId } from '../record/ids.js';
 import { formatMeasured, readableValue, readableValues, type Measured } from '../core/readable.js';
-import { STAGE_TITLES, type StageName, type StageResult } from '../preflight/probes.js';
+import { STAGE_TITLES, type StageName, type StageResult } from '../preflight/stages.js';
 import { diagnose, type Diagnosis } from '../kafka/diagnosis.js';
 import { appendJournal, readJournal } from './journal.js';
 import type { CheckEntry } from '../report/model.js';

@@ -1,6 +1,6 @@
 // What a project's globalSetup hands to the checks (via provide/inject): serializable, typed here once.
 import type { BrokerKeys } from '../broker/keys.js';
-import type { Preflight } from '../preflight/probes.js';
+import type { Preflight } from '../preflight/stages.js';
 import type { Profile } from '../record/result.js';
 import type { ControlPlaneResult } from '../record/control-plane.js';
 import type {} from 'vitest';

@@ -6,7 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { own } from '../core/cleanup.js';
 import { judgeSecretStorage, type SecretSource } from '../inputs/secrets.js';
 import { formatProblem } from '../inputs/parsers.js';
-import { runPreflight, type Preflight } from '../preflight/probes.js';
+import { runPreflight, type Preflight } from '../preflight/stages.js';
 import { redact } from '../core/redact.js';
 import { parseRunInputs } from '../inputs/run-inputs.js';
 import type { Env } from '../inputs/settings.js';

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BURST_METRIC, CHECK_ID } from '../record/ids.js';
 import type { EndpointParts } from '../inputs/config.js';
-import type { Preflight } from '../preflight/probes.js';
+import type { Preflight } from '../preflight/stages.js';
 import type { ControlPlaneResult } from '../record/control-plane.js';
 import { redact } from '../core/redact.js';
 import type { Profile } from '../record/result.js';

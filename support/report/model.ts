@@ -1,6 +1,6 @@
 // The readiness report's versioned schema: what readiness.json holds, how a check and the endpoint appear in it, and how an earlier report is read back.
 import { readableValues } from '../core/readable.js';
-import type { Preflight } from '../preflight/probes.js';
+import type { Preflight } from '../preflight/stages.js';
 import { STAGE_TITLES, type StageName } from '../record/stages.js';
 import type { CheckRecord, Profile } from '../record/result.js';
 import type { EndpointParts } from '../inputs/config.js';

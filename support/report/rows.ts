@@ -1,5 +1,5 @@
 // The readiness rows: the notebook's five (DnsResolved, Tcp<port>Open, SecretsStored, TopicPlanned, MonitoringDefined) and the control plane's two, each with a meaning that can fail.
-import type { Preflight } from '../preflight/probes.js';
+import type { Preflight } from '../preflight/stages.js';
 import type { ControlPlaneResult } from '../record/control-plane.js';
 import type { ReadinessRow, RowStatus } from './model.js';
 

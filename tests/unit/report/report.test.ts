@@ -9,7 +9,7 @@ import { parseBaseline, REPORT_SCHEMA, type ReadinessReport, type ReportCheck } 
 import { readinessRows } from '../../../support/report/rows.js';
 import { renderMarkdown } from '../../../support/report/render.js';
 import { judgeSecretStorage } from '../../../support/inputs/secrets.js';
-import type { Preflight } from '../../../support/preflight/probes.js';
+import type { Preflight } from '../../../support/preflight/stages.js';
 
 const check = (id: string, status: ReportCheck['status'], measured: ReportCheck['measured'] = {}): ReportCheck => ({
   id,
