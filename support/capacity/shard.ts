@@ -119,25 +119,30 @@ function shardCounter(producer: Producer, o: ShardRunOptions, tally: ShardTally)
   return counter;
 }
 
+interface Pace {
+  readonly perSec?: number;
+  readonly perRequest: number;
+  readonly startMs: number;
+  readonly endIssuing: number;
+}
+
 /**
- * Events in the next request: as many as are due at this shard's share of the rate (waiting until one is), up to
- * `perRequest`; all `perRequest` when no rate is set; undefined once the sending window has ended.
+ * Events in the next request: as many as are due at this shard's share of the rate, up to `perRequest` (0 when none is
+ * due yet); all `perRequest` when no rate is set; undefined once the sending window has ended.
  */
-function pacedCount(counter: RequestCounter, pace: { perSec?: number; perRequest: number; startMs: number; endIssuing: number }) {
-  return async (): Promise<number | undefined> => {
-    const { perSec, perRequest, startMs, endIssuing } = pace;
-    while (!counter.stopped) {
-      const now = Date.now();
-      if (now >= endIssuing) return undefined;
-      if (perSec === undefined) return perRequest;
-      const due = Math.floor((perSec * (now - startMs)) / 1000) + 1 - counter.issued;
-      if (due >= 1) return Math.min(perRequest, due);
-      // Ahead of the pace: wait until the next event is due (or the window ends).
-      const nextDueAt = startMs + (counter.issued * 1000) / perSec;
-      await sleep(Math.max(1, Math.min(nextDueAt, endIssuing) - now));
-    }
-    return undefined;
-  };
+function dueCount(counter: RequestCounter, pace: Pace): number | undefined {
+  const now = Date.now();
+  if (now >= pace.endIssuing) return undefined;
+  if (pace.perSec === undefined) return pace.perRequest;
+  const due = Math.floor((pace.perSec * (now - pace.startMs)) / 1000) + 1 - counter.issued;
+  return due >= 1 ? Math.min(pace.perRequest, due) : 0;
+}
+
+/** Ahead of the pace: waits until the next event is due (or the window ends). */
+async function untilNextDue(counter: RequestCounter, pace: Pace): Promise<void> {
+  if (pace.perSec === undefined) return;
+  const nextDueAt = pace.startMs + (counter.issued * 1000) / pace.perSec;
+  await sleep(Math.max(1, Math.min(nextDueAt, pace.endIssuing) - Date.now()));
 }
 
 /** What kept the shard from passing: failures, or too little of its share acknowledged. */
@@ -217,8 +222,12 @@ export async function runShard(producer: Producer, startAt: number, o: ShardRunO
     tally.seconds.throttle(Date.now(), ms);
   };
   try {
-    const nextCount = pacedCount(counter, { perSec, perRequest, startMs, endIssuing: startMs + c.durationS * 1000 });
-    await sendBackToBack(counter, { workers: settings.BURST_IN_FLIGHT, nextCount });
+    const pace: Pace = { perSec, perRequest, startMs, endIssuing: startMs + c.durationS * 1000 };
+    await sendBackToBack(counter, {
+      workers: settings.BURST_IN_FLIGHT,
+      nextCount: () => dueCount(counter, pace),
+      waitForMore: () => untilNextDue(counter, pace),
+    });
   } finally {
     o.throttle.listener = undefined;
   }

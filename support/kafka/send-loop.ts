@@ -128,8 +128,13 @@ export class RequestCounter {
 export interface MaxRateOptions {
   /** Workers at the start: each sends its next request as soon as its previous one is answered. */
   readonly workers: number;
-  /** Events in the next request, or undefined when no more are to be sent; may wait (a pace). */
-  readonly nextCount: () => number | undefined | Promise<number | undefined>;
+  /**
+   * Events in the next request, decided and claimed in one synchronous step (so workers never claim the same
+   * events); 0 when none is due yet (then `waitForMore`), undefined when no more are to be sent.
+   */
+  readonly nextCount: () => number | undefined;
+  /** Waits until more events may be due (a pace); required when `nextCount` can return 0. */
+  readonly waitForMore?: () => Promise<void>;
   /** Workers wanted now, checked after each request: more are added up to it (a long round trip leaves the pipe idle). */
   readonly workersWanted?: () => number;
 }
@@ -139,8 +144,12 @@ export async function sendBackToBack(counter: RequestCounter, o: MaxRateOptions)
   const running: Promise<void>[] = [];
   const worker = async () => {
     while (!counter.stopped) {
-      const count = await o.nextCount();
-      if (count === undefined || counter.stopped) break;
+      const count = o.nextCount();
+      if (count === undefined) break;
+      if (count === 0) {
+        await o.waitForMore?.();
+        continue;
+      }
       await counter.send(counter.claim(count), count);
       while (running.length < (o.workersWanted?.() ?? 0)) running.push(worker());
     }
