@@ -246,9 +246,32 @@ async function startReady(plan: ContainerStartPlan, hostPort: number, exit: Exit
   return container;
 }
 
+/** The started container as a LocalBroker; stopping it removes the container and the broker's dir. */
+function containerBroker(
+  plan: ContainerStartPlan,
+  hostPort: number,
+  started: { container: StartedTestContainer; owned: ReturnType<typeof own> | undefined },
+): LocalBroker {
+  const { keys, caFile } = plan.credentials;
+  return {
+    kind: 'container',
+    env: brokerEnv({ port: hostPort, keys, caFile, topics: plan.topics }),
+    saslPort: hostPort,
+    caFile,
+    connectionString: mainKey(keys, plan.topics),
+    keys,
+    stop: async () => {
+      // SIGTERM first, so Kafka shuts down cleanly; then our own removal makes sure (Ryuk may be off).
+      await withDeadline(started.container.stop({ timeout: 5000 }), 20000, 'stopping the Kafka container').catch(() => undefined);
+      await started.owned?.release(0);
+      await plan.tracked.release(0);
+    },
+  };
+}
+
 /** One start-up on a freshly picked host port. A host port taken before Docker bound it is PortTaken. */
 async function containerAttempt(plan: ContainerStartPlan): Promise<LocalBroker> {
-  const { image, log, credentials } = plan;
+  const { image, log } = plan;
   // The advertised address must be the host port, so it is chosen before the container starts.
   const hostPort = await (plan.options.pickHostPort ?? freePort)();
   log(`starting ${image} with testcontainers (SASL_SSL on localhost:${hostPort})...`);
@@ -262,21 +285,7 @@ async function containerAttempt(plan: ContainerStartPlan): Promise<LocalBroker> 
     });
     exit.cancel();
     log(`Kafka container ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const { keys, caFile } = credentials;
-    return {
-      kind: 'container',
-      env: brokerEnv({ port: hostPort, keys, caFile, topics: plan.topics }),
-      saslPort: hostPort,
-      caFile,
-      connectionString: mainKey(keys, plan.topics),
-      keys,
-      stop: async () => {
-        // SIGTERM first, so Kafka shuts down cleanly; then our own removal makes sure (Ryuk may be off).
-        await withDeadline(container.stop({ timeout: 5000 }), 20000, 'stopping the Kafka container').catch(() => undefined);
-        await owned?.release(0);
-        await plan.tracked.release(0);
-      },
-    };
+    return containerBroker(plan, hostPort, { container, owned });
   } catch (error) {
     exit.cancel();
     await owned?.release(0);

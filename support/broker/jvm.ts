@@ -172,9 +172,47 @@ function captureOutput(child: ChildProcess, requestLogFile: string | undefined):
   return output;
 }
 
-/** One start-up on fresh ports: properties, storage, the JVM, then ready with its topics. A bind failure is PortTaken. */
+/** The broker's JVM, running and owned (with the dir): its output kept, and `exited` telling why it died. */
+interface RunningKafka {
+  readonly child: ChildProcess;
+  readonly output: string[];
+  readonly proc: ReturnType<typeof own>;
+  readonly exited: Promise<string>;
+}
+
+function launchKafka(plan: JvmStartPlan, propsFile: string): RunningKafka {
+  const child = spawnKafka(plan, propsFile);
+  const output = captureOutput(child, plan.options.requestLogFile);
+  const proc = own({ child, dir: plan.dir });
+  plan.tracked.forget(); // the dir is now owned together with the process
+  const exited = new Promise<string>((resolveExit) =>
+    child.once('exit', (code, signal) => resolveExit(`exit ${code ?? signal}; last output:\n${output.slice(-20).join('\n')}`)),
+  );
+  return { child, output, proc, exited };
+}
+
+/** Ready with its topics, reached as clients do (or, with a faulty certificate on purpose, on PLAINTEXT). A bind failure is PortTaken. */
+async function awaitKafkaReady(plan: JvmStartPlan, kafka: RunningKafka, via: { plain: number; client: number }): Promise<void> {
+  const { options, credentials } = plan;
+  try {
+    await awaitReadyAndCreateTopics({
+      via: options.tls
+        ? { kind: 'plaintext', port: via.plain }
+        : { kind: 'sasl_ssl', port: via.client, caPem: credentials.ca.certPem, connectionString: credentials.keys.namespace },
+      topics: plan.topics,
+      timeoutMs: options.startTimeoutMs ?? 60000,
+      exited: kafka.exited,
+    });
+  } catch (error) {
+    const bindFailure = kafka.output.some((l) => /Address already in use|BindException/.test(l));
+    await kafka.proc.release(2000);
+    throw bindFailure ? new PortTaken(error) : error;
+  }
+}
+
+/** One start-up on fresh ports: properties, storage, the JVM, then ready with its topics. */
 async function jvmAttempt(plan: JvmStartPlan, attempt: number): Promise<LocalBroker> {
-  const { options, log, credentials } = plan;
+  const { options, log } = plan;
   const ports = await pickJvmPorts(options);
   const propsFile = writeJvmProperties(plan, ports, attempt);
   formatStorage(plan.classpath, propsFile);
@@ -182,29 +220,10 @@ async function jvmAttempt(plan: JvmStartPlan, attempt: number): Promise<LocalBro
   const clientPort = options.saslFront?.port ?? ports.sasl;
   log(`starting Kafka broker (SASL_SSL on localhost:${ports.sasl}${options.saslFront ? `, advertised through a relay on ${clientPort}` : ''})...`);
   const started = Date.now();
-  const child = spawnKafka(plan, propsFile);
-  const output = captureOutput(child, options.requestLogFile);
-  const proc = own({ child, dir: plan.dir });
-  plan.tracked.forget(); // the dir is now owned together with the process
-  const exited = new Promise<string>((resolveExit) =>
-    child.once('exit', (code, signal) => resolveExit(`exit ${code ?? signal}; last output:\n${output.slice(-20).join('\n')}`)),
-  );
-  try {
-    await awaitReadyAndCreateTopics({
-      via: options.tls
-        ? { kind: 'plaintext', port: ports.plain }
-        : { kind: 'sasl_ssl', port: clientPort, caPem: credentials.ca.certPem, connectionString: credentials.keys.namespace },
-      topics: plan.topics,
-      timeoutMs: options.startTimeoutMs ?? 60000,
-      exited,
-    });
-  } catch (error) {
-    const bindFailure = output.some((l) => /Address already in use|BindException/.test(l));
-    await proc.release(2000);
-    throw bindFailure ? new PortTaken(error) : error;
-  }
+  const kafka = launchKafka(plan, propsFile);
+  await awaitKafkaReady(plan, kafka, { plain: ports.plain, client: clientPort });
   log(`Kafka broker ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  const { keys, caFile } = credentials;
+  const { keys, caFile } = plan.credentials;
   return {
     kind: 'jvm',
     env: brokerEnv({ port: clientPort, keys, caFile, topics: plan.topics }),
@@ -214,8 +233,8 @@ async function jvmAttempt(plan: JvmStartPlan, attempt: number): Promise<LocalBro
     keys,
     adminBootstrap: `localhost:${ports.plain}`,
     emulatorPort: ports.emulatorPort,
-    pid: child.pid,
-    stop: () => proc.release(10000),
+    pid: kafka.child.pid,
+    stop: () => kafka.proc.release(10000),
   };
 }
 
