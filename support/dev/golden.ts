@@ -20,11 +20,15 @@ function normalise(text: string): string {
     .replace(/\d+(\.\d+)?/g, 'N');
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Every key path of a JSON value; array elements merged (checks keyed by their id, so each check's keys show). */
 function keyPaths(value: unknown, path: string, out: Set<string>): void {
   if (Array.isArray(value)) {
     for (const item of value) {
-      const id = item && typeof item === 'object' && 'id' in item ? String((item as { id: unknown }).id) : '';
+      // Checks are keyed by their frozen id; generated ids (a uuid per run, as Fabric gives its nodes) are not names.
+      const raw = item && typeof item === 'object' && 'id' in item ? String((item as { id: unknown }).id) : '';
+      const id = UUID.test(raw) ? '*' : raw;
       keyPaths(item, `${path}[${id}]`, out);
     }
     return;
