@@ -1,5 +1,6 @@
 // Plays the Eventstream between a source topic and a destination topic on the local broker, with what a real
 // eventstream may do to events on the way: drop keys and headers, re-batch JSON into lines or arrays, delay, drop.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, Kafka, Producer } from 'kafkajs';
 import { connectWithin, disconnectWithin, withDeadline } from '../core/deadline.js';
 
@@ -92,7 +93,7 @@ export async function startRelay(
       }));
       const reshaped = reshape(records, options.shape, seen);
       seen = reshaped.seen;
-      if (options.shape.delayMs > 0) await new Promise((r) => setTimeout(r, options.shape.delayMs));
+      if (options.shape.delayMs > 0) await sleep(options.shape.delayMs);
       if (reshaped.out.length > 0)
         await producer.send({ topic: options.to, acks: -1, messages: reshaped.out.map((r) => ({ key: r.key, value: r.value, headers: r.headers })) });
       for (const m of batch.messages) payload.resolveOffset(m.offset);

@@ -1,13 +1,13 @@
 // globalSetup of the `local` project: starts a throwaway Eventstream-shaped broker and points the checks at it.
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { TestProject } from 'vitest/node';
 import { brokerMode, startLocalBroker, topicSetup, topicsOf, type LocalBroker } from '../broker/index.js';
 import { checkRunPaths, exitOnPathProblems } from '../inputs/paths.js';
 import { redactError } from '../core/redact.js';
 import { parseRelayShape, startRelay, type Relay } from '../broker/eventstream-relay.js';
 import { provideEndpoint } from './provide.js';
-import { CONNECTION_STRING_USERNAME } from '../facts/eventstream.js';
+import { localBrokerClient } from '../kafka/client.js';
 import { standInEndpoints, standInEnv, startFabricStandIn, type FabricStandIn } from '../broker/fabric-standin.js';
 
 /** The custom endpoint destination's topic the relay writes to. */
@@ -15,12 +15,10 @@ const RELAY_DESTINATION = { name: 'telemetry-destination', partitions: 3, destin
 
 /** The relay is the eventstream itself: it reads and writes with the namespace key. */
 function relayClient(broker: LocalBroker): Kafka {
-  return new Kafka({
+  return localBrokerClient({
     clientId: 'readiness-relay',
-    brokers: [String(broker.env.FABRIC_KAFKA_BOOTSTRAP)],
-    ssl: { ca: [readFileSync(broker.caFile, 'utf8')], rejectUnauthorized: true },
-    sasl: { mechanism: 'plain', username: CONNECTION_STRING_USERNAME, password: broker.keys.namespace },
-    logLevel: logLevel.NOTHING,
+    bootstrap: String(broker.env.FABRIC_KAFKA_BOOTSTRAP),
+    login: { caPem: readFileSync(broker.caFile, 'utf8'), password: broker.keys.namespace },
   });
 }
 
