@@ -63,85 +63,122 @@ ul.findings li{margin:2px 0}
 figure.topology{margin:0 0 12px;overflow-x:auto}figure.topology svg{display:block}
 `;
 
-/** The whole page: verdict, readiness rows, charts of this run, trends, then every check. */
-export async function renderHtml(r: ReadinessReport): Promise<string> {
-  const charts = await buildCharts(r);
-  const byId = new Map(charts.map((c) => [c.id, c]));
-  const section = (ids: readonly string[]) => ids.flatMap((id) => (byId.has(id) ? [figure(byId.get(id) as Chart)] : [])).join('');
+/** Charts by id, and a renderer of a chart group (the ids that exist, in order). */
+interface PageCharts {
+  readonly byId: ReadonlyMap<string, Chart>;
+  readonly section: (ids: readonly string[]) => string;
+}
+
+/** The page head and the verdict header: profile, endpoint, counts and what needs action. */
+function headerSection(r: ReadinessReport): string[] {
   const pass = r.verdict === 'pass';
-  const out: string[] = [];
-  out.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`);
-  out.push(`<title>Eventstream readiness: ${pass ? 'PASS' : 'ACTION REQUIRED'}</title><style>${CSS}</style></head><body>`);
-  out.push(
+  const failing = r.checks.filter((c) => c.status === 'Action Required').map((c) => c.name);
+  return [
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`,
+    `<title>Eventstream readiness: ${pass ? 'PASS' : 'ACTION REQUIRED'}</title><style>${CSS}</style></head><body>`,
     `<header class="verdict ${pass ? 'pass' : 'fail'}" data-verdict="${r.verdict}"><h1>Eventstream readiness: ${pass ? 'PASS' : 'ACTION REQUIRED'}</h1>`,
-  );
-  out.push(
     `<p>Profile <b>${escapeHtml(r.profile)}</b> · endpoint <code>${escapeHtml(r.endpoint.bootstrap)}</code> · user <code>${escapeHtml(r.endpoint.username)}</code>` +
       `${r.endpoint.keyName ? ` · key <code>${escapeHtml(r.endpoint.keyName)}</code>` : ''} · topics <code>${escapeHtml(r.endpoint.topics.telemetry)}</code>, <code>${escapeHtml(r.endpoint.topics.orders)}</code> · ${escapeHtml(r.generatedAt)}</p>`,
-  );
-  const failing = r.checks.filter((c) => c.status === 'Action Required').map((c) => c.name);
-  out.push(
     `<p>${r.summary.passed} passed, ${r.summary.actionRequired} need action, ${r.summary.notRun} not run.${failing.length ? ` Needs action: ${escapeHtml(failing.join('; '))}.` : ''}</p></header><main>`,
-  );
+  ];
+}
 
-  if (r.readiness.length > 0) {
-    out.push('<section id="readiness"><h2>Readiness</h2><table><tr><th>Row</th><th>Status</th><th>Evidence</th><th>Meaning</th></tr>');
-    for (const row of r.readiness)
-      out.push(
+function readinessSection(r: ReadinessReport): string[] {
+  if (r.readiness.length === 0) return [];
+  return [
+    '<section id="readiness"><h2>Readiness</h2><table><tr><th>Row</th><th>Status</th><th>Evidence</th><th>Meaning</th></tr>',
+    ...r.readiness.map(
+      (row) =>
         `<tr data-row="${escapeHtml(row.name)}"><td>${escapeHtml(row.name)}</td><td>${status(row.status)}</td><td>${escapeHtml(row.evidence)}</td><td>${escapeHtml(row.meaning)}</td></tr>`,
-      );
-    out.push('</table></section>');
-  }
-  out.push(...topologySection(r.controlPlane));
-  if (r.capacity) out.push(capacitySection(r.capacity, section(['capacity-acks', 'capacity-latency'])));
-  // A merge job's own report holds only the capacity result: no run of the checks to chart.
+    ),
+    '</table></section>',
+  ];
+}
+
+/** The merged capacity result, then this run's charts (a merge job's own report holds only the capacity result). */
+function runSections(r: ReadinessReport, charts: PageCharts): string[] {
+  const out: string[] = [];
+  if (r.capacity) out.push(capacitySection(r.capacity, charts.section(['capacity-acks', 'capacity-latency'])));
   const checksRan = r.checks.some((c) => c.id !== CHECK_ID.capacityTarget);
-  if (checksRan) out.push(...thisRun(r, byId, section));
+  if (checksRan) out.push(...thisRun(r, charts.byId, charts.section));
+  return out;
+}
 
-  out.push('<section id="trend"><h2>Trend</h2>');
+function trendSection(r: ReadinessReport, charts: PageCharts): string[] {
   const t = r.trend;
-  if (!t) out.push('<p class="note">No history: set READINESS_HISTORY_DIR to a folder of earlier readiness.json files to see trends.</p>');
-  else {
-    out.push(`<p>${escapeHtml(t.note)}.</p>`);
-    const warnings = trendWarnings(t);
-    out.push(
-      warnings.length
-        ? `<ul class="findings" data-trend-findings="${warnings.length}">${warnings.map((w) => `<li class="${t.policy === 'fail' ? 'failure' : 'warning'}">${t.policy === 'fail' ? '✖' : '⚠'} ${escapeHtml(w)}</li>`).join('')}</ul>`
-        : `<p data-trend-findings="0">No metric got worse in each of the last ${t.minRuns} runs beyond ${t.tolerancePct}% in total.</p>`,
-    );
-    out.push(`<div class="charts">${section(['trend-verdict', 'trend-connect', 'trend-cert', 'trend-throughput', 'trend-latency', 'trend-throttle'])}</div>`);
-  }
-  out.push('</section>');
+  if (!t)
+    return [
+      '<section id="trend"><h2>Trend</h2>',
+      '<p class="note">No history: set READINESS_HISTORY_DIR to a folder of earlier readiness.json files to see trends.</p>',
+      '</section>',
+    ];
+  const warnings = trendWarnings(t);
+  return [
+    '<section id="trend"><h2>Trend</h2>',
+    `<p>${escapeHtml(t.note)}.</p>`,
+    warnings.length
+      ? `<ul class="findings" data-trend-findings="${warnings.length}">${warnings.map((w) => `<li class="${t.policy === 'fail' ? 'failure' : 'warning'}">${t.policy === 'fail' ? '✖' : '⚠'} ${escapeHtml(w)}</li>`).join('')}</ul>`
+      : `<p data-trend-findings="0">No metric got worse in each of the last ${t.minRuns} runs beyond ${t.tolerancePct}% in total.</p>`,
+    `<div class="charts">${charts.section(['trend-verdict', 'trend-connect', 'trend-cert', 'trend-throughput', 'trend-latency', 'trend-throttle'])}</div>`,
+    '</section>',
+  ];
+}
 
-  out.push('<section id="checks"><h2>Checks</h2><table><tr><th>Check</th><th>Status</th><th>Measured</th><th>Threshold</th><th>Notes</th></tr>');
-  for (const c of r.checks) {
-    out.push(
-      `<tr data-check="${escapeHtml(c.id)}"><td>${escapeHtml(c.name)}</td><td>${status(c.status)}</td><td>${values(c.measured)}</td><td>${values(c.thresholds)}</td><td>${notes(c)}</td></tr>`,
-    );
-  }
-  out.push('</table></section>');
+function checksSection(r: ReadinessReport): string[] {
+  return [
+    '<section id="checks"><h2>Checks</h2><table><tr><th>Check</th><th>Status</th><th>Measured</th><th>Threshold</th><th>Notes</th></tr>',
+    ...r.checks.map(
+      (c) =>
+        `<tr data-check="${escapeHtml(c.id)}"><td>${escapeHtml(c.name)}</td><td>${status(c.status)}</td><td>${values(c.measured)}</td><td>${values(c.thresholds)}</td><td>${notes(c)}</td></tr>`,
+    ),
+    '</table></section>',
+  ];
+}
 
-  out.push('<section id="baseline"><h2>Compared with the previous run</h2>');
+function baselineSection(r: ReadinessReport): string[] {
   const cmp = r.comparison;
-  if (!cmp) out.push(`<p class="note">${escapeHtml(r.baseline.note)}</p>`);
-  else {
-    out.push(
-      `<p>Baseline <code>${escapeHtml(cmp.baselineFile)}</code> from ${escapeHtml(cmp.baselineGeneratedAt)}. ${cmp.newlyFailing.length ? `<b class="failure">Regressed: ${escapeHtml(cmp.newlyFailing.join(', '))}</b>` : 'No check that passed before fails now.'}</p>`,
-    );
-    if (cmp.metrics.length) {
-      out.push('<table><tr><th>Check</th><th>Metric</th><th>Baseline</th><th>Now</th><th>Change</th><th>Tolerance</th><th>Verdict</th></tr>');
-      for (const m of cmp.metrics) {
-        out.push(
-          `<tr><td>${escapeHtml(m.checkId)}</td><td>${escapeHtml(m.metric)}</td><td>${m.baseline}</td><td>${m.now}</td><td>${m.changePct > 0 ? '+' : ''}${m.changePct}%</td><td>${m.tolerancePct}%</td><td>${m.regressed ? status('Action Required') : status('Pass')}</td></tr>`,
-        );
-      }
-      out.push('</table>');
+  if (!cmp) return ['<section id="baseline"><h2>Compared with the previous run</h2>', `<p class="note">${escapeHtml(r.baseline.note)}</p>`, '</section>'];
+  const out = [
+    '<section id="baseline"><h2>Compared with the previous run</h2>',
+    `<p>Baseline <code>${escapeHtml(cmp.baselineFile)}</code> from ${escapeHtml(cmp.baselineGeneratedAt)}. ${cmp.newlyFailing.length ? `<b class="failure">Regressed: ${escapeHtml(cmp.newlyFailing.join(', '))}</b>` : 'No check that passed before fails now.'}</p>`,
+  ];
+  if (cmp.metrics.length) {
+    out.push('<table><tr><th>Check</th><th>Metric</th><th>Baseline</th><th>Now</th><th>Change</th><th>Tolerance</th><th>Verdict</th></tr>');
+    for (const m of cmp.metrics) {
+      out.push(
+        `<tr><td>${escapeHtml(m.checkId)}</td><td>${escapeHtml(m.metric)}</td><td>${m.baseline}</td><td>${m.now}</td><td>${m.changePct > 0 ? '+' : ''}${m.changePct}%</td><td>${m.tolerancePct}%</td><td>${m.regressed ? status('Action Required') : status('Pass')}</td></tr>`,
+      );
     }
+    out.push('</table>');
   }
   out.push('</section>');
-  out.push(
+  return out;
+}
+
+function assessmentSection(r: ReadinessReport): string[] {
+  return [
     `<section id="assessment"><h2>Is Eventstream enough?</h2><p>${escapeHtml(r.assessment ? `${r.assessment.verdictText} (${r.assessment.for} for, ${r.assessment.against} against)` : r.assessmentNote)}</p></section>`,
-  );
+  ];
+}
+
+/** The page's sections in order, each a named step. */
+const PAGE_SECTIONS: ReadonlyArray<(r: ReadinessReport, charts: PageCharts) => string[]> = [
+  headerSection,
+  readinessSection,
+  (r) => topologySection(r.controlPlane),
+  runSections,
+  trendSection,
+  checksSection,
+  baselineSection,
+  assessmentSection,
+];
+
+/** The whole page: verdict, readiness rows, the topology, charts of this run, trends, then every check. */
+export async function renderHtml(r: ReadinessReport): Promise<string> {
+  const built = await buildCharts(r);
+  const byId = new Map(built.map((c) => [c.id, c]));
+  const section = (ids: readonly string[]) => ids.flatMap((id) => (byId.has(id) ? [figure(byId.get(id) as Chart)] : [])).join('');
+  const out = PAGE_SECTIONS.flatMap((render) => render(r, { byId, section }));
   out.push('</main></body></html>\n');
   return out.join('\n');
 }
@@ -187,7 +224,7 @@ function capacitySection(c: CapacityReport, charts: string): string {
 }
 
 /** Charts of this run of the checks (connectivity, burst, round trip), each with a note when it has nothing to draw. */
-function thisRun(r: ReadinessReport, byId: Map<string, Chart>, section: (ids: readonly string[]) => string): string[] {
+function thisRun(r: ReadinessReport, byId: ReadonlyMap<string, Chart>, section: (ids: readonly string[]) => string): string[] {
   const out: string[] = [];
   out.push('<section id="this-run"><h2>This run</h2><div class="charts">');
   out.push(section(['waterfall', 'burst-acks', 'burst-latency', 'e2e-latency']));

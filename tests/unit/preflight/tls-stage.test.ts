@@ -12,7 +12,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { createCa, issueServerCert, type CertificateAuthority, type KeyAndCert } from '../../../support/broker/certs.js';
 import { checkEndpointEnv } from '../../../support/inputs/config.js';
 import { readSettings } from '../../../support/inputs/settings.js';
-import { runPreflight, type Preflight } from '../../../support/preflight/probes.js';
+import { runPreflight, type Preflight } from '../../../support/preflight/stages.js';
 
 const DAY = 86_400_000;
 const dir = mkdtempSync(join(tmpdir(), 'readiness-tls-stage-'));
