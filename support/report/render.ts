@@ -30,62 +30,94 @@ function note(c: ReportCheck): string {
   return c.warnings.length ? `⚠️ ${c.warnings.join('<br>⚠️ ')}` : '';
 }
 
-export function renderMarkdown(r: ReadinessReport): string {
-  const out: string[] = [];
-  out.push(`# Eventstream readiness: ${r.verdict === 'pass' ? '✅ PASS' : '❌ ACTION REQUIRED'}`);
-  out.push('');
-  out.push(
+function headerLines(r: ReadinessReport): string[] {
+  const out = [
+    `# Eventstream readiness: ${r.verdict === 'pass' ? '✅ PASS' : '❌ ACTION REQUIRED'}`,
+    '',
     `Profile **${r.profile}** · endpoint \`${r.endpoint.bootstrap}\` · user \`${r.endpoint.username}\`` +
       `${r.endpoint.keyName ? ` · key \`${r.endpoint.keyName}\`` : ''} · topics \`${r.endpoint.topics.telemetry}\`, \`${r.endpoint.topics.orders}\` · ${r.generatedAt}`,
-  );
-  out.push('');
-  out.push(`${r.summary.passed} passed, ${r.summary.actionRequired} need action, ${r.summary.notRun} not run.`);
+    '',
+    `${r.summary.passed} passed, ${r.summary.actionRequired} need action, ${r.summary.notRun} not run.`,
+  ];
   if (r.load?.mode === 'light') {
     out.push('', `Light mode (READINESS_LOAD=light): smallest counts; left out: ${r.load.leftOut.map((e) => `\`${e.id}\` (${e.writes})`).join('; ')}.`);
   }
-  if (r.readiness.length > 0) {
-    out.push('', '## Readiness', '', '| Check | Status | Evidence | Meaning |', '|---|---|---|---|');
-    for (const row of r.readiness) out.push(`| ${row.name} | ${ICON[row.status]} | ${cell(row.evidence)} | ${cell(row.meaning)} |`);
+  return out;
+}
+
+function readinessLines(r: ReadinessReport): string[] {
+  if (r.readiness.length === 0) return [];
+  return [
+    '',
+    '## Readiness',
+    '',
+    '| Check | Status | Evidence | Meaning |',
+    '|---|---|---|---|',
+    ...r.readiness.map((row) => `| ${row.name} | ${ICON[row.status]} | ${cell(row.evidence)} | ${cell(row.meaning)} |`),
+  ];
+}
+
+function checkLines(r: ReadinessReport): string[] {
+  return [
+    '',
+    '## Checks',
+    '',
+    '| Check | Status | Measured | Threshold | Notes |',
+    '|---|---|---|---|---|',
+    ...r.checks.map((c) => `| ${cell(c.name)} | ${ICON[c.status]} | ${cell(kv(c.measured))} | ${cell(kv(c.thresholds))} | ${cell(note(c))} |`),
+    ...(r.capacity ? ['', ...renderCapacity(r.capacity)] : []),
+  ];
+}
+
+function baselineLines(r: ReadinessReport): string[] {
+  const out = ['', '## Compared with the previous run', ''];
+  const c = r.comparison;
+  if (!c) return [...out, r.baseline.note];
+  out.push(`Baseline: \`${c.baselineFile}\` from ${c.baselineGeneratedAt}.`, '');
+  out.push(c.newlyFailing.length ? `❌ **Regressed** (passed before, fail now): ${c.newlyFailing.join(', ')}` : '✅ No check that passed before fails now.');
+  if (c.recovered.length) out.push('', `Recovered: ${c.recovered.join(', ')}`);
+  const gaps = (c.notCompared ?? []).filter((n) => n.missingFrom === 'now' || n.metric !== undefined);
+  if (gaps.length) {
+    out.push('', 'Not compared:', '');
+    for (const n of gaps) out.push(`- ${n.fails ? '❌' : 'ℹ️'} \`${n.checkId}\`${n.metric ? ` ${n.metric}` : ''}: ${n.reason}`);
   }
-  out.push(...renderTopology(r.controlPlane));
-  out.push('', '## Checks', '', '| Check | Status | Measured | Threshold | Notes |', '|---|---|---|---|---|');
-  for (const c of r.checks) out.push(`| ${cell(c.name)} | ${ICON[c.status]} | ${cell(kv(c.measured))} | ${cell(kv(c.thresholds))} | ${cell(note(c))} |`);
-  if (r.capacity) out.push('', ...renderCapacity(r.capacity));
-  out.push('', '## Compared with the previous run', '');
-  if (!r.comparison) out.push(r.baseline.note);
-  else {
-    const c = r.comparison;
-    out.push(`Baseline: \`${c.baselineFile}\` from ${c.baselineGeneratedAt}.`, '');
-    out.push(c.newlyFailing.length ? `❌ **Regressed** (passed before, fail now): ${c.newlyFailing.join(', ')}` : '✅ No check that passed before fails now.');
-    if (c.recovered.length) out.push('', `Recovered: ${c.recovered.join(', ')}`);
-    const gaps = (c.notCompared ?? []).filter((n) => n.missingFrom === 'now' || n.metric !== undefined);
-    if (gaps.length) {
-      out.push('', 'Not compared:', '');
-      for (const n of gaps) out.push(`- ${n.fails ? '❌' : 'ℹ️'} \`${n.checkId}\`${n.metric ? ` ${n.metric}` : ''}: ${n.reason}`);
-    }
-    if (c.metrics.length) {
-      out.push('', '| Check | Metric | Baseline | Now | Change | Tolerance | Verdict |', '|---|---|---|---|---|---|---|');
-      for (const m of c.metrics) {
-        const verdict = m.regressed ? (c.perfPolicy === 'fail' ? '❌ regressed' : '⚠️ regressed (warn only)') : '✅ within tolerance';
-        out.push(`| ${m.checkId} | ${m.metric} | ${m.baseline} | ${m.now} | ${m.changePct > 0 ? '+' : ''}${m.changePct}% | ${m.tolerancePct}% | ${verdict} |`);
-      }
+  if (c.metrics.length) {
+    out.push('', '| Check | Metric | Baseline | Now | Change | Tolerance | Verdict |', '|---|---|---|---|---|---|---|');
+    for (const m of c.metrics) {
+      const verdict = m.regressed ? (c.perfPolicy === 'fail' ? '❌ regressed' : '⚠️ regressed (warn only)') : '✅ within tolerance';
+      out.push(`| ${m.checkId} | ${m.metric} | ${m.baseline} | ${m.now} | ${m.changePct > 0 ? '+' : ''}${m.changePct}% | ${m.tolerancePct}% | ${verdict} |`);
     }
   }
-  out.push('', '## Trend', '', ...renderTrend(r.trend));
-  out.push('', '## Is Eventstream enough?', '');
+  return out;
+}
+
+function assessmentLines(r: ReadinessReport): string[] {
+  const out = ['', '## Is Eventstream enough?', ''];
   const a = r.assessment;
-  if (!a) out.push(r.assessmentNote);
-  else {
-    out.push(`**${a.verdictText}** (${a.for} criteria for, ${a.against} against; from \`${a.file}\`). This section informs; it never fails the gate.`, '');
-    out.push('| Criterion | Argues | Answer |', '|---|---|---|');
-    for (const c of a.criteria)
-      out.push(`| ${c.text} | ${c.supports ? 'for Eventstream' : 'against'} | ${c.answer === null ? '_unanswered_' : c.answer ? 'yes' : 'no'} |`);
-    out.push('', '| Trade-off | Answer |', '|---|---|');
-    for (const t of a.tradeoffs) out.push(`| ${cell(t.question)} | ${t.answer ? cell(t.answer) : '_unanswered_'} |`);
-    if (a.unanswered.length) out.push('', `Still open: ${a.unanswered.length} question(s).`);
-  }
-  out.push('');
-  return out.join('\n');
+  if (!a) return [...out, r.assessmentNote];
+  out.push(`**${a.verdictText}** (${a.for} criteria for, ${a.against} against; from \`${a.file}\`). This section informs; it never fails the gate.`, '');
+  out.push('| Criterion | Argues | Answer |', '|---|---|---|');
+  for (const c of a.criteria)
+    out.push(`| ${c.text} | ${c.supports ? 'for Eventstream' : 'against'} | ${c.answer === null ? '_unanswered_' : c.answer ? 'yes' : 'no'} |`);
+  out.push('', '| Trade-off | Answer |', '|---|---|');
+  for (const t of a.tradeoffs) out.push(`| ${cell(t.question)} | ${t.answer ? cell(t.answer) : '_unanswered_'} |`);
+  if (a.unanswered.length) out.push('', `Still open: ${a.unanswered.length} question(s).`);
+  return out;
+}
+
+/** The Markdown report's sections in order, each a named step. */
+const MARKDOWN_SECTIONS: ReadonlyArray<(r: ReadinessReport) => string[]> = [
+  headerLines,
+  readinessLines,
+  (r) => renderTopology(r.controlPlane),
+  checkLines,
+  baselineLines,
+  (r) => ['', '## Trend', '', ...renderTrend(r.trend)],
+  assessmentLines,
+];
+
+export function renderMarkdown(r: ReadinessReport): string {
+  return [...MARKDOWN_SECTIONS.flatMap((section) => section(r)), ''].join('\n');
 }
 
 /** Fabric's free text in a table cell: no raw HTML (GitHub would render it), no pipe or line break to split the row. */
