@@ -107,13 +107,12 @@ export interface EndpointCheck {
   readonly entityProblems: ConfigProblem[];
 }
 
-/** Every problem with the endpoint variables, one entry per variable and fault, in a stable order. */
-export function checkEndpointEnv(env: Env, cwd = process.cwd()): EndpointCheck {
-  for (const name of SECRET_VARIABLES) registerSecret(env[name]);
-  const problems: ConfigProblem[] = [];
+/** The main endpoint's values, each parsed on its own; their problems go to `problems` in a stable order. */
+function mainEndpoint(env: Env, cwd: string, problems: ConfigProblem[]) {
   const port = parsePort(env.FABRIC_KAFKA_PORT, 'FABRIC_KAFKA_PORT');
   if (port.problem) problems.push(port.problem);
-  const bootstrap = parseBootstrap(env.FABRIC_KAFKA_BOOTSTRAP, port.port ?? DEFAULT_PORT);
+  const defaultPort = port.port ?? DEFAULT_PORT;
+  const bootstrap = parseBootstrap(env.FABRIC_KAFKA_BOOTSTRAP, defaultPort);
   problems.push(...bootstrap.problems);
   const username = checkUsername(env);
   if (username) problems.push(username);
@@ -136,27 +135,22 @@ export function checkEndpointEnv(env: Env, cwd = process.cwd()): EndpointCheck {
   };
   const security = checkSecurityProtocol(env, [{ variable: 'FABRIC_KAFKA_PASSWORD', info: password.info }]);
   if (security.problem && !password.problem) problems.push(security.problem);
-  const orders = ordersConnection(env, { ...main, securityProtocol: security.protocol }, port.port ?? DEFAULT_PORT, problems);
+  return { defaultPort, main: { ...main, securityProtocol: security.protocol } };
+}
+
+/** The orders endpoint, and the emulator-only protocol rule for its own connection string. */
+function ordersEndpoint(env: Env, main: Connection, defaultPort: number, problems: ConfigProblem[]): Connection {
+  const orders = ordersConnection(env, main, defaultPort, problems);
   if (orders.from.password === 'FABRIC_ORDERS_PASSWORD') {
     const ordersSecurity = checkSecurityProtocol(env, [{ variable: 'FABRIC_ORDERS_PASSWORD', info: orders.connectionString }]);
     if (ordersSecurity.problem && orders.connectionString) problems.push(ordersSecurity.problem);
   }
-  const topics = { telemetry: (env.FABRIC_TOPIC_TELEMETRY ?? '').trim(), orders: (env.FABRIC_TOPIC_ORDERS ?? '').trim() };
-  const parts: EndpointParts = {
-    brokers: bootstrap.brokers,
-    defaultPort: port.port ?? DEFAULT_PORT,
-    username: main.username,
-    connectionString: password.info,
-    orders: {
-      own: ORDERS_VARIABLES.filter((v) => env[v]?.trim()),
-      connectionString: orders.from.password === 'FABRIC_ORDERS_PASSWORD' ? orders.connectionString : undefined,
-    },
-    securityProtocol: security.protocol,
-    topics,
-    caFile: ca.caFile ?? (env.FABRIC_KAFKA_CA_FILE?.trim() || undefined),
-  };
-  if (problems.length > 0) return { parts, problems, entityProblems: [] };
-  const entityProblems = [
+  return orders;
+}
+
+/** Keys with an EntityPath used for a topic of another name, on either endpoint. */
+function entityProblemsOf(main: Connection, orders: Connection, topics: EndpointParts['topics']): ConfigProblem[] {
+  return [
     entityPathProblem({
       passwordVariable: main.from.password,
       entityPath: main.connectionString?.entityPath,
@@ -170,7 +164,30 @@ export function checkEndpointEnv(env: Env, cwd = process.cwd()): EndpointCheck {
       topic: topics.orders,
     }),
   ].filter((p): p is ConfigProblem => p !== undefined);
-  return { parts, problems, entityProblems, config: { ...main, securityProtocol: security.protocol, topics, orders } };
+}
+
+/** Every problem with the endpoint variables, one entry per variable and fault, in a stable order. */
+export function checkEndpointEnv(env: Env, cwd = process.cwd()): EndpointCheck {
+  for (const name of SECRET_VARIABLES) registerSecret(env[name]);
+  const problems: ConfigProblem[] = [];
+  const { defaultPort, main } = mainEndpoint(env, cwd, problems);
+  const orders = ordersEndpoint(env, main, defaultPort, problems);
+  const topics = { telemetry: (env.FABRIC_TOPIC_TELEMETRY ?? '').trim(), orders: (env.FABRIC_TOPIC_ORDERS ?? '').trim() };
+  const parts: EndpointParts = {
+    brokers: main.brokers,
+    defaultPort,
+    username: main.username,
+    connectionString: main.connectionString,
+    orders: {
+      own: ORDERS_VARIABLES.filter((v) => env[v]?.trim()),
+      connectionString: orders.from.password === 'FABRIC_ORDERS_PASSWORD' ? orders.connectionString : undefined,
+    },
+    securityProtocol: main.securityProtocol,
+    topics,
+    caFile: main.caFile ?? (env.FABRIC_KAFKA_CA_FILE?.trim() || undefined),
+  };
+  if (problems.length > 0) return { parts, problems, entityProblems: [] };
+  return { parts, problems, entityProblems: entityProblemsOf(main, orders, topics), config: { ...main, topics, orders } };
 }
 
 /** Like checkEndpointEnv, but throws a ConfigError listing every problem. */
@@ -193,6 +210,25 @@ export interface ConsumerConfig {
 
 export const CONSUMER_VARIABLES = ['FABRIC_CONSUMER_BOOTSTRAP', 'FABRIC_CONSUMER_PASSWORD', 'FABRIC_CONSUMER_TOPIC', 'FABRIC_CONSUMER_GROUP'] as const;
 
+/** Every FABRIC_CONSUMER_* that is missing while others are set: the round trip needs all four. */
+function missingConsumerVariables(env: Env): ConfigProblem[] {
+  return CONSUMER_VARIABLES.filter((v) => !env[v]?.trim()).map((variable) => ({
+    variable,
+    expected: 'a value from the Eventstream custom endpoint destination (Kafka tab)',
+    found: 'it is missing or empty while other FABRIC_CONSUMER_* are set',
+  }));
+}
+
+/** The consumer's connection string, parsed when the username is $ConnectionString (registered as a secret first). */
+function consumerPassword(env: Env, username: string, problems: ConfigProblem[]): { password: string; info?: ConnectionStringInfo } {
+  const password = env.FABRIC_CONSUMER_PASSWORD?.trim() ?? '';
+  registerSecret(password);
+  if (!password || username !== CONNECTION_STRING_USERNAME) return { password };
+  const cs = parseConnectionString(password, 'FABRIC_CONSUMER_PASSWORD');
+  if (cs.problem) problems.push(cs.problem);
+  return { password, info: cs.info };
+}
+
 /**
  * Reads FABRIC_CONSUMER_*; `configured` is false when none is set (the round trip then does not run).
  * FABRIC_CONSUMER_USERNAME defaults to $ConnectionString; the CA file is shared with the producer side.
@@ -203,32 +239,14 @@ export function checkConsumerEnv(
 ): { configured: boolean; config?: ConsumerConfig; problems: ConfigProblem[]; entityProblems: ConfigProblem[] } {
   const configured = CONSUMER_VARIABLES.some((v) => env[v]?.trim());
   if (!configured) return { configured, problems: [], entityProblems: [] };
-  const problems: ConfigProblem[] = [];
-  for (const v of CONSUMER_VARIABLES) {
-    if (!env[v]?.trim())
-      problems.push({
-        variable: v,
-        expected: 'a value from the Eventstream custom endpoint destination (Kafka tab)',
-        found: 'it is missing or empty while other FABRIC_CONSUMER_* are set',
-      });
-  }
-  const bootstrap = parseBootstrap(
-    env.FABRIC_CONSUMER_BOOTSTRAP,
-    parsePort(env.FABRIC_KAFKA_PORT, 'FABRIC_KAFKA_PORT').port ?? DEFAULT_PORT,
-    'FABRIC_CONSUMER_BOOTSTRAP',
-  );
+  const problems = missingConsumerVariables(env);
+  const defaultPort = parsePort(env.FABRIC_KAFKA_PORT, 'FABRIC_KAFKA_PORT').port ?? DEFAULT_PORT;
+  const bootstrap = parseBootstrap(env.FABRIC_CONSUMER_BOOTSTRAP, defaultPort, 'FABRIC_CONSUMER_BOOTSTRAP');
   if (env.FABRIC_CONSUMER_BOOTSTRAP?.trim()) problems.push(...bootstrap.problems);
   const topic = env.FABRIC_CONSUMER_TOPIC?.trim() ?? '';
   if (topic && !TOPIC.test(topic)) problems.push({ variable: 'FABRIC_CONSUMER_TOPIC', expected: 'a Kafka topic name', found: JSON.stringify(topic) });
   const username = env.FABRIC_CONSUMER_USERNAME?.trim() || CONNECTION_STRING_USERNAME;
-  const password = env.FABRIC_CONSUMER_PASSWORD?.trim() ?? '';
-  registerSecret(password);
-  let info: ConnectionStringInfo | undefined;
-  if (password && username === CONNECTION_STRING_USERNAME) {
-    const cs = parseConnectionString(password, 'FABRIC_CONSUMER_PASSWORD');
-    if (cs.problem) problems.push(cs.problem);
-    info = cs.info;
-  }
+  const { password, info } = consumerPassword(env, username, problems);
   const ca = readCa(env, cwd);
   const security = checkSecurityProtocol(env, [{ variable: 'FABRIC_CONSUMER_PASSWORD', info }]);
   if (security.problem && info) problems.push(security.problem);
@@ -239,19 +257,12 @@ export function checkConsumerEnv(
     topicVariable: 'FABRIC_CONSUMER_TOPIC',
     topic,
   });
+  const groupId = env.FABRIC_CONSUMER_GROUP?.trim() ?? '';
   return {
     configured,
     problems,
     entityProblems: entity ? [entity] : [],
-    config: {
-      securityProtocol: security.protocol,
-      brokers: bootstrap.brokers,
-      username,
-      password,
-      topic,
-      groupId: env.FABRIC_CONSUMER_GROUP?.trim() ?? '',
-      ca: ca.ca,
-    },
+    config: { securityProtocol: security.protocol, brokers: bootstrap.brokers, username, password, topic, groupId, ca: ca.ca },
   };
 }
 
