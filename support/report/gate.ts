@@ -20,20 +20,18 @@ export interface Tolerances {
   readonly perfPolicy: 'fail' | 'warn';
 }
 
-export function compareWithBaseline(now: readonly ReportCheck[], baseline: ReadinessReport, baselineFile: string, tol: Tolerances): Comparison {
+/** Check by check: which passed before and fail now, which recovered, which are missing on either side. */
+function compareChecks(now: readonly ReportCheck[], baseline: ReadinessReport) {
   const before = new Map(baseline.checks.map((c) => [c.id, c]));
+  const current = new Map(now.map((c) => [c.id, c]));
   const newlyFailing: string[] = [];
   const recovered: string[] = [];
   const notCompared: NotCompared[] = [];
-  const current = new Map(now.map((c) => [c.id, c]));
   for (const c of now) {
     const b = before.get(c.id);
-    if (!b) {
-      notCompared.push({ checkId: c.id, missingFrom: 'baseline', reason: 'not in the baseline (a check added since)', fails: false });
-      continue;
-    }
-    if (b.status === 'Pass' && c.status === 'Action Required') newlyFailing.push(c.id);
-    if (b.status === 'Action Required' && c.status === 'Pass') recovered.push(c.id);
+    if (!b) notCompared.push({ checkId: c.id, missingFrom: 'baseline', reason: 'not in the baseline (a check added since)', fails: false });
+    else if (b.status === 'Pass' && c.status === 'Action Required') newlyFailing.push(c.id);
+    else if (b.status === 'Action Required' && c.status === 'Pass') recovered.push(c.id);
   }
   for (const b of baseline.checks) {
     if (current.has(b.id)) continue;
@@ -45,31 +43,38 @@ export function compareWithBaseline(now: readonly ReportCheck[], baseline: Readi
       fails: passed,
     });
   }
+  return { before, current, newlyFailing, recovered, notCompared };
+}
+
+type TrackedMetric = (typeof TRACKED_METRICS)[number];
+
+/** Why one tracked metric cannot be compared, or undefined when both runs measured it. */
+function metricGap(t: TrackedMetric, b: ReportCheck | undefined, c: ReportCheck | undefined): Omit<NotCompared, 'checkId' | 'metric'> | undefined {
+  if (!b || b.status !== 'Pass')
+    return { missingFrom: 'baseline', reason: b ? `the check was ${b.status} in the baseline` : 'the check is not in the baseline', fails: false };
+  const bv = Number(b.measured[t.metric]);
+  if (!Number.isFinite(bv) || bv <= 0) return { missingFrom: 'baseline', reason: 'the baseline has no value for it', fails: false };
+  // The check's own verdict (or its reason for not running, e.g. light mode) speaks for it.
+  if (!c || c.status !== 'Pass')
+    return { missingFrom: 'now', reason: c ? `the check is ${c.status} now${c.reason ? `: ${c.reason}` : ''}` : 'the check is missing now', fails: false };
+  if (!Number.isFinite(Number(c.measured[t.metric])))
+    return { missingFrom: 'now', reason: 'the check passed but did not measure it (a renamed or removed metric)', fails: true };
+  return undefined;
+}
+
+export function compareWithBaseline(now: readonly ReportCheck[], baseline: ReadinessReport, baselineFile: string, tol: Tolerances): Comparison {
+  const { before, current, newlyFailing, recovered, notCompared } = compareChecks(now, baseline);
   const metrics: MetricComparison[] = [];
   for (const t of TRACKED_METRICS) {
     const b = before.get(t.checkId);
     const c = current.get(t.checkId);
+    const gap = metricGap(t, b, c);
+    if (gap) {
+      notCompared.push({ checkId: t.checkId, metric: t.metric, ...gap });
+      continue;
+    }
     const bv = Number(b?.measured[t.metric]);
     const nv = Number(c?.measured[t.metric]);
-    const gap = (missingFrom: NotCompared['missingFrom'], reason: string, fails: boolean) =>
-      notCompared.push({ checkId: t.checkId, metric: t.metric, missingFrom, reason, fails });
-    if (!b || b.status !== 'Pass') {
-      gap('baseline', b ? `the check was ${b.status} in the baseline` : 'the check is not in the baseline', false);
-      continue;
-    }
-    if (!Number.isFinite(bv) || bv <= 0) {
-      gap('baseline', 'the baseline has no value for it', false);
-      continue;
-    }
-    if (!c || c.status !== 'Pass') {
-      // The check's own verdict (or its reason for not running, e.g. light mode) speaks for it.
-      gap('now', c ? `the check is ${c.status} now${c.reason ? `: ${c.reason}` : ''}` : 'the check is missing now', false);
-      continue;
-    }
-    if (!Number.isFinite(nv)) {
-      gap('now', 'the check passed but did not measure it (a renamed or removed metric)', true);
-      continue;
-    }
     const tolerancePct = t.kind === 'throughput' ? tol.throughputDropPct : tol.latencyRisePct;
     const { changePct, worse: regressed } = judgeChange(bv, nv, { better: t.better, tolerancePct, minRise: tol.latencyMinMs });
     metrics.push({ checkId: t.checkId, metric: t.metric, baseline: bv, now: nv, changePct, tolerancePct, regressed });
