@@ -70,7 +70,10 @@ describe('control-plane fault matrix (stand-in of the Fabric REST API, shared br
       error: { errorCode: 'TableMappingNotFound', errorMessage: 'the ingestion mapping was deleted', errorDetails: ['mapping telemetry_json'] },
     });
     const r = await run(withControlPlane());
-    expectFault(r, { first: 'Destinations', message: /eventhouse-telemetry \(Eventhouse.*Failed.*TableMappingNotFound: the ingestion mapping was deleted; detail mapping telemetry_json/s });
+    expectFault(r, {
+      first: 'Destinations',
+      message: /eventhouse-telemetry \(Eventhouse.*Failed.*TableMappingNotFound: the ingestion mapping was deleted; detail mapping telemetry_json/s,
+    });
     expect(r.readiness?.readiness.find((row) => row.name === 'EventstreamRunning')?.status).toBe('Action Required');
   });
 
@@ -93,9 +96,11 @@ describe('control-plane fault matrix (stand-in of the Fabric REST API, shared br
     standIn.script({ throttle: 1 });
     const r = await run(withControlPlane());
     expect(r.code, summary(r)).toBe(0);
-    expect(caseNamed(r, 'Sources')?.properties.filter((p) => p.name === 'warning').map((p) => p.value)).toEqual([
-      expect.stringMatching(/sample-bicycles .*Warning/),
-    ]);
+    expect(
+      caseNamed(r, 'Sources')
+        ?.properties.filter((p) => p.name === 'warning')
+        .map((p) => p.value),
+    ).toEqual([expect.stringMatching(/sample-bicycles .*Warning/)]);
     expect(Number(property(r, 'Sources', 'measured: topology reads'))).toBeGreaterThanOrEqual(2);
     const throttled = r.cases.flatMap((c) => c.properties.filter((p) => p.name === 'measured: throttled ms').map((p) => Number(p.value)));
     expect(throttled).toHaveLength(1);
@@ -115,7 +120,8 @@ describe('control-plane fault matrix (stand-in of the Fabric REST API, shared br
   test('a 403 on connections with discovery asked for fails Custom endpoint, naming the role and FABRIC_KAFKA_*', async () => {
     standIn.script({ forbidConnections: true });
     const env = withControlPlane();
-    for (const k of ['FABRIC_KAFKA_BOOTSTRAP', 'FABRIC_KAFKA_PASSWORD', 'FABRIC_ORDERS_PASSWORD', 'FABRIC_ORDERS_BOOTSTRAP', 'FABRIC_ORDERS_USERNAME']) delete env[k];
+    for (const k of ['FABRIC_KAFKA_BOOTSTRAP', 'FABRIC_KAFKA_PASSWORD', 'FABRIC_ORDERS_PASSWORD', 'FABRIC_ORDERS_BOOTSTRAP', 'FABRIC_ORDERS_USERNAME'])
+      delete env[k];
     const r = await run({ ...env, FABRIC_KAFKA_PORT: String(shared.saslPort) });
     expectFault(r, { first: 'Custom endpoint', message: /Contributor/ });
     expect(first(r)?.failureMessage).toMatch(/FABRIC_KAFKA_/);
