@@ -43,6 +43,24 @@ export interface Assessment {
 }
 
 /** Parses a workload profile (YAML or JSON); errors name the file, the field and the form expected. */
+type Fail = (field: string, expected: string) => never;
+
+/** One section of the profile: a mapping whose keys must be known and whose values pass `read`. */
+function readSection<T>(
+  raw: unknown,
+  section: string,
+  o: { known: object; mapping: string; read: (value: unknown, key: string) => T; fail: Fail },
+): Record<string, T> {
+  const out: Record<string, T> = {};
+  const value = raw ?? {};
+  if (typeof value !== 'object' || Array.isArray(value)) o.fail(section, o.mapping);
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (!(key in o.known)) o.fail(`${section}.${key}`, `one of ${Object.keys(o.known).join(', ')}`);
+    out[key] = o.read(v, `${section}.${key}`);
+  }
+  return out;
+}
+
 export function parseWorkloadProfile(text: string, file: string): WorkloadProfile {
   let data: unknown;
   try {
@@ -50,28 +68,27 @@ export function parseWorkloadProfile(text: string, file: string): WorkloadProfil
   } catch (error) {
     throw new Error(`READINESS_WORKLOAD_FILE: ${file} is not valid YAML/JSON (${(error as Error).message.split('\n')[0]})`);
   }
-  const fail = (field: string, expected: string) => {
+  const fail: Fail = (field, expected) => {
     throw new Error(`READINESS_WORKLOAD_FILE: ${file}: ${field}: expected ${expected}`);
   };
   if (!data || typeof data !== 'object' || Array.isArray(data)) fail('(root)', 'a mapping with "criteria" and "tradeoffs"');
   const root = data as Record<string, unknown>;
   for (const key of Object.keys(root)) if (key !== 'criteria' && key !== 'tradeoffs') fail(key, 'only "criteria" and "tradeoffs" at the top level');
-  const criteria: Record<string, boolean | null> = {};
-  const rawCriteria = root.criteria ?? {};
-  if (typeof rawCriteria !== 'object' || Array.isArray(rawCriteria)) fail('criteria', 'a mapping of criterion: true/false');
-  for (const [key, value] of Object.entries(rawCriteria as Record<string, unknown>)) {
-    if (!(key in CRITERIA)) fail(`criteria.${key}`, `one of ${Object.keys(CRITERIA).join(', ')}`);
-    if (value !== null && typeof value !== 'boolean') fail(`criteria.${key}`, 'true, false, or empty (unanswered)');
-    criteria[key] = value as boolean | null;
-  }
-  const tradeoffs: Record<string, string | null> = {};
-  const rawTradeoffs = root.tradeoffs ?? {};
-  if (typeof rawTradeoffs !== 'object' || Array.isArray(rawTradeoffs)) fail('tradeoffs', 'a mapping of area: answer');
-  for (const [key, value] of Object.entries(rawTradeoffs as Record<string, unknown>)) {
-    if (!(key in TRADEOFFS)) fail(`tradeoffs.${key}`, `one of ${Object.keys(TRADEOFFS).join(', ')}`);
-    if (value !== null && typeof value !== 'string') fail(`tradeoffs.${key}`, 'a text answer, or empty (unanswered)');
-    tradeoffs[key] = typeof value === 'string' && value.trim() ? value.trim() : null;
-  }
+  const criteria = readSection(root.criteria, 'criteria', {
+    known: CRITERIA,
+    mapping: 'a mapping of criterion: true/false',
+    fail,
+    read: (value, field) => (value !== null && typeof value !== 'boolean' ? fail(field, 'true, false, or empty (unanswered)') : value),
+  });
+  const tradeoffs = readSection(root.tradeoffs, 'tradeoffs', {
+    known: TRADEOFFS,
+    mapping: 'a mapping of area: answer',
+    fail,
+    read: (value, field) => {
+      if (value !== null && typeof value !== 'string') fail(field, 'a text answer, or empty (unanswered)');
+      return typeof value === 'string' && value.trim() ? value.trim() : null;
+    },
+  });
   return { criteria, tradeoffs };
 }
 
