@@ -193,7 +193,8 @@ export function leftOutByLoad(settings: Settings, id: (typeof LIGHT_MODE_LEAVES_
   return `not run: left out by READINESS_LOAD=light (it would write ${entry?.writes ?? 'more events'} into the eventstream)`;
 }
 
-export function readSettings(env: Env): Settings {
+/** READINESS_<KEY> for every number: the default (or light mode's count) when unset, else a number within its range. */
+function readNumbers(env: Env): { [K in NumberSettingKey]: number } {
   const out: Partial<Record<NumberSettingKey, number>> = {};
   for (const key of Object.keys(NUMBER_SETTINGS) as NumberSettingKey[]) {
     const s: NumberSpec = NUMBER_SETTINGS[key];
@@ -211,6 +212,11 @@ export function readSettings(env: Env): Settings {
     }
     out[key] = value;
   }
+  return out as { [K in NumberSettingKey]: number };
+}
+
+/** READINESS_<KEY> for every choice: the default when unset, else one of its words. */
+function readChoices(env: Env): Record<string, string> {
   const choices: Record<string, string> = {};
   for (const key of Object.keys(CHOICE_SETTINGS) as ChoiceSettingKey[]) {
     const c = CHOICE_SETTINGS[key];
@@ -220,7 +226,11 @@ export function readSettings(env: Env): Settings {
     else if ((c.choices as readonly string[]).includes(raw)) choices[key] = raw;
     else throw new SettingError(variable, `one of ${c.choices.join(', ')} (${c.help})`, JSON.stringify(raw));
   }
-  const numbers = out as { [K in NumberSettingKey]: number };
+  return choices;
+}
+
+/** Settings that bound each other: the heartbeat within the session, the paced gaps in order. */
+function checkRelations(numbers: { [K in NumberSettingKey]: number }): void {
   if (numbers.CONSUMER_HEARTBEAT_MS * 3 > numbers.CONSUMER_SESSION_TIMEOUT_MS) {
     throw new SettingError(
       'READINESS_CONSUMER_HEARTBEAT_MS',
@@ -231,6 +241,12 @@ export function readSettings(env: Env): Settings {
   if (numbers.PACED_MIN_GAP_MS > numbers.PACED_MAX_GAP_MS) {
     throw new SettingError('READINESS_PACED_MIN_GAP_MS', `at most READINESS_PACED_MAX_GAP_MS (${numbers.PACED_MAX_GAP_MS})`, String(numbers.PACED_MIN_GAP_MS));
   }
+}
+
+export function readSettings(env: Env): Settings {
+  const numbers = readNumbers(env);
+  const choices = readChoices(env);
+  checkRelations(numbers);
   return { ...numbers, ...choices } as Settings;
 }
 
