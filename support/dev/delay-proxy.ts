@@ -76,6 +76,24 @@ function delayedPipe(from: Socket, to: Socket, delay: () => number, count: (n: n
   });
 }
 
+/** One relayed connection: each direction delayed and counted; an error on either side or both ends close it. */
+function relayBothWays(client: Socket, upstream: Socket, delay: () => number, bytes: { up: number; down: number }): void {
+  // Data the client sends before the upstream connects is queued by the upstream socket itself.
+  delayedPipe(client, upstream, delay, (n) => (bytes.up += n));
+  delayedPipe(upstream, client, delay, (n) => (bytes.down += n));
+  const closeBoth = () => {
+    client.destroy();
+    upstream.destroy();
+  };
+  client.on('error', closeBoth);
+  upstream.on('error', closeBoth);
+  // Once both directions have ended the connection is over.
+  let ended = 0;
+  const finished = () => ++ended === 2 && closeBoth();
+  client.on('finish', finished);
+  upstream.on('finish', finished);
+}
+
 export async function startDelayProxy(options: DelayProxyOptions): Promise<DelayProxy> {
   const host = options.host ?? '127.0.0.1';
   let target = options.target;
@@ -97,20 +115,7 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
     }
     const upstream = connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
     track(upstream);
-    // Data the client sends before the upstream connects is queued by the upstream socket itself.
-    delayedPipe(client, upstream, delay, (n) => (bytes.up += n));
-    delayedPipe(upstream, client, delay, (n) => (bytes.down += n));
-    const closeBoth = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', closeBoth);
-    upstream.on('error', closeBoth);
-    // Once both directions have ended the connection is over.
-    let ended = 0;
-    const finished = () => ++ended === 2 && closeBoth();
-    client.on('finish', finished);
-    upstream.on('finish', finished);
+    relayBothWays(client, upstream, delay, bytes);
   });
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);

@@ -179,18 +179,35 @@ export function onceStderrMatches(child: ChildProcess, pattern: RegExp, action: 
   });
 }
 
+/** The endpoint variables as an env file the child reads (EVENTSTREAM_ENV_FILE), owner-only. */
+function writeEndpointFile(dir: string, vars: Record<string, string> | undefined): string {
+  const envFile = join(dir, 'endpoint.env');
+  // A consumer group of its own per run: runs sharing a broker must not split each other's partitions.
+  const endpointEnv = { ...vars };
+  if (endpointEnv.FABRIC_CONSUMER_GROUP) endpointEnv.FABRIC_CONSUMER_GROUP = `readiness-${randomBytes(6).toString('hex')}`;
+  const lines = Object.entries(endpointEnv).map(([k, v]) => `${k}='${v}'`);
+  writeFileSync(envFile, `${lines.join('\n')}\n`, { mode: 0o600 });
+  return envFile;
+}
+
+/** What the run wrote: JUnit and the readiness reports, empty where a file is missing. */
+function readReports(reportsDir: string, junitFile: string) {
+  const read = (f: string) => (existsSync(f) ? readFileSync(f, 'utf8') : '');
+  return {
+    junitXml: read(junitFile),
+    json: read(join(reportsDir, 'readiness.json')),
+    readinessMd: read(join(reportsDir, 'readiness.md')),
+    readinessHtml: read(join(reportsDir, 'readiness.html')),
+  };
+}
+
 export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
   const dir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-run-'));
   try {
     // JUnit follows READINESS_REPORTS_DIR like every other report.
     const reportsDir = options.reportsDir ?? join(dir, 'reports');
     const junitFile = join(reportsDir, 'junit.xml');
-    const envFile = join(dir, 'endpoint.env');
-    // A consumer group of its own per run: runs sharing a broker must not split each other's partitions.
-    const endpointEnv = { ...options.envFile };
-    if (endpointEnv.FABRIC_CONSUMER_GROUP) endpointEnv.FABRIC_CONSUMER_GROUP = `readiness-${randomBytes(6).toString('hex')}`;
-    const lines = Object.entries(endpointEnv).map(([k, v]) => `${k}='${v}'`);
-    writeFileSync(envFile, `${lines.join('\n')}\n`, { mode: 0o600 });
+    const envFile = writeEndpointFile(dir, options.envFile);
     const projects = typeof options.project === 'string' ? [options.project] : options.project;
     const args = [VITEST, 'run', ...projects.flatMap((p) => ['--project', p]), ...(options.extraArgs ?? [])];
     const start = performance.now();
@@ -225,11 +242,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteRun> {
     const leftoverContainers = await stillThere(() => ourContainers(runTmp), 5000);
     // Vitest keeps a module cache of its own in TMPDIR (and leaves it on Ctrl-C): only our dirs are judged.
     const leftoverFiles = readdirSync(runTmp).filter((f) => f.startsWith('eventstream-readiness-'));
-    const junitXml = existsSync(junitFile) ? readFileSync(junitFile, 'utf8') : '';
-    const read = (f: string) => (existsSync(join(reportsDir, f)) ? readFileSync(join(reportsDir, f), 'utf8') : '');
-    const json = read('readiness.json');
-    const readinessMd = read('readiness.md');
-    const readinessHtml = read('readiness.html');
+    const { junitXml, json, readinessMd, readinessHtml } = readReports(reportsDir, junitFile);
     return {
       code,
       signal,
