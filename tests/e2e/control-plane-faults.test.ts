@@ -158,6 +158,11 @@ describe('control-plane fault matrix (stand-in of the Fabric REST API, shared br
     expect(property(r, 'FABRIC_KAFKA_BOOTSTRAP is', 'measured: provided by')).toMatch(/Fabric/);
     expect(property(r, 'FABRIC_KAFKA_PASSWORD is set', 'measured: provided by')).toMatch(/Fabric/);
     expect(Number(property(r, 'SASL: the endpoint', 'measured: secondary key login ms'))).toBeGreaterThan(0);
+    // The round trip read back through the custom endpoint destination Fabric named, with its consumer group.
+    expect(caseNamed(r, 'reads back every event')?.status).toBe('pass');
+    expect(r.readiness?.controlPlane?.discovered).toEqual(
+      expect.arrayContaining(['FABRIC_CONSUMER_BOOTSTRAP', 'FABRIC_CONSUMER_PASSWORD', 'FABRIC_CONSUMER_TOPIC', 'FABRIC_CONSUMER_GROUP']),
+    );
     expect(r.readiness?.readiness.find((row) => row.name === 'SecretsStored')?.evidence).toMatch(/fetched at run time/);
     expect(r.readiness?.readiness.find((row) => row.name === 'EventstreamRunning')?.status).toBe('Pass');
     expect(r.readiness?.readiness.find((row) => row.name === 'TestEventsFiltered')?.status).toBe('Pass');
