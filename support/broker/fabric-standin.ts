@@ -142,7 +142,8 @@ function buildGraph(options: FabricStandInOptions, eventstreamName: string, work
   const json = { type: 'Json', properties: { encoding: 'UTF8' } };
   const filtered = [STANDIN_NODES.filter];
   const destinations = [
-    node(STANDIN_NODES.customDestination, CUSTOM_ENDPOINT_TYPE, {}, { endpoint: options.destination ?? options.telemetry, inputNodes: filtered }),
+    // The round trip reads its own test events back here: straight from the stream, not behind the Filter that drops them.
+    node(STANDIN_NODES.customDestination, CUSTOM_ENDPOINT_TYPE, {}, { endpoint: options.destination ?? options.telemetry, inputNodes: [streamName] }),
     node(
       STANDIN_NODES.eventhouse,
       'Eventhouse',

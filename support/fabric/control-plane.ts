@@ -187,6 +187,13 @@ async function readTopology(state: State): Promise<{ view: TopologyView; settleM
 /** How often a settling node is asked about again. */
 const POLL_INTERVAL_MS = 1000;
 
+/** A node's measured value: its status, and for a destination the nodes that feed it. */
+function nodeValue(view: TopologyView, n: TopologyNode, kind: 'source' | 'destination'): string {
+  const status = n.status ?? '(none)';
+  const feeds = kind === 'destination' ? feedersOf(view, n) : [];
+  return feeds.length ? `${status}, fed by ${feeds.join(', ')}` : status;
+}
+
 function kindOutcome(state: State, kind: 'source' | 'destination', extra: Measured): StepOutcome {
   const view = state.view as TopologyView;
   const j = judgeKind(view, kind);
@@ -194,7 +201,7 @@ function kindOutcome(state: State, kind: 'source' | 'destination', extra: Measur
   const measured: Measured = {
     [`${kind}s`]: j.nodes.length,
     running: j.nodes.filter((n) => n.verdict === 'pass').length,
-    ...Object.fromEntries(j.nodes.map((n) => [`${n.name} (${n.type})`, n.status ?? '(none)'])),
+    ...Object.fromEntries(j.nodes.map((n) => [`${n.name} (${n.type})`, nodeValue(view, n, kind)])),
     ...extra,
   };
   const thresholds: Measured = { 'status Warning': state.options.settings.CONTROL_PLANE_WARNING, 'settle ms': state.options.settings.CONTROL_PLANE_SETTLE_MS };
@@ -387,6 +394,12 @@ async function judgeTestEvents(state: State): Promise<StepOutcome> {
   const light = state.options.settings.LOAD === 'light';
   const advice = 'add a Filter operator before it that keeps only events where readinessTest is null (the suite marks every test event with that field)';
   const lines = open.map((e) => `${light ? 'note: ' : ''}test events reach ${e.destination.name} (${e.destination.type}) unfiltered: ${advice}`);
+  // The round trip reads test events back through a custom endpoint destination: a Filter before it would lose them all.
+  const blinded = whereTestEventsGo(view, source.id).filter((e) => e.reached && !e.unprotected && isCustomEndpoint(e.destination));
+  for (const e of blinded)
+    lines.push(
+      `the custom endpoint destination ${e.destination.name} is behind ${e.filters.join(', ')}, which drops test events: a round trip read there finds none`,
+    );
   return {
     message: open.length
       ? `${open.length} of ${reached.length} destination(s) receive test events unfiltered`
