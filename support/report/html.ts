@@ -135,12 +135,22 @@ function checksSection(r: ReadinessReport): string[] {
   ];
 }
 
+/** What the gate holds against this run: checks that regressed, and checks (or metrics) that passed before and are gone now. */
+function baselineVerdict(cmp: NonNullable<ReadinessReport['comparison']>): string {
+  const missing = (cmp.notCompared ?? []).filter((n) => n.fails).map((n) => (n.metric ? `${n.checkId} ${n.metric}` : n.checkId));
+  const parts = [
+    ...(cmp.newlyFailing.length ? [`<b class="failure">Regressed: ${escapeHtml(cmp.newlyFailing.join(', '))}</b>`] : []),
+    ...(missing.length ? [`<b class="failure">Passed before and missing now: ${escapeHtml(missing.join(', '))}</b>`] : []),
+  ];
+  return parts.length ? parts.join(' ') : 'No check that passed before fails now, and none is missing.';
+}
+
 function baselineSection(r: ReadinessReport): string[] {
   const cmp = r.comparison;
   if (!cmp) return ['<section id="baseline"><h2>Compared with the previous run</h2>', `<p class="note">${escapeHtml(r.baseline.note)}</p>`, '</section>'];
   const out = [
     '<section id="baseline"><h2>Compared with the previous run</h2>',
-    `<p>Baseline <code>${escapeHtml(cmp.baselineFile)}</code> from ${escapeHtml(cmp.baselineGeneratedAt)}. ${cmp.newlyFailing.length ? `<b class="failure">Regressed: ${escapeHtml(cmp.newlyFailing.join(', '))}</b>` : 'No check that passed before fails now.'}</p>`,
+    `<p>Baseline <code>${escapeHtml(cmp.baselineFile)}</code> from ${escapeHtml(cmp.baselineGeneratedAt)}. ${baselineVerdict(cmp)}</p>`,
   ];
   if (cmp.metrics.length) {
     out.push('<table><tr><th>Check</th><th>Metric</th><th>Baseline</th><th>Now</th><th>Change</th><th>Tolerance</th><th>Verdict</th></tr>');

@@ -74,7 +74,10 @@ function baselineLines(r: ReadinessReport): string[] {
   const c = r.comparison;
   if (!c) return [...out, r.baseline.note];
   out.push(`Baseline: \`${c.baselineFile}\` from ${c.baselineGeneratedAt}.`, '');
-  out.push(c.newlyFailing.length ? `❌ **Regressed** (passed before, fail now): ${c.newlyFailing.join(', ')}` : '✅ No check that passed before fails now.');
+  const missing = (c.notCompared ?? []).filter((n) => n.fails && n.missingFrom === 'now' && !n.metric).map((n) => n.checkId);
+  if (c.newlyFailing.length) out.push(`❌ **Regressed** (passed before, fail now): ${c.newlyFailing.join(', ')}`);
+  if (missing.length) out.push(`❌ **Missing now** (passed before): ${missing.join(', ')}`);
+  if (!c.newlyFailing.length && !missing.length) out.push('✅ No check that passed before fails now.');
   if (c.recovered.length) out.push('', `Recovered: ${c.recovered.join(', ')}`);
   const gaps = (c.notCompared ?? []).filter((n) => n.missingFrom === 'now' || n.metric !== undefined);
   if (gaps.length) {

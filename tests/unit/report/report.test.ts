@@ -8,6 +8,7 @@ import { compareWithBaseline, comparisonFails } from '../../../support/report/ga
 import { parseBaseline, REPORT_SCHEMA, type ReadinessReport, type ReportCheck } from '../../../support/report/model.js';
 import { readinessRows } from '../../../support/report/rows.js';
 import { renderMarkdown } from '../../../support/report/render.js';
+import { renderHtml } from '../../../support/report/html.js';
 import { judgeSecretStorage } from '../../../support/inputs/secrets.js';
 import type { Preflight } from '../../../support/preflight/stages.js';
 
@@ -224,6 +225,26 @@ describe('compareWithBaseline never skips in silence', () => {
       expect.objectContaining({ metric: 'events/s', missingFrom: 'now', fails: false, reason: expect.stringContaining('READINESS_LOAD=light') }),
     );
     expect(comparisonFails(c)).toBe(false);
+  });
+
+  test('readiness.md and readiness.html name a check that passed before and is missing now (the gate fails for it)', async () => {
+    const c = compareWithBaseline([pass('new.check')], reportOf([pass('old.check')]), 'b', tolerances);
+    const report: ReadinessReport = {
+      ...baseline([pass('new.check')]),
+      verdict: 'fail',
+      endpoint: { bootstrap: 'h:9093', username: '$ConnectionString', topics: { telemetry: 't', orders: 'o' } },
+      summary: { passed: 1, actionRequired: 0, notRun: 0 },
+      readiness: [],
+      baseline: { used: true, note: 'b' },
+      comparison: c,
+      assessmentNote: 'no workload profile',
+    };
+    const md = renderMarkdown(report);
+    expect(md).toContain('❌ **Missing now** (passed before): old.check');
+    expect(md).not.toContain('No check that passed before fails now');
+    const html = await renderHtml(report);
+    expect(html).toContain('Passed before and missing now: old.check');
+    expect(html).not.toContain('No check that passed before fails now');
   });
 
   test('a check that passed before and is missing now fails; one added since is only listed', () => {
