@@ -32,6 +32,9 @@ describe('.github/workflows/ci.yml', () => {
   });
   test('type-checks, then runs unit, e2e and local with the container broker, and publishes JUnit always', () => {
     expect(steps.some((s) => s.run === 'npm run typecheck')).toBe(true);
+    // What npm test runs before the tests, so a pull request fails here as it would on .ci/run.
+    expect(steps.some((s) => s.run === 'npm run -s format:check')).toBe(true);
+    expect(steps.some((s) => s.run === 'npm run -s lint')).toBe(true);
     const checks = steps.find((s) => s.run?.includes('--project unit --project e2e --project local'));
     expect(checks?.env?.LOCAL_BROKER).toBe('container');
     const publish = steps.find((s) => s.uses?.startsWith('mikepenz/action-junit-report'));
