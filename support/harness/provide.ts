@@ -12,7 +12,7 @@ import { parseRunInputs } from '../inputs/run-inputs.js';
 import type { Env } from '../inputs/settings.js';
 import type { Profile } from './context.js';
 import { checkControlPlaneEnv } from '../inputs/control-plane.js';
-import { readSettings, SettingError } from '../inputs/settings.js';
+import { readSettingsChecked } from '../inputs/settings.js';
 import type { ControlPlaneOutcome } from '../fabric/control-plane.js';
 import { CONTROL_PLANE_INFO, controlPlaneNotRun, type ControlPlaneResult } from '../record/control-plane.js';
 
@@ -25,12 +25,7 @@ export function runEnvOf(env: Env): Record<string, string> {
 
 /** Settings for the control plane before the run's inputs are parsed (invalid ones are reported by the Environment checks). */
 function settingsOrDefaults(env: Env) {
-  try {
-    return readSettings(env);
-  } catch (error) {
-    if (!(error instanceof SettingError)) throw error;
-    return readSettings({});
-  }
+  return readSettingsChecked(env).settings;
 }
 
 /** A control-plane setting that cannot be used: the Identity check fails naming it, the others are not run. */

@@ -1,7 +1,7 @@
 // The run's inputs, parsed once in global setup and handed to workers and the reporter as plain typed values.
 import { checkConsumerEnv, checkEndpointEnv, type ConsumerConfig, type EndpointCheck } from './config.js';
 import { type ConfigProblem } from './parsers.js';
-import { checkEventHubsLimits, readSettings, SettingError, type Env, type Settings } from './settings.js';
+import { checkEventHubsLimits, readSettingsChecked, type Env, type Settings } from './settings.js';
 
 /** Everything the checks, fixtures and report read from the environment, already judged. Serializable. */
 export interface RunInputs {
@@ -19,17 +19,11 @@ export interface RunInputs {
 }
 
 export function parseRunInputs(runEnv: Env, options: { profile: 'fabric' | 'local'; cwd: string }): RunInputs {
-  let settings: Settings;
-  const settingsProblems: Array<{ variable: string; message: string }> = [];
-  try {
-    settings = readSettings(runEnv);
-    // The real endpoint's bounds hold for the fabric profile; the local broker tolerates shorter timeouts.
-    if (options.profile === 'fabric') for (const l of checkEventHubsLimits(settings)) settingsProblems.push({ variable: l.variable, message: l.message });
-  } catch (error) {
-    if (!(error instanceof SettingError)) throw error;
-    settingsProblems.push({ variable: error.variable, message: error.message });
-    settings = readSettings({});
-  }
+  // Every bad value is reported, and only it falls back to its default: the rest of the run keeps what the user set.
+  const { settings, problems } = readSettingsChecked(runEnv);
+  const settingsProblems = problems.map((p) => ({ variable: p.variable, message: p.message }));
+  // The real endpoint's bounds hold for the fabric profile; the local broker tolerates shorter timeouts.
+  if (options.profile === 'fabric') for (const l of checkEventHubsLimits(settings)) settingsProblems.push({ variable: l.variable, message: l.message });
   return {
     endpoint: checkEndpointEnv(runEnv, options.cwd),
     consumer: checkConsumerEnv(runEnv, options.cwd),

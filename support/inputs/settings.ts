@@ -194,7 +194,7 @@ export function leftOutByLoad(settings: Settings, id: (typeof LIGHT_MODE_LEAVES_
 }
 
 /** READINESS_<KEY> for every number: the default (or light mode's count) when unset, else a number within its range. */
-function readNumbers(env: Env): { [K in NumberSettingKey]: number } {
+function readNumbers(env: Env, problems: SettingError[]): { [K in NumberSettingKey]: number } {
   const out: Partial<Record<NumberSettingKey, number>> = {};
   for (const key of Object.keys(NUMBER_SETTINGS) as NumberSettingKey[]) {
     const s: NumberSpec = NUMBER_SETTINGS[key];
@@ -208,15 +208,15 @@ function readNumbers(env: Env): { [K in NumberSettingKey]: number } {
     const value = Number(raw);
     const kind = s.integer ? 'an integer' : 'a number';
     if (!Number.isFinite(value) || (s.integer && !Number.isInteger(value)) || value < s.min || value > s.max) {
-      throw new SettingError(variable, `${kind} from ${s.min} to ${s.max} (${s.help})`, JSON.stringify(raw));
-    }
-    out[key] = value;
+      problems.push(new SettingError(variable, `${kind} from ${s.min} to ${s.max} (${s.help})`, JSON.stringify(raw)));
+      out[key] = s.default;
+    } else out[key] = value;
   }
   return out as { [K in NumberSettingKey]: number };
 }
 
 /** READINESS_<KEY> for every choice: the default when unset, else one of its words. */
-function readChoices(env: Env): Record<string, string> {
+function readChoices(env: Env, problems: SettingError[]): Record<string, string> {
   const choices: Record<string, string> = {};
   for (const key of Object.keys(CHOICE_SETTINGS) as ChoiceSettingKey[]) {
     const c = CHOICE_SETTINGS[key];
@@ -224,30 +224,49 @@ function readChoices(env: Env): Record<string, string> {
     const raw = env[variable]?.trim();
     if (raw === undefined || raw === '') choices[key] = c.default;
     else if ((c.choices as readonly string[]).includes(raw)) choices[key] = raw;
-    else throw new SettingError(variable, `one of ${c.choices.join(', ')} (${c.help})`, JSON.stringify(raw));
+    else {
+      problems.push(new SettingError(variable, `one of ${c.choices.join(', ')} (${c.help})`, JSON.stringify(raw)));
+      choices[key] = c.default;
+    }
   }
   return choices;
 }
 
 /** Settings that bound each other: the heartbeat within the session, the paced gaps in order. */
-function checkRelations(numbers: { [K in NumberSettingKey]: number }): void {
+function checkRelations(numbers: { [K in NumberSettingKey]: number }, problems: SettingError[]): void {
   if (numbers.CONSUMER_HEARTBEAT_MS * 3 > numbers.CONSUMER_SESSION_TIMEOUT_MS) {
-    throw new SettingError(
-      'READINESS_CONSUMER_HEARTBEAT_MS',
-      `at most a third of READINESS_CONSUMER_SESSION_TIMEOUT_MS (${numbers.CONSUMER_SESSION_TIMEOUT_MS})`,
-      String(numbers.CONSUMER_HEARTBEAT_MS),
+    problems.push(
+      new SettingError(
+        'READINESS_CONSUMER_HEARTBEAT_MS',
+        `at most a third of READINESS_CONSUMER_SESSION_TIMEOUT_MS (${numbers.CONSUMER_SESSION_TIMEOUT_MS})`,
+        String(numbers.CONSUMER_HEARTBEAT_MS),
+      ),
     );
   }
   if (numbers.PACED_MIN_GAP_MS > numbers.PACED_MAX_GAP_MS) {
-    throw new SettingError('READINESS_PACED_MIN_GAP_MS', `at most READINESS_PACED_MAX_GAP_MS (${numbers.PACED_MAX_GAP_MS})`, String(numbers.PACED_MIN_GAP_MS));
+    problems.push(
+      new SettingError('READINESS_PACED_MIN_GAP_MS', `at most READINESS_PACED_MAX_GAP_MS (${numbers.PACED_MAX_GAP_MS})`, String(numbers.PACED_MIN_GAP_MS)),
+    );
   }
 }
 
+/**
+ * Every READINESS_* setting, with every problem: a bad value is reported and falls back to its own default; the other
+ * settings keep what the user set. (A pair that contradicts itself is reported; its values are kept as given.)
+ */
+export function readSettingsChecked(env: Env): { settings: Settings; problems: SettingError[] } {
+  const problems: SettingError[] = [];
+  const numbers = readNumbers(env, problems);
+  const choices = readChoices(env, problems);
+  checkRelations(numbers, problems);
+  return { settings: { ...numbers, ...choices } as Settings, problems };
+}
+
+/** Every READINESS_* setting; throws the first problem (for tools that stop on one). */
 export function readSettings(env: Env): Settings {
-  const numbers = readNumbers(env);
-  const choices = readChoices(env);
-  checkRelations(numbers);
-  return { ...numbers, ...choices } as Settings;
+  const { settings, problems } = readSettingsChecked(env);
+  if (problems[0]) throw problems[0];
+  return settings;
 }
 
 /**
