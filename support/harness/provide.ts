@@ -86,7 +86,9 @@ export async function provideEndpoint(project: TestProject, profile: Profile, en
   project.provide('profile', profile);
   project.provide('runEnv', runEnv);
   project.provide('envFile', options.envFile ?? '');
-  const secretSource: SecretSource = controlPlane.discoveredEnv.FABRIC_KAFKA_PASSWORD ? { kind: 'fabric' } : options.secretSource;
+  // A key fetched at run time is stored nowhere; a secret read from a .env file is still judged there.
+  const secretSource: SecretSource =
+    controlPlane.discoveredEnv.FABRIC_KAFKA_PASSWORD && options.secretSource.kind === 'missing' ? { kind: 'fabric' } : options.secretSource;
   project.provide('secrets', judgeSecretStorage(secretSource));
   const journalDir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-journal-'));
   const journal = own({ dir: journalDir, guardDir: true });
