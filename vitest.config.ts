@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import { BaseSequencer, type Reporter, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 import { parseShard } from './support/capacity/settings.js';
-import { exitOnPathProblems, prepareReportsDir } from './support/inputs/paths.js';
+import { pathProblemLines, prepareReportsDir } from './support/inputs/paths.js';
 import { SettingError } from './support/inputs/settings.js';
 
 /** Checks run in file-name order (environment, connectivity, then delivery), as a gate reads them. */
@@ -16,7 +16,9 @@ class ByFileName extends BaseSequencer {
 const root = fileURLToPath(new URL('.', import.meta.url));
 // Every report, JUnit included, goes to READINESS_REPORTS_DIR (default ./reports): checked before anything starts.
 const reports = prepareReportsDir(process.env.READINESS_REPORTS_DIR, root);
-if (reports.problem) exitOnPathProblems([reports.problem]);
+// Refusals end the run from a reporter's onInit, once Vitest has loaded this file and removed its bundled copy
+// (node_modules/.vite-temp/vitest.config.ts.timestamp-*.mjs): exiting here, while it loads, would leave that copy behind.
+const refusals: string[] = reports.problem ? pathProblemLines([reports.problem]) : [];
 const reportsDir = reports.dir ?? join(root, 'reports');
 
 // READINESS_SHARD=i/N (read from the environment, like READINESS_REPORTS_DIR) makes the run one shard of the capacity
@@ -26,9 +28,15 @@ try {
   shard = parseShard(process.env.READINESS_SHARD);
 } catch (error) {
   if (!(error instanceof SettingError)) throw error;
-  process.stderr.write(`[readiness] ${error.message}\n`);
-  process.exit(2);
+  refusals.push(`[readiness] ${error.message}`);
 }
+/** First among the reporters: prints every refusal, one line each, and ends the run with exit code 2. */
+const refuseRun: Reporter = {
+  onInit() {
+    for (const line of refusals) process.stderr.write(`${line}\n`);
+    process.exit(2);
+  },
+};
 const CAPACITY_ONLY = ['tests/01-environment.test.ts', 'tests/02-connectivity.test.ts', 'tests/capacity/*.test.ts'];
 
 // The same check files serve both profiles; only where the endpoint comes from differs.
@@ -46,7 +54,12 @@ const checks = {
 
 export default defineConfig({
   test: {
-    reporters: ['default', './support/report/junit-reporter.ts', ['./support/report/reporter.ts', { dir: reportsDir }]],
+    reporters: [
+      ...(refusals.length ? [refuseRun] : []),
+      'default',
+      './support/report/junit-reporter.ts',
+      ['./support/report/reporter.ts', { dir: reportsDir }],
+    ],
     outputFile: { junit: join(reportsDir, 'junit.xml') },
     sequence: { sequencer: ByFileName },
     provide: { reportsDir },

@@ -176,6 +176,11 @@ export function checkRunPaths(env: Env, cwd: string): PathProblem[] {
 /** Prints one line per problem and ends the process: nothing has started yet that would need cleaning up. */
 export function exitOnPathProblems(problems: readonly PathProblem[]): void {
   if (problems.length === 0) return;
-  for (const p of problems) process.stderr.write(`[readiness] ${redact(formatPathProblem(p))}\n`);
+  for (const line of pathProblemLines(problems)) process.stderr.write(`${line}\n`);
   process.exit(2);
+}
+
+/** One line per problem, as a refused run prints them. */
+export function pathProblemLines(problems: readonly PathProblem[]): string[] {
+  return problems.map((p) => `[readiness] ${redact(formatPathProblem(p))}`);
 }

@@ -1,11 +1,11 @@
 // A bad path ends a run up front: one child run for each place a run can stop on one, and one for a report that
 // cannot be written late in the run. The path checks themselves, case by case, are proven in tests/unit/inputs/paths.test.ts.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, test } from 'vitest';
-import { onceStderrMatches, runSuite, type SuiteRun } from '../../support/dev/run-suite.js';
+import { onceStderrMatches, PROJECT_ROOT, runSuite, type SuiteRun } from '../../support/dev/run-suite.js';
 
 const broker = inject('selfBroker');
 const dir = mkdtempSync(join(tmpdir(), 'readiness-paths-'));
@@ -13,6 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const aDir = join(dir, 'a-dir');
 mkdirSync(aDir);
+const VITE_TEMP = join(PROJECT_ROOT, 'node_modules', '.vite-temp');
 const fifo = join(dir, 'a-fifo');
 spawnSync('mkfifo', [fifo]);
 // Unreadable even for root: reading it fails with EIO.
@@ -43,9 +44,13 @@ describe('bad paths end a run up front, wherever the run reads them', () => {
   const fabric = (env: Record<string, string>, extraArgs: string[] = []) =>
     runSuite({ project: 'fabric', envFile: broker.env, env, timeoutMs: 30000, extraArgs });
 
-  test('READINESS_REPORTS_DIR under /proc (where a recursive mkdir never returns), refused as the config loads', async () => {
+  test('READINESS_REPORTS_DIR under /proc (where a recursive mkdir never returns), refused as the config loads, leaving no bundled config behind', async () => {
+    const bundled = () => (existsSync(VITE_TEMP) ? readdirSync(VITE_TEMP).filter((f) => f.startsWith('vitest.config.ts.timestamp-')) : []);
+    const before = bundled();
     const r = await fabric({ READINESS_REPORTS_DIR: '/proc/x' });
     expectRefusedUpFront(r, [{ variable: 'READINESS_REPORTS_DIR', value: '/proc/x', problem: /creating \/proc\/x failed/ }]);
+    // Vite bundles vitest.config.ts to node_modules/.vite-temp while it loads it; a refusal must not strand that copy.
+    expect(bundled().filter((f) => !before.includes(f))).toEqual([]);
   });
 
   test('a JUnit file given on the command line under /proc, refused by the JUnit reporter', async () => {
