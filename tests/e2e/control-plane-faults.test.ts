@@ -158,12 +158,14 @@ describe('control-plane fault matrix (stand-in of the Fabric REST API, shared br
   });
 
   test('discovery: only workspace, eventstream, API URL and token given; the run passes on the keys Fabric returned, both logged in', async () => {
+    const { FABRIC_API_TOKEN, ...settings } = standInEnv(standIn);
     const env: Record<string, string> = {
-      ...standInEnv(standIn),
+      ...settings,
       FABRIC_KAFKA_PORT: String(shared.saslPort),
       FABRIC_KAFKA_CA_FILE: shared.env.FABRIC_KAFKA_CA_FILE ?? '',
     };
-    const r = await run(env);
+    // The token comes from the environment, as CI's login gives it: no secret is read from any file.
+    const r = await run(env, { FABRIC_API_TOKEN: FABRIC_API_TOKEN ?? '' });
     expect(r.code, summary(r)).toBe(0);
     expect(property(r, 'FABRIC_KAFKA_BOOTSTRAP is', 'measured: provided by')).toMatch(/Fabric/);
     expect(property(r, 'FABRIC_KAFKA_PASSWORD is set', 'measured: provided by')).toMatch(/Fabric/);
