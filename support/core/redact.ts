@@ -2,8 +2,11 @@
 
 const MASK = '***';
 
-/** Key=value parts of a connection string that are secret wherever they appear. */
-const SECRET_PARTS = /\b(SharedAccessKey|SharedAccessSignature|AccountKey|Password|sig)=([^;\s"']+)/gi;
+/**
+ * Key=value parts of a connection string that are secret wherever they appear. A value in angle brackets is a
+ * placeholder in a format hint (`SharedAccessKey=<key>`), never a key: base64 has no `<`.
+ */
+const SECRET_PARTS = /\b(SharedAccessKey|SharedAccessSignature|AccountKey|Password|sig)=([^;\s"'<][^;\s"']*)/gi;
 
 const known = new Set<string>();
 

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { diagnose } from '../../../support/kafka/diagnosis.js';
 import { redact, registerSecret } from '../../../support/core/redact.js';
 import { readSettings } from '../../../support/inputs/settings.js';
+import { formatProblem, parseConnectionString } from '../../../support/inputs/parsers.js';
 
 describe('redact', () => {
   test('masks a registered secret and the SharedAccessKey inside it, wherever they appear', () => {
@@ -12,6 +13,14 @@ describe('redact', () => {
   });
   test('masks SharedAccessKey= parts even when never registered', () => {
     expect(redact('SharedAccessKeyName=k;SharedAccessKey=neverSeenBefore')).toBe('SharedAccessKeyName=k;SharedAccessKey=***');
+  });
+  test("leaves a format hint's placeholder alone, so a connection string without SharedAccessKey gets a readable hint", () => {
+    const { problem } = parseConnectionString('Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=k');
+    const message = redact(formatProblem(problem as NonNullable<typeof problem>));
+    expect(message).toContain('SharedAccessKeyName=<name>;SharedAccessKey=<key>[;EntityPath=<name>]');
+    expect(message).not.toContain('***');
+    // A real key beside a placeholder is still masked.
+    expect(redact('SharedAccessKey=<key> or SharedAccessKey=abc123DEF')).toBe('SharedAccessKey=<key> or SharedAccessKey=***');
   });
 });
 
