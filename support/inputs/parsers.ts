@@ -122,16 +122,18 @@ export function parseBootstrap(
     let portText: string | undefined;
     const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(entry);
     if (v6) {
-      host = v6[1] ?? '';
-      portText = v6[2];
-      if (!IPV6.test(host)) {
-        bad('not an IPv6 address in brackets');
-        continue;
-      }
+      // kafkajs splits each bootstrap entry on ':' ('::1:9093' becomes host '' and a port of NaN): an IPv6 literal
+      // would pass here and fail at the first login with a misleading error. Eventstream's bootstrap is a host name.
+      bad(
+        IPV6.test(v6[1] ?? '')
+          ? 'an IPv6 address, which the Kafka client (kafkajs) cannot connect to by address; give a host name that resolves to it'
+          : 'not an IPv6 address in brackets',
+      );
+      continue;
     } else {
       const pieces = entry.split(':');
       if (pieces.length > 2) {
-        bad('more than one colon; write IPv6 addresses in brackets');
+        bad('more than one colon (an IPv6 address? the Kafka client cannot connect to one by address; give a host name)');
         continue;
       }
       host = pieces[0] ?? '';

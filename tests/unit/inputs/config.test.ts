@@ -21,12 +21,20 @@ describe('parseBootstrap', () => {
   test('applies the default port to entries without one', () => {
     expect(parseBootstrap('a.example.com', 9093).brokers).toEqual([{ host: 'a.example.com', port: 9093 }]);
   });
-  test('reads host:port, comma lists with spaces, and bracketed IPv6', () => {
-    expect(parseBootstrap('a.example.com:9094, b.example.com ,[::1]:9095', 9093).brokers).toEqual([
+  test('reads host:port and comma lists with spaces', () => {
+    expect(parseBootstrap('a.example.com:9094, b.example.com', 9093).brokers).toEqual([
       { host: 'a.example.com', port: 9094 },
       { host: 'b.example.com', port: 9093 },
-      { host: '::1', port: 9095 },
     ]);
+  });
+  test('refuses a bracketed IPv6 address up front, naming the variable: kafkajs could not connect to it', () => {
+    // What kafkajs would do with it: its connection pool splits 'host:port' on ':' (connectionPoolBuilder.js).
+    expect('::1:9095'.split(':')[0]).toBe('');
+    const { brokers, problems } = parseBootstrap('a.example.com:9094,[::1]:9095', 9093);
+    expect(brokers).toEqual([{ host: 'a.example.com', port: 9094 }]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.variable).toBe('FABRIC_KAFKA_BOOTSTRAP');
+    expect(problems[0]?.found).toMatch(/"\[::1\]:9095" \(an IPv6 address, which the Kafka client \(kafkajs\) cannot connect to by address; give a host name/);
   });
   test.each([
     ['sb://a.example.com:9093', 'URL scheme'],
