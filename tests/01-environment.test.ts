@@ -140,7 +140,7 @@ describe('Environment', () => {
           thresholds: { 'keys scoped to another topic': 0 },
           cause:
             'a connection string carries an EntityPath (a key for one event hub) and is used for a topic with another name; Event Hubs would answer TOPIC_AUTHORIZATION_FAILED',
-          hint: 'pick one of the three setups above (README: "One key, one event hub"); READINESS_ENTITY_PATH_CHECK=warn lets the run go on to meet the endpoint\'s own answer',
+          hint: 'pick one of the three setups above (docs/configuration.md, "One key, one event hub"); READINESS_ENTITY_PATH_CHECK=warn lets the run go on to meet the endpoint\'s own answer',
         });
       }
     },

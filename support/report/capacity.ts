@@ -46,7 +46,7 @@ export function capacityCheck(c: CapacityReport): ReportCheck {
           cause: c.problems.some((p) => p.fails)
             ? 'a shard is missing, failed or did not overlap the others, so the load was not what was planned'
             : 'the endpoint (or the runners) did not carry the target load',
-          hint: `${c.levelNeeded.note}; see "Capacity beyond one runner" and "Sizing" in the README`,
+          hint: `${c.levelNeeded.note}; see "Sizing" in docs/capacity.md`,
         },
   };
 }

@@ -39,7 +39,7 @@ describe('Capacity', () => {
       if (!collected.settings) {
         throw checkFailure({
           what: `capacity settings: ${collected.error?.message ?? 'unreadable'}`,
-          hint: 'see the README section "Capacity beyond one runner"',
+          hint: 'see docs/capacity.md',
         });
       }
       const c = collected.settings;
@@ -104,7 +104,7 @@ describe('Capacity', () => {
           cause: first
             ? `sends failed (${first.failureClass})`
             : 'this runner could not send its share of the rate: the path or the runner is slower than the rate needs',
-          hint: first ? 'see the shard file for the failures by class' : 'add shards, or lower READINESS_CAPACITY_RATE; see "Sizing" in the README',
+          hint: first ? 'see the shard file for the failures by class' : 'add shards, or lower READINESS_CAPACITY_RATE; see "Sizing" in docs/capacity.md',
         });
       }
       if (!written) throw checkFailure({ what: `capacity shard ${c.shard.index}/${c.shard.count}: ${out} could not be written` });
