@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, test, type TestContext }
 import { prepareReportsDir } from '../../support/inputs/paths.js';
 import type { TopologyView } from '../../support/record/control-plane.js';
 import { renderHtml } from '../../support/report/html.js';
-import { REPORT_SCHEMA, type ReadinessReport } from '../../support/report/model.js';
+import { reportFixture } from '../../support/dev/report-fixture.js';
 import { topologySvg } from '../../support/report/topology.js';
 import { CHROMIUM_INSTALL, CHROMIUM_PATHS, findChromium, inspectReport, type ReportPage } from '../../support/dev/browser.js';
 import { QUICK_SLOWED } from '../../support/dev/quick.js';
@@ -180,20 +180,11 @@ const TOPOLOGY: TopologyView = {
 };
 
 /** A report as the reporter builds it, holding only the control plane's result (no run of the checks needed to draw it). */
-const TOPOLOGY_REPORT = {
-  schema: REPORT_SCHEMA,
-  schemaVersion: 2,
-  generatedAt: '2026-11-30T00:00:00Z',
-  profile: 'fabric',
-  verdict: 'fail',
-  endpoint: { bootstrap: 'h:9093', username: '$ConnectionString', topics: { telemetry: 't', orders: 'o' } },
+const TOPOLOGY_REPORT = reportFixture({
   summary: { passed: 0, actionRequired: 1, notRun: 0 },
   readiness: [{ name: 'EventstreamRunning', status: 'Action Required', meaning: 'every node Running', evidence: 'orders-eventhouse: Failed' }],
-  checks: [],
-  baseline: { used: false, note: 'no baseline' },
-  assessmentNote: 'no workload profile',
   controlPlane: { configured: true, steps: [], discovered: [], topology: TOPOLOGY },
-} as unknown as ReadinessReport;
+});
 
 interface TopologyOnPage {
   readonly width: number;

@@ -9,6 +9,7 @@ import { parseBaseline, REPORT_SCHEMA, type ReadinessReport, type ReportCheck } 
 import { readinessRows } from '../../../support/report/rows.js';
 import { renderMarkdown } from '../../../support/report/render.js';
 import { renderHtml } from '../../../support/report/html.js';
+import { reportFixture } from '../../../support/dev/report-fixture.js';
 import { judgeSecretStorage } from '../../../support/inputs/secrets.js';
 import type { Preflight } from '../../../support/preflight/stages.js';
 
@@ -229,16 +230,12 @@ describe('compareWithBaseline never skips in silence', () => {
 
   test('readiness.md and readiness.html name a check that passed before and is missing now (the gate fails for it)', async () => {
     const c = compareWithBaseline([pass('new.check')], reportOf([pass('old.check')]), 'b', tolerances);
-    const report: ReadinessReport = {
-      ...baseline([pass('new.check')]),
-      verdict: 'fail',
-      endpoint: { bootstrap: 'h:9093', username: '$ConnectionString', topics: { telemetry: 't', orders: 'o' } },
+    const report = reportFixture({
+      checks: [pass('new.check')],
       summary: { passed: 1, actionRequired: 0, notRun: 0 },
-      readiness: [],
       baseline: { used: true, note: 'b' },
       comparison: c,
-      assessmentNote: 'no workload profile',
-    };
+    });
     const md = renderMarkdown(report);
     expect(md).toContain('❌ **Missing now** (passed before): old.check');
     expect(md).not.toContain('No check that passed before fails now');

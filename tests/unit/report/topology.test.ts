@@ -4,7 +4,8 @@ import { describe, expect, test, type TestContext } from 'vitest';
 import { requireSpec, specAvailability } from '../../../support/dev/fabric-spec.js';
 import type { ControlPlaneResult, NodeKind, NodeVerdict, TopologyNode, TopologyView } from '../../../support/record/control-plane.js';
 import { renderHtml } from '../../../support/report/html.js';
-import { REPORT_SCHEMA, type ReadinessReport } from '../../../support/report/model.js';
+import type { ReadinessReport } from '../../../support/report/model.js';
+import { reportFixture } from '../../../support/dev/report-fixture.js';
 import { renderMarkdown } from '../../../support/report/render.js';
 import { MARKS, topologyMermaid, topologyRows, topologySvg } from '../../../support/report/topology.js';
 
@@ -154,13 +155,7 @@ function expectSelfContained(svg: string): void {
 const count = (text: string, pattern: RegExp) => [...text.matchAll(pattern)].length;
 
 function reportWith(controlPlane: ControlPlaneResult | undefined): ReadinessReport {
-  return {
-    schema: REPORT_SCHEMA,
-    schemaVersion: 2,
-    generatedAt: '2026-11-30T00:00:00Z',
-    profile: 'fabric',
-    verdict: 'fail',
-    endpoint: { bootstrap: 'h:9093', username: '$ConnectionString', topics: { telemetry: 't', orders: 'o' } },
+  return reportFixture({
     summary: { passed: 1, actionRequired: 1, notRun: 0 },
     readiness: [
       {
@@ -171,11 +166,9 @@ function reportWith(controlPlane: ControlPlaneResult | undefined): ReadinessRepo
       },
       { name: 'TestEventsFiltered', status: 'Pass', meaning: 'a Filter drops readinessTest events', evidence: 'every destination behind drop-tests' },
     ],
-    checks: [],
     baseline: { used: false, note: 'no baseline here' },
-    assessmentNote: 'no workload profile',
     ...(controlPlane ? { controlPlane } : {}),
-  } as unknown as ReadinessReport;
+  });
 }
 
 const configured = (topology?: TopologyView): ControlPlaneResult => ({ configured: true, steps: [], discovered: [], ...(topology ? { topology } : {}) });
