@@ -7,7 +7,7 @@ import { withDeadline } from '../core/deadline.js';
 import { redact } from '../core/redact.js';
 import { CONTAINER_LABEL, CONTAINER_RUN_LABEL, own } from '../core/cleanup.js';
 import { sasKeysJar } from './sas-keys.js';
-import { brokerEnv, mainKey } from './env.js';
+import { handedOut } from './env.js';
 import { brokerCredentials } from './keys.js';
 import type { LocalBroker, LocalBrokerOptions } from './local-broker.js';
 import { freePort, kafkaClusterId, serverProperties } from './properties.js';
@@ -252,14 +252,8 @@ function containerBroker(
   hostPort: number,
   started: { container: StartedTestContainer; owned: ReturnType<typeof own> | undefined },
 ): LocalBroker {
-  const { keys, caFile } = plan.credentials;
   return {
-    kind: 'container',
-    env: brokerEnv({ port: hostPort, keys, caFile, topics: plan.topics }),
-    saslPort: hostPort,
-    caFile,
-    connectionString: mainKey(keys, plan.topics),
-    keys,
+    ...handedOut({ kind: 'container', port: hostPort, ...plan.credentials, topics: plan.topics }),
     stop: async () => {
       // SIGTERM first, so Kafka shuts down cleanly; then our own removal makes sure (Ryuk may be off).
       await withDeadline(started.container.stop({ timeout: 5000 }), 20000, 'stopping the Kafka container').catch(() => undefined);

@@ -38,3 +38,9 @@ export function brokerEnv(options: { port: number; keys: BrokerKeys; caFile: str
     FABRIC_CONSUMER_GROUP: `readiness-${randomBytes(8).toString('hex')}`,
   };
 }
+
+/** What a started broker hands out, however it runs: its FABRIC_* settings, SASL port, CA file and keys. */
+export function handedOut(options: { kind: 'jvm' | 'container'; port: number; keys: BrokerKeys; caFile: string; topics: readonly TopicSpec[] }) {
+  const { kind, port, keys, caFile, topics } = options;
+  return { kind, env: brokerEnv({ port, keys, caFile, topics }), saslPort: port, caFile, connectionString: mainKey(keys, topics), keys } as const;
+}

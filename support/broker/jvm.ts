@@ -10,7 +10,7 @@ import { own } from '../core/cleanup.js';
 import { PROJECT_ROOT } from '../core/project-root.js';
 import { sasKeysJar } from './sas-keys.js';
 import type { CertificateAuthority, KeyAndCert } from './certs.js';
-import { brokerEnv, mainKey } from './env.js';
+import { handedOut } from './env.js';
 import { brokerCredentials } from './keys.js';
 import type { LocalBroker, LocalBrokerOptions } from './local-broker.js';
 import { freePorts, kafkaClusterId, serverProperties } from './properties.js';
@@ -223,14 +223,8 @@ async function jvmAttempt(plan: JvmStartPlan, attempt: number): Promise<LocalBro
   const kafka = launchKafka(plan, propsFile);
   await awaitKafkaReady(plan, kafka, { plain: ports.plain, client: clientPort });
   log(`Kafka broker ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  const { keys, caFile } = plan.credentials;
   return {
-    kind: 'jvm',
-    env: brokerEnv({ port: clientPort, keys, caFile, topics: plan.topics }),
-    saslPort: clientPort,
-    caFile,
-    connectionString: mainKey(keys, plan.topics),
-    keys,
+    ...handedOut({ kind: 'jvm', port: clientPort, ...plan.credentials, topics: plan.topics }),
     adminBootstrap: `localhost:${ports.plain}`,
     emulatorPort: ports.emulatorPort,
     pid: kafka.child.pid,
