@@ -383,7 +383,8 @@ async function judgeCustomEndpoint(state: State): Promise<StepOutcome> {
 async function judgeTestEvents(state: State): Promise<StepOutcome> {
   const view = state.view as TopologyView;
   const source = state.source as TopologyNode;
-  const reached = whereTestEventsGo(view, source.id).filter((e) => e.reached && !isCustomEndpoint(e.destination));
+  const exposure = whereTestEventsGo(view, source.id).filter((e) => e.reached);
+  const reached = exposure.filter((e) => !isCustomEndpoint(e.destination));
   const open = reached.filter((e) => e.unprotected);
   const filters = view.nodes.filter((n) => n.kind === 'operator' && n.type === FILTER_OPERATOR_TYPE && n.dropsTestEvents).map((n) => n.name);
   const measured: Measured = {
@@ -395,7 +396,7 @@ async function judgeTestEvents(state: State): Promise<StepOutcome> {
   const advice = 'add a Filter operator before it that keeps only events where readinessTest is null (the suite marks every test event with that field)';
   const lines = open.map((e) => `${light ? 'note: ' : ''}test events reach ${e.destination.name} (${e.destination.type}) unfiltered: ${advice}`);
   // The round trip reads test events back through a custom endpoint destination: a Filter before it would lose them all.
-  const blinded = whereTestEventsGo(view, source.id).filter((e) => e.reached && !e.unprotected && isCustomEndpoint(e.destination));
+  const blinded = exposure.filter((e) => !e.unprotected && isCustomEndpoint(e.destination));
   for (const e of blinded)
     lines.push(
       `the custom endpoint destination ${e.destination.name} is behind ${e.filters.join(', ')}, which drops test events: a round trip read there finds none`,

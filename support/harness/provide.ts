@@ -23,11 +23,6 @@ export function runEnvOf(env: Env): Record<string, string> {
   return out;
 }
 
-/** Settings for the control plane before the run's inputs are parsed (invalid ones are reported by the Environment checks). */
-function settingsOrDefaults(env: Env) {
-  return readSettingsChecked(env).settings;
-}
-
 /** A control-plane setting that cannot be used: the Identity check fails naming it, the others are not run. */
 function controlPlaneRefused(problems: string): ControlPlaneResult {
   const base = controlPlaneNotRun(`the control-plane settings are invalid (see ${CONTROL_PLANE_INFO.identity.title.split(':')[0]})`);
@@ -61,7 +56,8 @@ async function askControlPlane(env: Env, line: (s: string) => void): Promise<Con
   // Loaded only when asked: the Fabric client and @azure/identity cost nothing to a run without the control plane.
   const { runControlPlane } = await import('../fabric/control-plane.js');
   return runControlPlane(check.config, {
-    settings: settingsOrDefaults(env),
+    // Invalid READINESS_* values are reported by the Environment checks; the control plane uses their defaults.
+    settings: readSettingsChecked(env).settings,
     env,
     onStep: (st) => line(`eventstream ${st.step.padEnd(15)} ${st.status.padEnd(7)} ${st.message} (${st.durationMs} ms)`),
   });
