@@ -8,6 +8,7 @@ import type { Measured } from '../core/readable.js';
 import { registerSecret } from '../core/redact.js';
 import { type ControlPlaneResult, type ControlPlaneStep, type ControlPlaneStepName, type TopologyNode, type TopologyView } from '../record/control-plane.js';
 import type { ControlPlaneConfig, ItemRef } from '../inputs/control-plane.js';
+import { parseBootstrap } from '../inputs/parsers.js';
 import type { Env, Settings } from '../inputs/settings.js';
 import { FabricApiError, FabricClient } from './client.js';
 import { fabricTokenSource, type TokenSource } from './identity.js';
@@ -281,10 +282,8 @@ function compareWithSettings(state: State, source: TopologyNode): Measured {
   const c = state.connection;
   if (!c) return {};
   const env = state.options.env;
-  const bootstrapHost = env.FABRIC_KAFKA_BOOTSTRAP?.split(',')[0]
-    ?.trim()
-    .replace(/:\d+$/, '')
-    .replace(/^\[|\]$/g, '');
+  // The same parser the Environment check uses; a malformed value is that check's to report.
+  const bootstrapHost = parseBootstrap(env.FABRIC_KAFKA_BOOTSTRAP, EVENTSTREAM_PORT).brokers[0]?.host;
   const topic = env.FABRIC_TOPIC_TELEMETRY?.trim();
   const mismatches: string[] = [];
   if (bootstrapHost && bootstrapHost.toLowerCase() !== c.fullyQualifiedNamespace.toLowerCase())
