@@ -1,7 +1,7 @@
 // Runs a real Apache Kafka broker (KRaft, single node) from Maven Central jars as a child JVM.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,12 +128,49 @@ function writeJvmProperties(plan: JvmStartPlan, ports: JvmPorts, attempt: number
 }
 
 /** KRaft storage must be formatted with a cluster id before the first start. */
-function formatStorage(classpath: string, propsFile: string): void {
+function runStorageFormat(classpath: string, propsFile: string): void {
   const format = spawnSync('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', kafkaClusterId(), '-c', propsFile], {
     encoding: 'utf8',
     timeout: 60000,
   });
   if (format.status !== 0) throw new Error(`formatting Kafka storage failed: ${(format.stderr || format.stdout || String(format.error)).trim().slice(-2000)}`);
+}
+
+const FORMATTED_FILES = ['meta.properties', 'bootstrap.checkpoint'];
+
+/**
+ * Formatted KRaft storage, made once per set of jars under .cache/kafka/ and copied for every start: the storage
+ * tool's own JVM costs 1.5-2.5 s a broker. What it writes (cluster id, node id 1, the release's metadata version)
+ * depends only on the jars and on the fixed node settings of serverProperties, never on ports or keys. Made in a temp
+ * dir and renamed into place, so runs starting brokers side by side never read a half-written one.
+ */
+function formattedStorage(classpath: string, propsFile: string): string {
+  const key = createHash('sha256').update(classpath).digest('hex').slice(0, 12);
+  const cacheDir = join(PROJECT_ROOT, '.cache', 'kafka');
+  const template = join(cacheDir, `storage-${key}`);
+  if (FORMATTED_FILES.every((f) => existsSync(join(template, f)))) return template;
+  mkdirSync(cacheDir, { recursive: true });
+  const work = mkdtempSync(join(cacheDir, 'storage-tmp-'));
+  try {
+    const storage = join(work, 'storage');
+    const props = join(work, 'server.properties');
+    writeFileSync(props, readFileSync(propsFile, 'utf8').replace(/^log\.dirs=.*$/m, `log.dirs=${storage.replace(/\\/g, '\\\\')}`), { mode: 0o600 });
+    runStorageFormat(classpath, props);
+    try {
+      renameSync(storage, template);
+    } catch (error) {
+      // Another run made it meanwhile: use theirs.
+      if (!FORMATTED_FILES.every((f) => existsSync(join(template, f)))) throw error;
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return template;
+}
+
+/** The broker's data dir, formatted (a copy of the formatted storage). */
+function formatStorage(classpath: string, propsFile: string, dataDir: string): void {
+  cpSync(formattedStorage(classpath, propsFile), dataDir, { recursive: true });
 }
 
 /** The broker's JVM: a small serial-GC, C1-only heap starts fastest for a throwaway broker. */
@@ -215,7 +252,7 @@ async function jvmAttempt(plan: JvmStartPlan, attempt: number): Promise<LocalBro
   const { options, log } = plan;
   const ports = await pickJvmPorts(options);
   const propsFile = writeJvmProperties(plan, ports, attempt);
-  formatStorage(plan.classpath, propsFile);
+  formatStorage(plan.classpath, propsFile, join(plan.dir, `data-${attempt}`));
   options.saslFront?.forwardTo({ host: '127.0.0.1', port: ports.sasl });
   const clientPort = options.saslFront?.port ?? ports.sasl;
   log(`starting Kafka broker (SASL_SSL on localhost:${ports.sasl}${options.saslFront ? `, advertised through a relay on ${clientPort}` : ''})...`);
