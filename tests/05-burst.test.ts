@@ -1,7 +1,7 @@
 // Burst: orders at the notebook's random 50-300 ms pace, then at full speed; every event acknowledged, rate and latency judged.
 import { describe } from 'vitest';
-import { BURST_METRIC, CHECK_ID } from '../support/record/ids.js';
-import { checkFailure, expectWithin, inRun, notRun } from '../support/checks/verdict.js';
+import { BURST_METRIC, BURST_THRESHOLD, CHECK_ID } from '../support/record/ids.js';
+import { checkFailure, expectWithin, inRun, notRun, warningsAbove } from '../support/checks/verdict.js';
 import { leftOutByLoad } from '../support/inputs/settings.js';
 import { check, checkTimeouts, collectionSettings } from '../support/checks/fixtures.js';
 import { LATENCY_UNIT } from '../support/core/histogram.js';
@@ -10,6 +10,9 @@ import { runBurst, type BurstResult } from '../support/kafka/produce.js';
 import type { ThrottleMeter } from '../support/core/stats.js';
 
 const TIMEOUT = checkTimeouts(collectionSettings()).burst;
+/** What an acknowledgement of seconds means when every event still got one. */
+const STALL = 'the endpoint stalled during the burst (a paused broker, a connection held by a proxy, or throttling)';
+const SLOW_ACKS = 'the endpoint acknowledges more slowly than it should (throttling near the throughput level, competing load, or a slow path)';
 
 function measuredOf(r: BurstResult, throttle: ThrottleMeter) {
   return {
@@ -75,8 +78,12 @@ describe('Burst', () => {
       });
       ticker.done(`${r.acknowledged} of ${r.attempted + r.notSent} acknowledged, ${r.failed} failed`);
       const measured = measuredOf(r, throttle);
-      await recordCheck({ measured, thresholds: { 'failed events': 0, 'gap ms': `${min}-${max}` }, warnings: [] });
-      expectAllAcknowledged('paced burst', r, measured, settings.BURST_TIMEOUT_MS);
+      const thresholds = { 'failed events': 0, 'gap ms': `${min}-${max}`, 'ack max warn ms': settings.PACED_ACK_WARN_MS };
+      const warnings = warningsAbove('paced burst', [
+        { name: 'ack max ms', value: r.ackLatency.max, limit: settings.PACED_ACK_WARN_MS, setting: 'READINESS_PACED_ACK_WARN_MS', cause: STALL },
+      ]);
+      await recordCheck({ measured, thresholds, warnings });
+      expectAllAcknowledged(`paced burst to "${endpoint.topics.orders}"`, r, measured, settings.BURST_TIMEOUT_MS);
     },
   );
 
@@ -113,11 +120,23 @@ describe('Burst', () => {
         'min events/s': settings.BURST_MIN_EVENTS_PER_SEC,
         'max ack p99 ms': settings.BURST_MAX_P99_MS,
         'max throttle total ms': settings.BURST_MAX_THROTTLE_MS,
+        [BURST_THRESHOLD.ackP99WarnMs]: settings.BURST_ACK_P99_WARN_MS,
       };
-      const warnings = throttle.totalMs > 0 ? [`the broker throttled ${throttle.responses} response(s), ${throttle.totalMs} ms in all`] : [];
+      const warnings = [
+        ...(throttle.totalMs > 0 ? [`the broker throttled ${throttle.responses} response(s), ${throttle.totalMs} ms in all`] : []),
+        ...warningsAbove('max-rate burst', [
+          {
+            name: BURST_METRIC.ackP99,
+            value: r.ackLatency.p99,
+            limit: settings.BURST_ACK_P99_WARN_MS,
+            setting: 'READINESS_BURST_ACK_P99_WARN_MS',
+            cause: SLOW_ACKS,
+          },
+        ]),
+      ];
       const samples = { ackLatency: { unit: LATENCY_UNIT, hdr: r.ackHistogram }, acksPerBucket: r.acksPerBucket } as const;
       await recordCheck({ measured, thresholds, warnings, samples });
-      expectAllAcknowledged('max-rate burst', r, measured, settings.BURST_TIMEOUT_MS);
+      expectAllAcknowledged(`max-rate burst to "${endpoint.topics.orders}"`, r, measured, settings.BURST_TIMEOUT_MS);
       expectWithin(
         'max-rate burst',
         measured,

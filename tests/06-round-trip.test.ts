@@ -1,10 +1,10 @@
 // Round trip: events produced are read back from the destination: no loss, per-key order, duplicates judged, latency measured.
 import { inject, describe } from 'vitest';
 import type { Producer } from 'kafkajs';
-import { CHECK_ID, ROUND_TRIP_METRIC } from '../support/record/ids.js';
+import { CHECK_ID, ROUND_TRIP_METRIC, ROUND_TRIP_THRESHOLD } from '../support/record/ids.js';
 import { formatProblem } from '../support/inputs/parsers.js';
 import { type ConsumerConfig } from '../support/inputs/config.js';
-import { checkFailure, expectWithin, failureFrom, notRun } from '../support/checks/verdict.js';
+import { checkFailure, expectWithin, failureFrom, notRun, warningsAbove } from '../support/checks/verdict.js';
 import { check, checkTimeouts, collectionSettings } from '../support/checks/fixtures.js';
 import { LATENCY_UNIT } from '../support/core/histogram.js';
 import type { ProgressTicker } from '../support/core/progress.js';
@@ -88,12 +88,22 @@ function thresholdsOf(settings: Settings) {
     'keys on several partitions': 0,
     'max duplicates': settings.DUPLICATE_POLICY === 'forbid' ? 0 : 'allowed (at-least-once)',
     'max e2e p99 ms': settings.ROUND_TRIP_MAX_P99_MS,
+    [ROUND_TRIP_THRESHOLD.e2eP99WarnMs]: settings.ROUND_TRIP_E2E_P99_WARN_MS,
   };
 }
 
 /** Findings that do not fail the check: allowed duplicates, and what the path did not keep. */
-function warningsOf({ account, path }: RoundTripResult, settings: Settings): string[] {
+function warningsOf({ account, path, latency }: RoundTripResult, settings: Settings): string[] {
   return [
+    ...warningsAbove('round trip', [
+      {
+        name: ROUND_TRIP_METRIC.e2eP99,
+        value: latency.p99,
+        limit: settings.ROUND_TRIP_E2E_P99_WARN_MS,
+        setting: 'READINESS_ROUND_TRIP_E2E_P99_WARN_MS',
+        cause: 'events take longer than they should from source to destination (a lagging destination, throttling, or a slow path)',
+      },
+    ]),
     ...(account.duplicates > 0 && settings.DUPLICATE_POLICY === 'allow'
       ? [`${account.duplicates} duplicate(s), allowed by READINESS_DUPLICATE_POLICY=allow`]
       : []),

@@ -1,7 +1,8 @@
 // Size limits: an event just under the limit is accepted; one over Event Hubs' 1 MB limit is refused, promptly, naming the limit.
 import { CHECK_ID } from '../support/record/ids.js';
 import { describe } from 'vitest';
-import { checkFailure, diagnoseInRun, failureFrom, notRun } from '../support/checks/verdict.js';
+import { checkFailure, diagnoseInRun, notRun } from '../support/checks/verdict.js';
+import { acceptedSizeFailure, expectPromptRefusal, notAcceptingAfterRefusal } from '../support/checks/size-limits.js';
 import { MAX_REQUEST_BYTES_HARD as MAX_MESSAGE_BYTES } from '../support/facts/eventstream.js';
 import { check, checkTimeouts, collectionSettings } from '../support/checks/fixtures.js';
 import { orderEvent } from '../support/workload/payloads.js';
@@ -26,9 +27,7 @@ describe('Size limits', () => {
           warnings: [],
         });
       } catch (error) {
-        throw failureFrom(`an event of ${bytes} bytes was refused (Event Hubs accepts up to 1 MB per event or batch)`, error, {
-          measured: { 'event bytes': bytes },
-        });
+        throw acceptedSizeFailure({ bytes, topic: endpoint.topics.orders, d: diagnoseInRun(error), measured: { 'event bytes': bytes } });
       }
     },
   );
@@ -38,6 +37,7 @@ describe('Size limits', () => {
     { timeout: TIMEOUT, meta: { checkId: CHECK_ID.sizeRefused } },
     async ({ ordersProducer: producer, endpoint, settings, marker, recordCheck }) => {
       const bytes = settings.SIZE_REFUSED_BYTES;
+      const topic = endpoint.topics.orders;
       const start = performance.now();
       let refusal: unknown;
       try {
@@ -50,7 +50,7 @@ describe('Size limits', () => {
       const thresholds = { 'endpoint limit bytes': MAX_MESSAGE_BYTES, 'must refuse bytes': bytes, 'max ms to verdict': settings.SEND_TIMEOUT_MS };
       if (refusal === undefined) {
         throw checkFailure({
-          what: `an event of ${bytes} bytes was accepted; Event Hubs refuses anything over ${MAX_MESSAGE_BYTES} bytes`,
+          what: `an event of ${bytes} bytes was accepted by "${topic}"; Event Hubs refuses anything over ${MAX_MESSAGE_BYTES} bytes`,
           measured,
           thresholds,
           cause: 'the endpoint is not enforcing the 1 MB limit (not an Event Hubs-backed endpoint?)',
@@ -59,31 +59,25 @@ describe('Size limits', () => {
       }
       const d = diagnoseInRun(refusal);
       // A dropped connection only counts as a size refusal if the endpoint still takes a small event right after.
-      let stillAccepting = true;
+      let smallFailure: unknown;
       try {
-        await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(1, marker), marker });
-      } catch {
-        stillAccepting = false;
+        await sendEvent(producer, settings, topic, { value: orderEvent(1, marker), marker });
+      } catch (error) {
+        smallFailure = error ?? new Error('the small event failed without an error');
       }
+      const stillAccepting = smallFailure === undefined;
       await recordCheck({ measured: { ...measured, 'refused as': d.failureClass, 'small event accepted after': stillAccepting }, thresholds, warnings: [] });
-      if (!stillAccepting) {
-        throw checkFailure({
-          what: `after refusing the ${bytes}-byte event the endpoint did not accept a small one either: ${d.detail}`,
-          measured,
-          thresholds,
-          cause: `${d.cause} (${d.failureClass}), not the size limit`,
-          hint: 'the endpoint or the path to it failed during the check; compare with the connectivity checks',
-        });
-      }
+      if (!stillAccepting) throw notAcceptingAfterRefusal({ bytes, topic, refusal: d, small: diagnoseInRun(smallFailure), measured, thresholds });
       if (d.failureClass !== 'too-large' && d.failureClass !== 'connection-lost') {
         throw checkFailure({
-          what: `an event of ${bytes} bytes (limit ${MAX_MESSAGE_BYTES}) failed, but not as too large: ${d.detail}`,
+          what: `an event of ${bytes} bytes (limit ${MAX_MESSAGE_BYTES}) to "${topic}" failed, but not as too large: ${d.detail}`,
           measured,
           thresholds,
           cause: `${d.cause} (${d.failureClass})`,
           hint: 'a refusal by size is answered at once (MESSAGE_TOO_LARGE) or by closing the connection; anything else points elsewhere',
         });
       }
+      expectPromptRefusal({ bytes, topic, ms, maxMs: settings.SEND_TIMEOUT_MS, measured, thresholds });
     },
   );
 });

@@ -40,6 +40,8 @@ export interface BrokerKeys {
   readonly namespace: string;
   /** A Listen-only key for the first topic: it may log in, describe and read, not write. */
   readonly listenOnly: string;
+  /** Each topic's Listen-only key, EntityPath=the topic: a key whose rights deny writing to that topic. */
+  readonly listenOnlyByTopic: Readonly<Record<string, string>>;
 }
 
 /** A key's name as a JAAS option may carry it (Kafka's JAAS parser takes letters, digits and "_" safely). */
@@ -57,7 +59,7 @@ function issueKey(name: string, rights: readonly KeyRight[], entity?: string, se
 }
 
 /**
- * The keys a broker issues: two per topic scoped to it (primary and secondary), a Listen-only one for the first topic,
+ * The keys a broker issues: three per topic scoped to it (primary and secondary, Send and Listen; one Listen-only),
  * and a namespace key.
  */
 export function issueKeys(topics: readonly TopicSpec[]): (IssuedKey & { readonly secret: string })[] {
@@ -72,8 +74,9 @@ export function issueKeys(topics: readonly TopicSpec[]): (IssuedKey & { readonly
     issueKey(unique(keyName('key', t.name), i), ['send', 'listen'], t.name),
     issueKey(unique(keyName('key2', t.name), i), ['send', 'listen'], t.name, true),
   ]);
-  const first = topics[0]?.name ?? 'telemetry';
-  return [...perTopic, issueKey(keyName('listen', first), ['listen'], first), issueKey(NAMESPACE_KEY_NAME, ['manage', 'send', 'listen'])];
+  // Listen-only keys after the Send keys: the first topic's stays the first one (brokerKeys' listenOnly).
+  const listenOnly = topics.map((t, i) => issueKey(unique(keyName('listen', t.name), i), ['listen'], t.name));
+  return [...perTopic, ...listenOnly, issueKey(NAMESPACE_KEY_NAME, ['manage', 'send', 'listen'])];
 }
 
 /** Hands the issued keys out by role. */
@@ -83,12 +86,14 @@ export function brokerKeys(keys: readonly IssuedKey[]): BrokerKeys {
   if (!namespace || !listenOnly) throw new Error('the broker issues a namespace key and a Listen-only key');
   const byTopic: Record<string, string> = {};
   const secondaryByTopic: Record<string, string> = {};
+  const listenOnlyByTopic: Record<string, string> = {};
   for (const k of keys) {
+    if (k.entity && !k.rights.includes('send')) listenOnlyByTopic[k.entity] ??= k.connectionString;
     if (!k.entity || !k.rights.includes('send')) continue;
     if (k.secondary) secondaryByTopic[k.entity] ??= k.connectionString;
     else byTopic[k.entity] ??= k.connectionString;
   }
-  return { byTopic, secondaryByTopic, namespace: namespace.connectionString, listenOnly: listenOnly.connectionString };
+  return { byTopic, secondaryByTopic, namespace: namespace.connectionString, listenOnly: listenOnly.connectionString, listenOnlyByTopic };
 }
 
 /**

@@ -155,7 +155,7 @@ export function explainByEarlierDenial(d: Diagnosis, earlier: readonly CheckEntr
   if (!denial) return d;
   return {
     failureClass: 'authorization',
-    cause: `the same authorization denial as "${denial.name}" earlier in this run (here it showed as ${d.failureClass})`,
+    cause: `the same authorization denial as "${denial.name}" earlier in this run${d.failureClass === 'authorization' ? '' : ` (here it showed as ${d.failureClass})`}`,
     hint: "fix the key's rights or scope first (see that check); this check cannot pass before it does",
     detail: d.detail,
   };
@@ -197,4 +197,23 @@ export function expectWithin(
     cause,
     hint,
   });
+}
+
+/** A warn-level threshold: a value above it is reported as a warning on the check, never a failure. */
+export interface WarnLimit {
+  /** The measured value's name, as recorded ("ack max ms"). */
+  readonly name: string;
+  readonly value: number;
+  readonly limit: number;
+  /** The READINESS_* variable that sets the limit. */
+  readonly setting: string;
+  /** What a value above it most likely means. */
+  readonly cause: string;
+}
+
+/** The warnings of the values above their warn-level limits: each names the check, the value, the limit and the likely cause. */
+export function warningsAbove(what: string, limits: readonly WarnLimit[]): string[] {
+  return limits
+    .filter((l) => l.value > l.limit)
+    .map((l) => `${what}: ${l.name} ${readableValue(l.value)} > warn ${readableValue(l.limit)} (${l.setting}); likely cause: ${l.cause}`);
 }

@@ -99,6 +99,14 @@ export const NUMBER_SETTINGS = spec({
   PACED_EVENTS: { default: 10, min: 1, max: 10000, integer: true, help: 'orders in the paced burst' },
   PACED_MIN_GAP_MS: { default: 50, min: 0, max: 60000, integer: true, help: 'shortest gap between paced orders' },
   PACED_MAX_GAP_MS: { default: 300, min: 0, max: 60000, integer: true, help: 'longest gap between paced orders' },
+  // A healthy Eventstream acknowledges one event in tens to a few hundred ms (the request timeout is 20-60 s): an
+  // ack of seconds is a stall (a broker paused, a connection held) that the paced burst would otherwise pass.
+  PACED_ACK_WARN_MS: {
+    default: 3000,
+    min: 1,
+    max: 600000,
+    help: 'warn when an ack of the paced burst takes longer (a healthy Eventstream acknowledges one event in well under a second; seconds mean a stall)',
+  },
   BURST_EVENTS: { default: 5000, min: 1, max: 10_000_000, integer: true, help: 'events in the max-rate burst' },
   BURST_EVENT_BYTES: { default: 1024, min: 64, max: 1_000_000, integer: true, help: 'size of each burst event' },
   BURST_BATCH_SIZE: { default: 100, min: 1, max: 100000, integer: true, help: 'events per produce request in the burst' },
@@ -124,11 +132,23 @@ export const NUMBER_SETTINGS = spec({
   BURST_TIMEOUT_MS: { default: 60000, min: 1000, max: 3_600_000, integer: true, help: 'the max-rate burst must finish within this' },
   BURST_MIN_EVENTS_PER_SEC: { default: 300, min: 0, max: 10_000_000, help: 'fail the burst under this rate' },
   BURST_MAX_P99_MS: { default: 5000, min: 1, max: 600000, help: 'fail the burst when ack p99 exceeds this' },
+  BURST_ACK_P99_WARN_MS: {
+    default: 2500,
+    min: 1,
+    max: 600000,
+    help: 'warn when the max-rate burst ack p99 exceeds this (half the failing threshold: an early sign, read by the monitoring alerts)',
+  },
   BURST_MAX_THROTTLE_MS: { default: 10000, min: 0, max: 600000, help: 'fail the burst when broker throttling adds up to more' },
   ROUND_TRIP_EVENTS: { default: 50, min: 1, max: 1_000_000, integer: true, help: 'events in the round trip' },
   ROUND_TRIP_KEYS: { default: 5, min: 1, max: 10000, integer: true, help: 'distinct keys in the round trip' },
   ROUND_TRIP_TIMEOUT_MS: { default: 20000, min: 1000, max: 600000, integer: true, help: 'how long to wait for all events to come back' },
   ROUND_TRIP_MAX_P99_MS: { default: 5000, min: 1, max: 600000, help: 'fail when end-to-end p99 exceeds this' },
+  ROUND_TRIP_E2E_P99_WARN_MS: {
+    default: 2500,
+    min: 1,
+    max: 600000,
+    help: 'warn when the round trip end-to-end p99 exceeds this (half the failing threshold: an early sign, read by the monitoring alerts)',
+  },
   SIZE_ACCEPTED_BYTES: { default: 1_000_000, min: 1, max: 100_000_000, integer: true, help: 'an event this size must be accepted' },
   REGRESSION_THROUGHPUT_DROP_PCT: { default: 30, min: 0, max: 100, help: 'flag a throughput drop against the baseline beyond this %' },
   REGRESSION_LATENCY_RISE_PCT: { default: 50, min: 0, max: 100000, help: 'flag a latency rise against the baseline beyond this %' },

@@ -61,6 +61,12 @@ export const BURST_METRIC = {
   throttleTotal: 'throttle total ms',
 } as const;
 
+/** Warn-level thresholds of the max-rate burst, as recorded in its check's thresholds (the monitoring alerts read them). */
+export const BURST_THRESHOLD = { ackP99WarnMs: 'ack p99 warn ms' } as const;
+
+/** Warn-level thresholds of the round trip, as recorded in its check's thresholds (the monitoring alerts read them). */
+export const ROUND_TRIP_THRESHOLD = { e2eP99WarnMs: 'e2e p99 warn ms' } as const;
+
 /** Measured values of the round trip that are compared, charted or trended. */
 export const ROUND_TRIP_METRIC = {
   e2eP50: 'e2e p50 ms',

@@ -252,6 +252,24 @@ describe('fault matrix on the shared broker', () => {
     expect(r.cases.find((c) => c.name.includes('absorbs a max-rate burst'))?.status).toBe('pass');
   });
 
+  test('a key that may not write to the orders topic: every failure names "orders" and the one authorization cause, none a size or a fixed next step', async () => {
+    // Orders' Listen-only key: the stages pass (it may describe), telemetry's checks pass, every write to orders is denied.
+    const r = await run({ ...shared.env, FABRIC_ORDERS_PASSWORD: keys.listenOnlyByTopic.orders ?? '' });
+    expectFault(r, { first: 'acknowledges every order sent', message: /"orders".*\(authorization\)/s, boundMs: CONNECTIVITY_BOUND_MS * 2, secrets });
+    const failed = r.cases.filter((c) => c.status === 'fail' && !c.suite.includes('09-readiness'));
+    expect(failed.map((c) => c.suite)).toEqual(expect.arrayContaining(['tests/05-burst.test.ts', 'tests/07-size-limits.test.ts']));
+    for (const c of failed) {
+      expect(c.failureMessage, c.name).toMatch(/"orders"/);
+      expect(c.failureMessage, c.name).toMatch(/^Likely cause: .*\(authorization\)$/m);
+      expect(c.failureMessage, c.name).not.toMatch(/^Next: the endpoint or the path to it failed during the check/m);
+    }
+    const message = (title: string) => r.cases.find((c) => c.name.includes(title))?.failureMessage ?? '';
+    expect(message('accepts an event just under')).not.toMatch(/bytes was refused|accepts up to 1 MB/);
+    expect(message('accepts an event just under')).toMatch(/the same authorization denial as "Burst > acknowledges every order sent/);
+    expect(message('refuses an event over the limit')).not.toMatch(/^an event of \d+ bytes|after refusing/);
+    expect(message('refuses an event over the limit')).toMatch(/^Next: fix the key's rights or scope first/m);
+  });
+
   test('a key of another namespace (Endpoint=sb://other.servicebus.windows.net/) fails at SASL as an auth error', async () => {
     const elsewhere = shared.connectionString.replace('sb://localhost/', 'sb://other.servicebus.windows.net/');
     const r = await run({ ...shared.env, FABRIC_KAFKA_PASSWORD: elsewhere, FABRIC_CONSUMER_PASSWORD: elsewhere });

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { dockerAvailable } from '../../../support/broker/container.js';
 import { brokerMode, startLocalBroker } from '../../../support/broker/index.js';
 import { serial } from '../../../support/broker/certs.js';
-import { issueKeys, NAMESPACE_KEY_NAME } from '../../../support/broker/keys.js';
+import { brokerKeys, issueKeys, NAMESPACE_KEY_NAME } from '../../../support/broker/keys.js';
 import { kafkaClusterId, serverProperties } from '../../../support/broker/properties.js';
 
 describe('choosing the local broker', () => {
@@ -71,4 +71,19 @@ describe('server.properties for the container broker', () => {
 test('certificate serials are positive and minimally encoded (OpenSSL refuses a padded one as "illegal padding")', () => {
   const serials = Array.from({ length: 5000 }, () => serial());
   expect(serials.filter((s) => !/^[4-7][0-9a-f]{31}$/.test(s))).toEqual([]);
+});
+
+describe('the keys a local broker issues', () => {
+  test("each topic has a Listen-only key scoped to it (a key that may not write there); listenOnly stays the first topic's", () => {
+    const keys = brokerKeys(
+      issueKeys([
+        { name: 'telemetry', partitions: 3 },
+        { name: 'orders', partitions: 3 },
+      ]),
+    );
+    expect(keys.listenOnlyByTopic.orders).toMatch(/SharedAccessKeyName=listen_orders;.*EntityPath=orders$/);
+    expect(keys.listenOnlyByTopic.telemetry).toMatch(/SharedAccessKeyName=listen_telemetry;.*EntityPath=telemetry$/);
+    expect(keys.listenOnly).toBe(keys.listenOnlyByTopic.telemetry);
+    expect(Object.values(keys.byTopic)).not.toContain(keys.listenOnlyByTopic.orders);
+  });
 });
