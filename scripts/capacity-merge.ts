@@ -12,6 +12,9 @@ import { renderMarkdown } from '../support/report/render.js';
 import { parseReport, type ReadinessReport } from '../support/report/model.js';
 import { writeReportFile } from '../support/report/write.js';
 import { SettingError } from '../support/inputs/settings.js';
+import { monitoringDestinations, readMonitoringSettings, type MonitoringSettings } from '../support/inputs/monitoring.js';
+import { pushRunMetrics } from '../support/monitoring/push.js';
+import { withMonitoring } from '../support/report/build.js';
 
 const USAGE = 'usage: npm run capacity:merge -- [--shards N] [--into readiness.json] <readiness-shard-*.json files or folders holding them>';
 const SHARD_FILE = /^readiness-shard-\d+\.json$/;
@@ -137,14 +140,36 @@ function printSummary(c: CapacityReport, ok: boolean, outBase: string): void {
   );
 }
 
+/** READINESS_PUSHGATEWAY_URL, OTEL_EXPORTER_OTLP_*: from .env or the environment, like the targets; a bad URL is bad input. */
+function readMonitoring(): MonitoringSettings {
+  const { settings, problems } = readMonitoringSettings(loadEnvironment({ cwd: process.cwd(), env: process.env }).env);
+  if (problems[0]) fail(problems[0].message);
+  return settings;
+}
+
+/** Pushes the merged verdict once (profile `capacity`); a failed push is a warning in the report, never the exit code. */
+async function pushMerged(report: ReadinessReport, settings: MonitoringSettings): Promise<ReadinessReport> {
+  if (monitoringDestinations(settings).length === 0) return report;
+  const outcome = await pushRunMetrics(report, {
+    settings,
+    env: process.env,
+    profile: 'capacity',
+    durationSeconds: process.uptime(),
+    endedAt: new Date(),
+    warn: (line) => process.stderr.write(`[capacity] ${line}\n`),
+  });
+  return withMonitoring(report, outcome);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const policy = readPolicy(args);
+  const monitoring = readMonitoring();
   const dir = reportsDir();
   const { shards, unreadable } = readShards(shardFiles(args.inputs));
   const capacity = mergeShards(shards, unreadable, policy);
   const { report, outBase } = reportWith(capacity, args, dir, shards[0]?.profile);
-  const ok = await writeReports(outBase, report);
+  const ok = await writeReports(outBase, await pushMerged(report, monitoring));
   printSummary(capacity, ok, outBase);
   process.exitCode = capacity.verdict === 'pass' && ok ? 0 : 1;
 }

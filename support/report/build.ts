@@ -19,6 +19,7 @@ import {
   toReportCheck,
   type CheckEntry,
   type Comparison,
+  type MonitoringOutcome,
   type ReadinessReport,
   type RowStatus,
 } from './model.js';
@@ -39,6 +40,8 @@ export interface ReportInputs {
   readonly controlPlane?: ControlPlaneResult;
   readonly entries: readonly CheckEntry[];
   readonly cwd: string;
+  /** Where the run will push its figures (named without credentials), for the MonitoringDefined row. */
+  readonly monitoring?: { readonly destinations: readonly string[] };
   readonly now?: Date;
   /** Baseline checks not to expect among `entries` yet (the readiness checks judge the run while it is still going). */
   readonly stillRunning?: (check: { readonly file: string }) => boolean;
@@ -131,6 +134,7 @@ export function buildReport(inputs: ReportInputs): ReadinessReport {
     topics: { telemetry: inputs.endpoint.topics.telemetry || undefined, orders: inputs.endpoint.topics.orders || undefined },
     baseline: { used: baseline.used, note: baseline.note },
     controlPlane: inputs.controlPlane,
+    monitoring: inputs.monitoring,
   });
   const assessment = loadAssessment(runEnv, cwd, burstFact(inputs.entries));
   const actionRequired = checks.filter((c) => c.status === 'Action Required').length;
@@ -158,4 +162,15 @@ export function buildReport(inputs: ReportInputs): ReadinessReport {
   };
   // One last pass over everything that leaves the process: no secret survives, whatever a check recorded.
   return redactDeep(report);
+}
+
+/** The report with the run's push outcome: its `monitoring` section, and each failed push as a warning on the MonitoringDefined row. */
+export function withMonitoring(report: ReadinessReport, outcome: MonitoringOutcome | undefined): ReadinessReport {
+  if (!outcome) return report;
+  const readiness = report.readiness.map((row) =>
+    row.name === 'MonitoringDefined' && outcome.warnings.length
+      ? { ...row, evidence: [row.evidence, ...outcome.warnings.map((w) => `warning: ${w}`)].join('; ') }
+      : row,
+  );
+  return redactDeep({ ...report, readiness, monitoring: outcome });
 }

@@ -147,6 +147,17 @@ export interface ReadinessReport {
   readonly capacity?: CapacityReport;
   /** What Fabric's control plane said: the eventstream's topology with each node's status (optional, added within schema 2). */
   readonly controlPlane?: ControlPlaneResult;
+  /** Where the run pushed its figures (Pushgateway, OTLP) and what failed (optional, added within schema 2; absent when none is configured). */
+  readonly monitoring?: MonitoringOutcome;
+}
+
+/** The run's push to monitoring: destinations named without credentials; a failed push is a warning, never the verdict. */
+export interface MonitoringOutcome {
+  readonly destinations: readonly string[];
+  readonly pushed: readonly string[];
+  /** How many samples each destination was sent. */
+  readonly samples: number;
+  readonly warnings: readonly string[];
 }
 
 /** A stable id for a check without an explicit one: "Smoke > publishes ..." -> "smoke.publishes-...". */

@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import type { ProvidedContext } from 'vitest';
 import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node';
 import { redact } from '../core/redact.js';
+import { monitoringDestinations, type MonitoringSettings } from '../inputs/monitoring.js';
 // The TaskMeta.check augmentation; ProvidedContext is augmented by setup/context.ts, which the report does not import.
 import '../record/result.js';
 import { buildReport } from './build.js';
@@ -41,7 +42,12 @@ function checkEntry(test: TestCase, file: string): CheckEntry {
   };
 }
 
-function reportOf(provided: ProvidedContext & { runEnv: NonNullable<ProvidedContext['runEnv']> }, entries: CheckEntry[], cwd: string): ReadinessReport {
+function reportOf(
+  provided: ProvidedContext & { runEnv: NonNullable<ProvidedContext['runEnv']> },
+  entries: CheckEntry[],
+  options: { cwd: string; monitoring?: MonitoringSettings },
+): ReadinessReport {
+  const { cwd } = options;
   return buildReport({
     profile: provided.profile,
     runEnv: provided.runEnv,
@@ -53,6 +59,7 @@ function reportOf(provided: ProvidedContext & { runEnv: NonNullable<ProvidedCont
     secrets: provided.secrets,
     entries,
     cwd,
+    monitoring: options.monitoring ? { destinations: monitoringDestinations(options.monitoring) } : undefined,
   });
 }
 
@@ -80,14 +87,28 @@ function writeReports(dir: string, base: string, report: { json: ReadinessReport
   ].every(Boolean);
 }
 
+export interface ReporterOptions {
+  /** Checked (and created) by vitest.config.ts before the run started. */
+  readonly dir: string;
+  /** Where the run pushes its figures (checked by vitest.config.ts); the pushing reporter in support/harness/ does the push. */
+  readonly monitoring?: MonitoringSettings;
+}
+
 export default class ReadinessReporter implements Reporter {
   private root = process.cwd();
+  /** performance.now() when the run started, for the run's wall time. */
+  protected startedAt = performance.now();
 
-  /** `dir` was checked (and created) by vitest.config.ts before the run started. */
-  constructor(private readonly options: { dir: string }) {}
+  constructor(protected readonly options: ReporterOptions) {}
 
   onInit(vitest: Vitest): void {
     this.root = vitest.config.root;
+    this.startedAt = performance.now();
+  }
+
+  /** Called with the finished report before it is written; the pushing reporter pushes it here and adds the outcome. */
+  protected async beforeWrite(report: ReadinessReport): Promise<ReadinessReport> {
+    return report;
   }
 
   async onTestRunEnd(testModules: ReadonlyArray<TestModule>): Promise<void> {
@@ -106,11 +127,12 @@ export default class ReadinessReporter implements Reporter {
     const { dir } = this.options;
     let report: ReadinessReport;
     try {
-      report = reportOf({ ...provided, runEnv }, entries, this.root);
+      report = reportOf({ ...provided, runEnv }, entries, { cwd: this.root, monitoring: this.options.monitoring });
     } catch (error) {
       reportWriteFailed(join(dir, 'readiness.json'), error);
       return;
     }
+    report = await this.beforeWrite(report);
     const markdown = renderMarkdown(report);
     const verdict = report.verdict.toUpperCase();
     process.stderr.write(`[readiness ${projectName}] writing reports to ${dir}\n`);

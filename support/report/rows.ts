@@ -10,6 +10,8 @@ export interface RowInputs {
   readonly secrets: { readonly status: RowStatus; readonly evidence: string };
   readonly topics: { readonly telemetry?: string; readonly orders?: string };
   readonly baseline: { readonly used: boolean; readonly note: string };
+  /** Where the run pushes its figures ("Pushgateway http://host:9091", "OTLP ..."), named without credentials; absent or empty: nowhere. */
+  readonly monitoring?: { readonly destinations: readonly string[] };
   /** What Fabric's control plane said; absent (older callers) reads as not configured. */
   readonly controlPlane?: ControlPlaneResult;
 }
@@ -58,15 +60,25 @@ export function readinessRows(inputs: RowInputs): ReadinessRow[] {
       ...inputs.secrets,
     },
     topicRow,
-    {
-      name: 'MonitoringDefined',
-      meaning: 'this run is compared with a previous run (READINESS_BASELINE), so a regression fails the gate instead of going unnoticed',
-      status: inputs.baseline.used ? 'Pass' : 'Action Required',
-      evidence: inputs.baseline.note,
-    },
+    monitoringRow(inputs),
     eventstreamRunningRow(inputs.controlPlane),
     testEventsFilteredRow(inputs.controlPlane),
   ];
+}
+
+/** MonitoringDefined: a regression or a failed gate is noticed, by the baseline comparison or by the alert rules watching the pushed figures. */
+function monitoringRow(inputs: RowInputs): ReadinessRow {
+  const meaning =
+    'this run is compared with a previous run (READINESS_BASELINE), or pushes its figures to a Prometheus Pushgateway or an OTLP endpoint ' +
+    '(READINESS_PUSHGATEWAY_URL, OTEL_EXPORTER_OTLP_ENDPOINT) that the shipped alert rules watch, so a regression or a failed gate is noticed';
+  const destinations = inputs.monitoring?.destinations ?? [];
+  const pushed = destinations.length ? `figures pushed to ${destinations.join(' and ')} (alert rules: fixtures/monitoring/alerts.yml)` : '';
+  return {
+    name: 'MonitoringDefined',
+    meaning,
+    status: inputs.baseline.used || destinations.length > 0 ? 'Pass' : 'Action Required',
+    evidence: inputs.baseline.used ? [inputs.baseline.note, pushed].filter(Boolean).join('; ') : pushed || inputs.baseline.note,
+  };
 }
 
 const NOT_ASKED = 'the control plane was not asked (FABRIC_WORKSPACE_ID and FABRIC_EVENTSTREAM_ID are not set)';
