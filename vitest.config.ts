@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 import { parseShard } from './support/capacity/settings.js';
 import { pathProblemLines, prepareReportsDir } from './support/inputs/paths.js';
 import { SettingError } from './support/inputs/settings.js';
+import { readMonitoringSettings } from './support/inputs/monitoring.js';
 
 /** Checks run in file-name order (environment, connectivity, then delivery), as a gate reads them. */
 class ByFileName extends BaseSequencer {
@@ -30,6 +31,9 @@ try {
   if (!(error instanceof SettingError)) throw error;
   refusals.push(`[readiness] ${error.message}`);
 }
+// Where the run pushes its figures at its end (Pushgateway, OTLP) and each push's deadline: a bad URL refuses the run up front.
+const monitoring = readMonitoringSettings(process.env);
+for (const problem of monitoring.problems) refusals.push(`[readiness] ${problem.message}`);
 /** First among the reporters: prints every refusal, one line each, and ends the run with exit code 2. */
 const refuseRun: Reporter = {
   onInit() {
@@ -58,7 +62,7 @@ export default defineConfig({
       ...(refusals.length ? [refuseRun] : []),
       'default',
       './support/report/junit-reporter.ts',
-      ['./support/report/reporter.ts', { dir: reportsDir }],
+      ['./support/harness/reporter.ts', { dir: reportsDir, monitoring: monitoring.settings }],
     ],
     outputFile: { junit: join(reportsDir, 'junit.xml') },
     sequence: { sequencer: ByFileName },
