@@ -3,6 +3,7 @@
 //
 //   harness    the projects' global setups and setup files (start a broker, run the preflight, provide inputs)
 //   checks     what the check files stand on: fixtures, verdicts, the run journal
+//   monitoring a finished run's figures pushed to a Prometheus Pushgateway and over OTLP (only the run's end loads it)
 //   report     the readiness report, its gate, trends, charts and renderers
 //   capacity   the sharded capacity load and its merge
 //   workload   payloads, delivery accounting, round trip
@@ -17,7 +18,7 @@
 // Beside the layers: broker/ imitates Eventstream (it may use the facts and the low layers, never the harness,
 // checks or report), and dev/ holds what only tests and scripts use (self-test runner, delay relay, profiler).
 /* global module -- a CommonJS config file: dependency-cruiser reads module.exports */
-const LAYERS = ['facts', 'core', 'record', 'inputs', 'kafka', 'fabric', 'preflight', 'workload', 'capacity', 'report', 'checks', 'harness'];
+const LAYERS = ['facts', 'core', 'record', 'inputs', 'kafka', 'fabric', 'preflight', 'workload', 'capacity', 'report', 'monitoring', 'checks', 'harness'];
 const folder = (name) => `^support/${name}/`;
 const above = (name) => LAYERS.slice(LAYERS.indexOf(name) + 1).map(folder);
 
@@ -42,6 +43,25 @@ module.exports = {
       severity: 'error',
       from: { path: folder('report') },
       to: { path: [folder('kafka'), folder('fabric'), folder('preflight'), folder('workload')], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'monitoring-reads-reports-only',
+      comment:
+        'support/monitoring/ turns a finished report into samples and pushes them: it may load core, record and inputs, and read the ' +
+        'types of the report (and of what it holds), never load the Kafka client, the workloads or the report code.',
+      severity: 'error',
+      from: { path: folder('monitoring') },
+      to: {
+        path: [folder('kafka'), folder('fabric'), folder('preflight'), folder('workload'), folder('capacity'), folder('report')],
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
+      name: 'monitoring-only-at-the-end-of-a-run',
+      comment: 'Only the end of a run pushes (the harness reporter, the capacity merge script) and tests: no check or report code loads support/monitoring/.',
+      severity: 'error',
+      from: { path: '^support/', pathNot: ['^support/monitoring/', '^support/harness/'] },
+      to: { path: folder('monitoring') },
     },
     {
       name: 'broker-is-an-imitation',
