@@ -1,8 +1,9 @@
-// Readiness: the notebook's rollout rows, the regression gate against the previous run, and the "is Eventstream enough?" aid.
+// Readiness: the notebook's rollout rows, the regression gate against the previous run, and trends. (The "is Eventstream
+// enough?" assessment informs in the report's own section, never as a check: support/report/assessment.ts.)
 import { CHECK_ID } from '../support/record/ids.js';
 import { describe, inject, test } from 'vitest';
 import { checkFailure, notRun, record } from '../support/checks/verdict.js';
-import { buildReport, loadAssessment, loadBaseline, burstFact } from '../support/report/build.js';
+import { buildReport, loadBaseline } from '../support/report/build.js';
 import { readJournal } from '../support/checks/journal.js';
 import { missingChecks, missingMetrics } from '../support/report/gate.js';
 import { loadHistory, trendFails, trendWarnings } from '../support/report/trend.js';
@@ -139,16 +140,4 @@ describe('Readiness', () => {
       }
     },
   );
-
-  test('Assessment: is Eventstream enough for this workload? (informs, never fails)', { meta: { checkId: CHECK_ID.assessment } }, async (ctx) => {
-    const journal = readJournal(inject('journalFile'));
-    const loaded = loadAssessment(inject('runEnv'), process.cwd(), burstFact(journal));
-    if (!loaded.assessment) return notRun(ctx, `not run: ${loaded.note}`);
-    const a = loaded.assessment;
-    await record(ctx, {
-      measured: { verdict: a.verdictText, 'criteria for': a.for, 'criteria against': a.against, unanswered: a.unanswered.length },
-      thresholds: {},
-      warnings: a.unanswered.map((q) => `unanswered: ${q}`),
-    });
-  });
 });

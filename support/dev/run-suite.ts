@@ -126,15 +126,14 @@ export const FULL_RUN_CHECK_IDS: readonly string[] = Object.values(CHECK_ID)
   .sort();
 
 /**
- * The readiness checks a healthy run reports as not run when it has no earlier runs and no workload profile to read
- * (READINESS_BASELINE, READINESS_HISTORY_DIR, READINESS_WORKLOAD_FILE unset), each with its reason.
+ * The readiness checks a healthy run reports as not run when it has no earlier runs to read (READINESS_BASELINE and
+ * READINESS_HISTORY_DIR unset), each with its reason.
  */
 export const NOT_RUN_ON_A_FIRST_RUN: readonly string[] = [
   CHECK_ID.monitoringDefined,
   CHECK_ID.regressionChecks,
   CHECK_ID.regressionPerformance,
   CHECK_ID.trend,
-  CHECK_ID.assessment,
 ].sort();
 
 /** What a healthy first run passes: every other check of a full run. */

@@ -1,5 +1,5 @@
 // The regression gate: this run against the previous one (READINESS_BASELINE), check by check and metric by metric.
-import { BURST_METRIC, CHECK_ID, ROUND_TRIP_METRIC } from '../record/ids.js';
+import { BURST_METRIC, CHECK_ID, isRetiredCheckId, ROUND_TRIP_METRIC } from '../record/ids.js';
 import { judgeChange } from '../core/change.js';
 import { type Comparison, type MetricComparison, type NotCompared, type ReadinessReport, type ReportCheck } from './model.js';
 
@@ -35,6 +35,10 @@ function compareChecks(now: readonly ReportCheck[], baseline: ReadinessReport) {
   }
   for (const b of baseline.checks) {
     if (current.has(b.id)) continue;
+    if (isRetiredCheckId(b.id)) {
+      notCompared.push({ checkId: b.id, missingFrom: 'now', reason: 'no longer a check (retired; see CHANGELOG.md)', fails: false });
+      continue;
+    }
     const passed = b.status === 'Pass';
     notCompared.push({
       checkId: b.id,
