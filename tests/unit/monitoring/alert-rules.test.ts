@@ -11,6 +11,7 @@ import { requirePromtool, runPromtool } from '../../../support/dev/promtool.js';
 const DIR = join(PROJECT_ROOT, 'fixtures', 'monitoring');
 const RULES = 'alerts.yml';
 const TESTS = 'alerts.test.yml';
+const ALERTS_DOC = readFileSync(join(PROJECT_ROOT, 'docs', 'alerts.md'), 'utf8');
 
 const ALERTS = [
   'EventstreamReadinessGateFailed',
@@ -74,7 +75,7 @@ describe('promtool for the self tests', () => {
 });
 
 describe('fixtures/monitoring/alerts.yml', () => {
-  test('holds one group with the six alerts, each with a for, a severity and a summary, description and runbook', () => {
+  test('holds one group with the six alerts, each with a for, a severity, a summary, a description and a runbook naming its section of docs/alerts.md', () => {
     expect(groups).toHaveLength(1);
     const alerts = groups[0]?.rules.filter((r) => r.alert) ?? [];
     expect(alerts.map((r) => r.alert)).toEqual([...ALERTS]);
@@ -82,7 +83,9 @@ describe('fixtures/monitoring/alerts.yml', () => {
       expect(rule.for, rule.alert).toMatch(/^\d+[smh]$/);
       expect(['critical', 'warning'], rule.alert).toContain(rule.labels?.severity);
       expect(Object.keys(rule.annotations ?? {}).sort(), rule.alert).toEqual(['description', 'runbook', 'summary']);
-      expect(rule.annotations?.runbook, rule.alert).toMatch(/^docs\/alerts\.md, /);
+      // The runbook names its section of docs/alerts.md: that heading must be there.
+      const section = /^docs\/alerts\.md, ([^:]+): /.exec(rule.annotations?.runbook ?? '')?.[1];
+      expect(ALERTS_DOC, `${rule.alert}: its runbook names no section of docs/alerts.md that exists`).toContain(`\n### ${section}\n`);
     }
   });
 

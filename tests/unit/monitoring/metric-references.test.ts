@@ -9,29 +9,11 @@ import { parse, stringify } from 'yaml';
 import { PROJECT_ROOT } from '../../../support/core/project-root.js';
 import { annotationLabels, legendLabels, promqlReferences } from '../../../support/dev/promql.js';
 import { requirePromtool, runPromtool } from '../../../support/dev/promtool.js';
+import { LABEL, METRICS } from '../../../support/monitoring/metric-table.js';
 
 /** What the checks need of the metric table: each metric's Prometheus name and labels (beside the grouping labels). */
 type MetricEntry = { readonly name: string; readonly labels: readonly string[] };
-// Until support/monitoring/metric-table.ts exists, the agreed names and labels; then METRICS from there.
-const METRICS: readonly MetricEntry[] = [
-  { name: 'eventstream_readiness_run_success', labels: [] },
-  { name: 'eventstream_readiness_run_end_timestamp_seconds', labels: [] },
-  { name: 'eventstream_readiness_run_duration_seconds', labels: [] },
-  { name: 'eventstream_readiness_check_status', labels: ['check'] },
-  { name: 'eventstream_readiness_preflight_stage_duration_seconds', labels: ['stage'] },
-  { name: 'eventstream_readiness_tls_certificate_expiry_seconds', labels: [] },
-  { name: 'eventstream_readiness_tls_certificate_warning_seconds', labels: [] },
-  { name: 'eventstream_readiness_burst_events_per_second', labels: ['topic'] },
-  { name: 'eventstream_readiness_burst_bytes_per_second', labels: ['topic'] },
-  { name: 'eventstream_readiness_burst_ack_latency_seconds', labels: ['topic', 'quantile'] },
-  { name: 'eventstream_readiness_burst_ack_latency_threshold_seconds', labels: ['topic'] },
-  { name: 'eventstream_readiness_round_trip_latency_seconds', labels: ['topic', 'quantile'] },
-  { name: 'eventstream_readiness_round_trip_latency_threshold_seconds', labels: ['topic'] },
-  { name: 'eventstream_readiness_round_trip_lost_messages', labels: ['topic'] },
-  { name: 'eventstream_readiness_round_trip_duplicate_messages', labels: ['topic'] },
-  { name: 'eventstream_readiness_throttle_time_seconds', labels: ['topic'] },
-  { name: 'eventstream_readiness_eventstream_node_running', labels: ['kind', 'node', 'status'] },
-];
+const METRIC_NAMES: readonly MetricEntry[] = METRICS.map((m) => ({ name: m.prometheus, labels: m.labels.map((l) => LABEL[l].prometheus) }));
 
 /** Labels every pushed series carries: the Pushgateway's job and grouping labels, and the scrape's instance. */
 const GROUPING_LABELS = ['job', 'profile', 'endpoint', 'instance'];
@@ -55,7 +37,7 @@ const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]).filter(
 /** The known metrics and their labels: the table's, the Pushgateway's, and names recorded by the rules themselves. */
 function metricLabels(recorded: readonly string[] = []): Map<string, readonly string[]> {
   const known = new Map<string, readonly string[]>();
-  for (const m of [...METRICS, ...PUSHGATEWAY_METRICS]) known.set(m.name, [...m.labels, ...GROUPING_LABELS]);
+  for (const m of [...METRIC_NAMES, ...PUSHGATEWAY_METRICS]) known.set(m.name, [...m.labels, ...GROUPING_LABELS]);
   for (const name of recorded) known.set(name, []);
   return known;
 }
@@ -148,7 +130,7 @@ describe('fixtures/monitoring/grafana-dashboard.json', () => {
 
   test('every metric in the metric table is shown in at least one panel', () => {
     const shown = new Set(panels.flatMap((p) => (p.targets ?? []).flatMap((t) => promqlReferences(t.expr ?? '').selectors.map((s) => s.metric))));
-    expect(METRICS.map((m) => m.name).filter((name) => !shown.has(name))).toEqual([]);
+    expect(METRIC_NAMES.map((m) => m.name).filter((name) => !shown.has(name))).toEqual([]);
   });
 
   test("every panel filters by the profile and endpoint variables, and every panel's PromQL loads in promtool", async (ctx) => {
