@@ -13,7 +13,7 @@ import { parseReport, type ReadinessReport } from '../support/report/model.js';
 import { writeReportFile } from '../support/report/write.js';
 import { SettingError } from '../support/inputs/settings.js';
 import { monitoringDestinations, readMonitoringSettings, type MonitoringSettings } from '../support/inputs/monitoring.js';
-import { pushRunMetrics } from '../support/monitoring/push.js';
+import { preloadOtlp, pushRunMetrics } from '../support/monitoring/push.js';
 import { withMonitoring } from '../support/report/build.js';
 
 const USAGE = 'usage: npm run capacity:merge -- [--shards N] [--into readiness.json] <readiness-shard-*.json files or folders holding them>';
@@ -165,6 +165,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const policy = readPolicy(args);
   const monitoring = readMonitoring();
+  preloadOtlp(monitoring);
   const dir = reportsDir();
   const { shards, unreadable } = readShards(shardFiles(args.inputs));
   const capacity = mergeShards(shards, unreadable, policy);

@@ -2,9 +2,15 @@
 import ReadinessReporter from '../report/reporter.js';
 import { withMonitoring } from '../report/build.js';
 import type { ReadinessReport } from '../report/model.js';
-import { pushRunMetrics } from '../monitoring/push.js';
+import type { Vitest } from 'vitest/node';
+import { preloadOtlp, pushRunMetrics } from '../monitoring/push.js';
 
 export default class PushingReadinessReporter extends ReadinessReporter {
+  override onInit(vitest: Vitest): void {
+    super.onInit(vitest);
+    if (this.options.monitoring) preloadOtlp(this.options.monitoring);
+  }
+
   /** Pushes once at the end of the run, passing or failing; a failed push is a warning on the report, never the verdict. */
   protected override async beforeWrite(report: ReadinessReport): Promise<ReadinessReport> {
     const settings = this.options.monitoring;

@@ -17,6 +17,21 @@ export interface PushOptions extends SampleOptions {
   readonly warn: (line: string) => void;
 }
 
+let otlpModule: Promise<typeof import('./otlp.js')> | undefined;
+
+/**
+ * The OpenTelemetry SDK, loaded only when OTLP is configured: a run without it does not load the SDK. A run starts
+ * loading it early (preloadOtlp), so the push at its end spends its deadline on the network, not on module loading.
+ */
+function loadOtlp(): Promise<typeof import('./otlp.js')> {
+  return (otlpModule ??= import('./otlp.js'));
+}
+
+/** Starts loading the OTLP exporter when the settings ask for OTLP (a failure shows at push time, as a warning). */
+export function preloadOtlp(settings: MonitoringSettings): void {
+  if (settings.otlpEndpoint) loadOtlp().catch(() => undefined);
+}
+
 /** The endpoint label: the bootstrap host[:port] list, as the report names it (never a key name or a secret). */
 function groupOf(report: ReadinessReport, profile: string | undefined): { profile: string; endpoint: string } {
   return { profile: profile ?? report.profile, endpoint: report.endpoint.bootstrap };
@@ -51,9 +66,7 @@ export async function pushRunMetrics(report: ReadinessReport, options: PushOptio
   if (settings.pushgatewayUrl && gatewayName)
     jobs.push({ name: gatewayName, push: (signal) => pushToGateway(settings.pushgatewayUrl as string, group, samples, signal) });
   if (settings.otlpEndpoint && otlpName) {
-    // Loaded only when asked: a run without OTLP does not load the SDK.
-    const { pushOtlp } = await import('./otlp.js');
-    jobs.push({ name: otlpName, push: () => pushOtlp(group, samples, settings.pushTimeoutMs) });
+    jobs.push({ name: otlpName, push: async () => (await loadOtlp()).pushOtlp(group, samples, settings.pushTimeoutMs) });
   }
   const reasons = await Promise.all(jobs.map((j) => attempt(j.name, settings.pushTimeoutMs, j.push)));
   const pushed: string[] = [];
