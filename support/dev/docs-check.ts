@@ -33,6 +33,15 @@ function proseLines(text: string): Array<{ line: number; text: string }> {
 
 const allLines = (text: string) => text.split('\n').map((t, i) => ({ line: i + 1, text: t }));
 
+/** GitHub's anchor of a heading's text: lower case, punctuation dropped, spaces to hyphens. */
+export function anchorOf(heading: string): string {
+  return heading
+    .replace(/`/g, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
 /** GitHub's anchor for each heading: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
 export function headingAnchors(text: string): Set<string> {
   const seen = new Map<string, number>();
@@ -40,10 +49,7 @@ export function headingAnchors(text: string): Set<string> {
   for (const { text: t } of proseLinesKeepingCode(text)) {
     const m = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(t);
     if (!m?.[1]) continue;
-    const base = m[1]
-      .toLowerCase()
-      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
-      .replace(/\s/g, '-');
+    const base = anchorOf(m[1]);
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     anchors.add(n === 0 ? base : `${base}-${n}`);
@@ -144,4 +150,27 @@ export function checkHistory(page: Page): string[] {
 export function checkReadmeLength(page: Page, max = README_MAX_LINES): string[] {
   const lines = page.text.replace(/\n$/, '').split('\n').length;
   return lines > max ? [finding(page, max + 1, `README.md has ${lines} lines; it stays at or under ${max} (move reference to docs/)`)] : [];
+}
+
+/**
+ * Hints in code and config that name a page of docs/ exist, and a section they quote beside it
+ * (`"Sizing" in docs/capacity.md`, `docs/configuration.md, "One key, one event hub"`) is a heading of that page.
+ */
+export function checkHints(page: Page, ctx: DocsContext): string[] {
+  const out: string[] = [];
+  for (const { line, text } of allLines(page.text)) {
+    for (const m of text.matchAll(/\bdocs\/[\w/.-]*[\w]\.md\b/g)) {
+      if (!ctx.exists(m[0])) out.push(finding(page, line, `names ${m[0]}, which does not exist`));
+    }
+    const quoted = [...text.matchAll(/"([^"]+)" in (docs\/[\w/.-]+\.md)/g), ...text.matchAll(/(docs\/[\w/.-]+\.md), "([^"]+)"/g)].map((m) =>
+      m[1]?.startsWith('docs/') ? { doc: m[1], section: m[2] ?? '' } : { doc: m[2] ?? '', section: m[1] ?? '' },
+    );
+    for (const { doc, section } of quoted) {
+      const target = ctx.readPage(doc);
+      if (target !== undefined && !headingAnchors(target).has(anchorOf(section))) {
+        out.push(finding(page, line, `names the section "${section}" of ${doc}, which has no such heading`));
+      }
+    }
+  }
+  return out;
 }

@@ -5,7 +5,16 @@ import { join, relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { PROJECT_ROOT } from '../../../support/core/project-root.js';
 import { documentedVariables, generatedRegions, readRegion } from '../../../support/dev/config-doc.js';
-import { checkHistory, checkLinks, checkReadmeLength, checkScripts, checkVariables, type DocsContext, type Page } from '../../../support/dev/docs-check.js';
+import {
+  checkHints,
+  checkHistory,
+  checkLinks,
+  checkReadmeLength,
+  checkScripts,
+  checkVariables,
+  type DocsContext,
+  type Page,
+} from '../../../support/dev/docs-check.js';
 import { VARIABLES } from '../../../support/inputs/variables.js';
 
 const read = (path: string) => readFileSync(join(PROJECT_ROOT, path), 'utf8');
@@ -43,6 +52,19 @@ describe('README.md, CHANGELOG.md and docs/', () => {
   });
   test('no commit hash or issue number on a page users read', () => {
     expect(findAll(checkHistory)).toEqual([]);
+  });
+});
+
+describe('hints in code and config that name a docs page', () => {
+  test('name a page that exists, and a section it has', () => {
+    const files = [
+      ...['support', 'scripts', 'tests'].flatMap((dir) => filesUnder(dir, /\.ts$/)).filter((f) => !f.startsWith('tests/unit/docs/')),
+      ...filesUnder('fixtures', /\.(ya?ml|json)$/),
+      ...filesUnder('.github/workflows', /\.ya?ml$/),
+      '.env.example',
+      'vitest.config.ts',
+    ];
+    expect(files.flatMap((file) => checkHints({ file, text: read(file) }, ctx))).toEqual([]);
   });
 });
 
@@ -120,6 +142,13 @@ describe('each docs check fails on a bad sample', () => {
     expect(checkHistory(page)).toEqual([
       'docs/sample.md:1: 36c2001: a commit hash; say what changed, or date the figure',
       'docs/sample.md:2: "issue 14": an issue number; say what the change does',
+    ]);
+  });
+  test('a hint naming a missing page, or a section its page does not have', () => {
+    const hint = sample(`hint: 'see "A section: with code" in docs/real.md'\nhint: 'see docs/real.md, "Gone"'\nhint: 'docs/gone.md'\n`, 'support/x.ts');
+    expect(checkHints(hint, fake)).toEqual([
+      'support/x.ts:2: names the section "Gone" of docs/real.md, which has no such heading',
+      'support/x.ts:3: names docs/gone.md, which does not exist',
     ]);
   });
   test('a generated region that differs from the code', () => {
