@@ -31,6 +31,13 @@ const groups = (parse(readFileSync(join(DIR, RULES), 'utf8')) as { groups: Array
  */
 const MUTATIONS: ReadonlyArray<{ alert: (typeof ALERTS)[number]; change: string; from: string; to: string }> = [
   { alert: 'EventstreamReadinessNoRecentRun', change: 'limit 26 h to 25 h', from: 'vector(93600)', to: 'vector(90000)' },
+  { alert: 'EventstreamReadinessNoRecentRun', change: 'fires at exactly 26 h', from: '> on() group_left()', to: '>= on() group_left()' },
+  {
+    alert: 'EventstreamReadinessNoRecentRun',
+    change: 'watches every profile',
+    from: 'run_end_timestamp_seconds{profile="fabric"}\n',
+    to: 'run_end_timestamp_seconds\n',
+  },
   {
     alert: 'EventstreamReadinessCertificateExpiring',
     change: 'fires at the warning threshold too',

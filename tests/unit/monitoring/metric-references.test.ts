@@ -25,8 +25,9 @@ const PUSHGATEWAY_METRICS: readonly MetricEntry[] = [
 
 const DIR = join(PROJECT_ROOT, 'fixtures', 'monitoring');
 type Rule = { alert?: string; record?: string; expr: string; annotations?: Record<string, string> };
-type Target = { expr?: string; legendFormat?: string };
-type Panel = { type: string; title: string; targets?: Target[]; panels?: Panel[] };
+type Target = { refId: string; expr?: string; legendFormat?: string; datasource?: { uid: string } };
+type Grid = { x: number; y: number; w: number; h: number };
+type Panel = { id: number; type: string; title: string; gridPos: Grid; datasource?: { uid: string }; targets?: Target[]; panels?: Panel[] };
 type Variable = { name: string; type: string; query?: string | { query: string }; definition?: string };
 type Dashboard = { schemaVersion: number; templating: { list: Variable[] }; panels: Panel[] };
 
@@ -115,6 +116,27 @@ describe('fixtures/monitoring/grafana-dashboard.json', () => {
     expect(vars.find((v) => v.name === 'datasource')).toMatchObject({ type: 'datasource', query: 'prometheus' });
     for (const name of ['profile', 'endpoint']) {
       expect(vars.find((v) => v.name === name)).toMatchObject({ type: 'query', definition: expect.stringMatching(/^label_values\(/) });
+    }
+  });
+
+  test("lays its panels out on Grafana's 24-column grid without overlap, each with a unique id, every query on the datasource variable", () => {
+    const all = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
+    expect(new Set(all.map((p) => p.id)).size).toBe(all.length);
+    const overlaps = (a: Grid, b: Grid) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+    for (const [i, p] of all.entries()) {
+      expect(p.gridPos.x + p.gridPos.w, p.title).toBeLessThanOrEqual(24);
+      expect(
+        all
+          .slice(i + 1)
+          .filter((q) => overlaps(p.gridPos, q.gridPos))
+          .map((q) => `${p.title} overlaps ${q.title}`),
+      ).toEqual([]);
+    }
+    for (const p of panels) {
+      expect(p.datasource?.uid, p.title).toBe('${datasource}');
+      expect(p.targets?.length, p.title).toBeGreaterThan(0);
+      expect(new Set(p.targets?.map((t) => t.refId)).size, p.title).toBe(p.targets?.length);
+      for (const t of p.targets ?? []) expect(t.datasource?.uid, p.title).toBe('${datasource}');
     }
   });
 
