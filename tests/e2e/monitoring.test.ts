@@ -1,6 +1,10 @@
 // A run's figures in monitoring: real Pushgateway and Prometheus (Debian's packages) and an OTLP receiver decoding with
 // OpenTelemetry's own protocol definitions; a failing run says so; a monitoring endpoint down or hung never changes the verdict.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, inject, test, type TestContext } from 'vitest';
 import {
   pollPrometheus,
@@ -14,7 +18,9 @@ import {
   type Service,
 } from '../../support/dev/monitoring-stack.js';
 import { QUICK } from '../../support/dev/quick.js';
-import { runSuite, type SuiteRun } from '../../support/dev/run-suite.js';
+import { PROJECT_ROOT, runSuite, type SuiteRun } from '../../support/dev/run-suite.js';
+import { SHARD_SCHEMA, SHARD_SCHEMA_VERSION, type ShardFile } from '../../support/capacity/model.js';
+import { encodeHistogram, histogramOfMs } from '../../support/core/histogram.js';
 import { METRIC } from '../../support/monitoring/metric-table.js';
 import { BURST_METRIC, BURST_THRESHOLD, CHECK_ID, ROUND_TRIP_METRIC } from '../../support/record/ids.js';
 import type { ReadinessReport, ReportCheck } from '../../support/report/model.js';
@@ -115,6 +121,67 @@ function otlpPoints(request: OtlpRequest): Array<{ name: string; unit?: string; 
       ),
     ),
   );
+}
+
+/** A capacity shard that acknowledged 100 events in each of 5 seconds, all shards side by side. */
+function shardFile(index: number, count: number): ShardFile {
+  const startMs = Date.parse('2026-11-30T10:00:00.000Z');
+  const endMs = startMs + 5000;
+  return {
+    schema: SHARD_SCHEMA,
+    schemaVersion: SHARD_SCHEMA_VERSION,
+    shard: { index, count },
+    host: `runner-${index}`,
+    runId: `run-${index}`,
+    profile: 'fabric',
+    bootstrap: 'capacity.servicebus.windows.net:9093',
+    topic: 'orders',
+    requested: { rate: `${100 * count} events/s`, shardEventsPerSec: 100, durationS: 5, eventBytes: 1000 },
+    plannedStartAt: new Date(startMs).toISOString(),
+    window: { startedAt: new Date(startMs).toISOString(), endedAt: new Date(endMs).toISOString(), startMs, endMs, lateByMs: 0 },
+    totals: { attempted: 500, acknowledged: 500, failed: 0, bytes: 500_000, throttleMs: 0, eventsPerSec: 100, mbPerSec: 0.1 },
+    perSecond: {
+      firstSecond: Math.floor(startMs / 1000),
+      acknowledged: [100, 100, 100, 100, 100],
+      bytes: Array<number>(5).fill(100_000),
+      throttleMs: Array<number>(5).fill(0),
+    },
+    ackLatency: { unit: 'us', hdr: encodeHistogram(histogramOfMs(Array.from({ length: 500 }, (_, i) => 1 + (i % 50)))) },
+    failures: [],
+    verdict: 'pass',
+    problems: [],
+  };
+}
+
+/** `npm run capacity:merge` over two shard files, with `env`; its exit code, output and readiness.json. */
+async function capacityMerge(env: Record<string, string>): Promise<{ code: number | null; out: string; report: ReadinessReport }> {
+  const dir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-monitoring-merge-'));
+  try {
+    for (const i of [1, 2]) writeFileSync(join(dir, `readiness-shard-${i}.json`), JSON.stringify(shardFile(i, 2)));
+    writeFileSync(join(dir, 'empty.env'), '');
+    const tsx = join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+    const child = spawn(process.execPath, [tsx, 'scripts/capacity-merge.ts', '--shards', '2', dir], {
+      cwd: PROJECT_ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        READINESS_REPORTS_DIR: join(dir, 'out'),
+        EVENTSTREAM_ENV_FILE: join(dir, 'empty.env'),
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
+    const code = await new Promise<number | null>((r) => child.once('close', r));
+    clearTimeout(timer);
+    const file = join(dir, 'out', 'readiness.json');
+    return { code, out, report: JSON.parse(existsSync(file) ? readFileSync(file, 'utf8') : 'null') as ReadinessReport };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 describe('a run pushes its figures to monitoring', () => {
@@ -227,6 +294,20 @@ describe('a run pushes its figures to monitoring', () => {
     expect(series(METRIC.runSuccess.prometheus)).toEqual([0]);
     expect(series(METRIC.checkStatus.prometheus, { check: CHECK_ID.sasl })).toEqual([0]);
     expectNoSecret(run, [GATEWAY_PASSWORD, wrong]);
+  });
+
+  test('a capacity merge pushes the merged verdict and throughput as profile capacity', async (ctx) => {
+    const stack = await stackFor(ctx);
+    const merged = await capacityMerge({ READINESS_PUSHGATEWAY_URL: withCredentials(stack.gateway.url), READINESS_PUSH_TIMEOUT_MS: String(PUSH_TIMEOUT_MS) });
+    expect(merged.code, merged.out).toBe(0);
+    expect(merged.report.monitoring?.pushed).toEqual([`Pushgateway ${stack.gateway.url}`]);
+    const series = await seriesOf(stack.prometheus, merged.report, 'capacity');
+    expect(series(METRIC.runSuccess.prometheus)).toEqual([1]);
+    expect(series(METRIC.checkStatus.prometheus, { check: CHECK_ID.capacityTarget })).toEqual([1]);
+    const c = merged.report.capacity;
+    expect(series(METRIC.burstEvents.prometheus, { topic: 'orders' })).toEqual([c?.allSending?.eventsPerSec]);
+    expect(series(METRIC.ackLatency.prometheus, { topic: 'orders', quantile: '0.99' })[0]).toBeCloseTo((c?.ackLatency.p99 ?? NaN) / 1000, 9);
+    expect(merged.out.includes(GATEWAY_PASSWORD), 'the gateway password was printed').toBe(false);
   });
 
   test('with the gateway stopped (connection refused) a passing run still exits 0, with one warning', async (ctx) => {
