@@ -84,6 +84,26 @@ const BREAKS = [
     source: "import { record } from '../checks/verdict.js';\nexport const r = record;\n",
   },
   {
+    rule: 'monitoring-imports-only-below',
+    from: 'support/monitoring/push.ts',
+    to: 'support/checks/verdict.ts',
+    source: "import { record } from '../checks/verdict.js';\nexport const p = record;\n",
+  },
+  // The monitoring layer reads reports as types only: loading the report code (or a Kafka client) is refused.
+  {
+    rule: 'monitoring-reads-reports-only',
+    from: 'support/monitoring/metric-table.ts',
+    to: 'support/report/trend.ts',
+    source: "import { trend } from '../report/trend.js';\nexport const m = trend;\n",
+  },
+  // Only the run's end pushes: a check (though above the monitoring layer) may not load it.
+  {
+    rule: 'monitoring-only-at-the-end-of-a-run',
+    from: 'support/checks/journal.ts',
+    to: 'support/monitoring/pushgateway.ts',
+    source: "import { push } from '../monitoring/pushgateway.js';\nexport const j = push;\n",
+  },
+  {
     rule: 'checks-imports-only-below',
     from: 'support/checks/fixtures.ts',
     to: 'support/harness/provide.ts',
@@ -147,6 +167,7 @@ const TARGETS: Record<string, string> = {
   'support/checks/verdict.ts': 'export const record = 1;\n',
   'support/harness/provide.ts': 'export const provide = 1;\n',
   'support/report/trend.ts': 'export const trend = 1;\n',
+  'support/monitoring/pushgateway.ts': 'export const push = 1;\n',
   'support/dev/delay-proxy.ts': 'export const relay = 1;\n',
   'support/core/readable.ts': 'export const readable = 1;\n',
   'tests/helper.ts': 'export const help = 1;\n',
