@@ -1,6 +1,7 @@
 // The one list of every environment variable that is not a number or choice of settings.ts: its group, default, form
 // and meaning. docs/configuration.md is generated from it and from settings.ts (npm run docs:config), and a self test
 // fails when the code reads a FABRIC_*, READINESS_*, LOCAL_* or EVENTSTREAM_* variable this list does not name.
+import { PUSH_TIMEOUT } from './monitoring.js';
 
 /** Where a variable is documented: each group is one table of docs/configuration.md (development: docs/development.md). */
 export type VariableGroup = 'endpoint' | 'orders' | 'consumer' | 'control-plane' | 'run' | 'monitoring' | 'capacity' | 'local-broker' | 'development';
@@ -123,9 +124,15 @@ export const VARIABLES: readonly VariableDoc[] = [
     'READINESS_PUSHGATEWAY_URL',
     '',
     'an http:// or https:// URL',
-    "push the run's figures to this Prometheus Pushgateway; credentials in it are a secret",
+    "push the run's figures to this Prometheus Pushgateway ([monitoring](monitoring.md)); credentials in it are a secret",
   ),
-  v('monitoring', 'READINESS_PUSH_TIMEOUT_MS', '5,000', 'an integer from 100 to 60,000', "each monitoring push's deadline"),
+  v(
+    'monitoring',
+    'READINESS_PUSH_TIMEOUT_MS',
+    PUSH_TIMEOUT.default.toLocaleString('en-US'),
+    `an integer from ${PUSH_TIMEOUT.min.toLocaleString('en-US')} to ${PUSH_TIMEOUT.max.toLocaleString('en-US')}`,
+    "each monitoring push's deadline",
+  ),
   v('capacity', 'READINESS_SHARD', '', '`i/N`, 1 <= i <= N <= 1000', 'this job is shard i of N of the capacity load test'),
   v('capacity', 'READINESS_CAPACITY_RATE', '`1000 events/s`', '`<n> events/s`, `<n> MB/s` or `max`', 'the whole load, split evenly across shards'),
   v('capacity', 'READINESS_CAPACITY_DURATION_S', '60', 'an integer from 1 to 86400', 'how long each shard sends'),
