@@ -15,6 +15,8 @@ import {
   type DocsContext,
   type Page,
 } from '../../../support/dev/docs-check.js';
+import { readMergePolicy } from '../../../support/capacity/merge.js';
+import { describeRate, readCapacitySettings } from '../../../support/capacity/settings.js';
 import { VARIABLES } from '../../../support/inputs/variables.js';
 
 const read = (path: string) => readFileSync(join(PROJECT_ROOT, path), 'utf8');
@@ -101,6 +103,30 @@ describe('the list of variables matches what the code reads', () => {
     const alive = (name: string) =>
       new RegExp(`\\b${name}\\b`).test(all) || prefixes.some((p) => name.startsWith(p) && all.includes(`'${name.slice(p.length)}'`));
     expect(VARIABLES.map((v) => v.name).filter((name) => !alive(name))).toEqual([]);
+  });
+});
+
+describe('the defaults variables.ts documents are those of the code', () => {
+  const documented = (name: string) => VARIABLES.find((v) => v.name === name)?.default.replace(/`/g, '');
+  test('capacity: what readCapacitySettings and readMergePolicy take when nothing is set', () => {
+    const s = readCapacitySettings({ READINESS_SHARD: '1/1' }, 0);
+    expect({
+      READINESS_CAPACITY_RATE: describeRate(s.rate),
+      READINESS_CAPACITY_DURATION_S: String(s.durationS),
+      READINESS_CAPACITY_EVENT_BYTES: String(s.eventBytes),
+      READINESS_CAPACITY_START_DELAY_S: String(s.startDelayS),
+      READINESS_CAPACITY_MAX_WAIT_S: String(s.maxWaitS),
+      READINESS_CAPACITY_SAMPLES: String(s.samples),
+      READINESS_CAPACITY_MISSING: readMergePolicy({}).missing,
+    }).toEqual({
+      READINESS_CAPACITY_RATE: documented('READINESS_CAPACITY_RATE'),
+      READINESS_CAPACITY_DURATION_S: documented('READINESS_CAPACITY_DURATION_S'),
+      READINESS_CAPACITY_EVENT_BYTES: documented('READINESS_CAPACITY_EVENT_BYTES'),
+      READINESS_CAPACITY_START_DELAY_S: documented('READINESS_CAPACITY_START_DELAY_S'),
+      READINESS_CAPACITY_MAX_WAIT_S: documented('READINESS_CAPACITY_MAX_WAIT_S'),
+      READINESS_CAPACITY_SAMPLES: documented('READINESS_CAPACITY_SAMPLES'),
+      READINESS_CAPACITY_MISSING: documented('READINESS_CAPACITY_MISSING'),
+    });
   });
 });
 
