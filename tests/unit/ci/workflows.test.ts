@@ -42,6 +42,23 @@ describe('.github/workflows/ci.yml', () => {
     expect(publish?.with?.report_paths).toBe('reports/junit.xml');
     expect(steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))?.if).toBe('always()');
   });
+  test('runs every step `npm test` runs, each as its own step, so a pull request fails here as it would locally', () => {
+    const scripts = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    // `npm test` is a chain of commands: `tsc --noEmit` (the typecheck script), `npm run -s <script>`, then vitest.
+    const byCommand = new Map(Object.entries(scripts).map(([name, command]) => [command, name]));
+    const wanted = (scripts.test ?? '').split('&&').map((part) => {
+      const command = part.trim();
+      const script = /^npm run (?:-s )?([\w:-]+)$/.exec(command)?.[1] ?? byCommand.get(command);
+      return script ? script : command.replace(/^vitest /, 'npx vitest ');
+    });
+    expect(wanted.length).toBeGreaterThanOrEqual(6);
+    const runs = steps.map((s) => s.run ?? '');
+    for (const w of wanted) {
+      const found = w.startsWith('npx vitest ') ? runs.includes(w) : runs.some((r) => new RegExp(`^npm run (-s )?${w}$`).test(r));
+      expect(found, `ci.yml has no step for "${w}" of npm test`).toBe(true);
+    }
+  });
+
   test("uploads the browser test's screenshots of readiness.html, also when tests fail", () => {
     const shots = steps.find((s) => s.uses?.startsWith('actions/upload-artifact') && String(s.with?.path).includes('reports/screenshots'));
     expect(shots?.if).toBe('always()');
