@@ -1,6 +1,6 @@
 // Burst: orders at the notebook's random 50-300 ms pace, then at full speed; every event acknowledged, rate and latency judged.
 import { describe } from 'vitest';
-import { BURST_METRIC, BURST_THRESHOLD, CHECK_ID } from '../support/record/ids.js';
+import { BURST_METRIC, BURST_THRESHOLD, CHECK_ID, PACED_THRESHOLD } from '../support/record/ids.js';
 import { checkFailure, expectWithin, inRun, notRun, warningsAbove } from '../support/checks/verdict.js';
 import { leftOutByLoad } from '../support/inputs/settings.js';
 import { check, checkTimeouts, collectionSettings } from '../support/checks/fixtures.js';
@@ -78,7 +78,7 @@ describe('Burst', () => {
       });
       ticker.done(`${r.acknowledged} of ${r.attempted + r.notSent} acknowledged, ${r.failed} failed`);
       const measured = measuredOf(r, throttle);
-      const thresholds = { 'failed events': 0, 'gap ms': `${min}-${max}`, 'ack max warn ms': settings.PACED_ACK_WARN_MS };
+      const thresholds = { 'failed events': 0, 'gap ms': `${min}-${max}`, [PACED_THRESHOLD.ackMaxWarnMs]: settings.PACED_ACK_WARN_MS };
       const warnings = warningsAbove('paced burst', [
         { name: 'ack max ms', value: r.ackLatency.max, limit: settings.PACED_ACK_WARN_MS, setting: 'READINESS_PACED_ACK_WARN_MS', cause: STALL },
       ]);

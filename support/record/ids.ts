@@ -76,6 +76,9 @@ export const BURST_METRIC = {
   throttleTotal: 'throttle total ms',
 } as const;
 
+/** Warn-level threshold of the paced burst, as recorded in its check's thresholds. */
+export const PACED_THRESHOLD = { ackMaxWarnMs: 'ack max warn ms' } as const;
+
 /** Warn-level thresholds of the max-rate burst, as recorded in its check's thresholds (the monitoring alerts read them). */
 export const BURST_THRESHOLD = { ackP99WarnMs: 'ack p99 warn ms' } as const;
 

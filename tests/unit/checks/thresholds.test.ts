@@ -5,7 +5,7 @@ import { explainByEarlierDenial, failureClassIn, warningsAbove } from '../../../
 import { acceptedSizeFailure, expectPromptRefusal, notAcceptingAfterRefusal } from '../../../support/checks/size-limits.js';
 import { diagnose } from '../../../support/kafka/diagnosis.js';
 import { NUMBER_SETTINGS, readSettingsChecked } from '../../../support/inputs/settings.js';
-import { BURST_THRESHOLD, ROUND_TRIP_THRESHOLD } from '../../../support/record/ids.js';
+import { BURST_THRESHOLD, PACED_THRESHOLD, ROUND_TRIP_THRESHOLD } from '../../../support/record/ids.js';
 import type { CheckEntry } from '../../../support/report/model.js';
 
 const protocolError = (type: string, code: number) =>
@@ -45,6 +45,7 @@ describe('warn-level thresholds', () => {
 
   test('the threshold names the monitoring alerts read are spelled once', () => {
     expect(BURST_THRESHOLD.ackP99WarnMs).toBe('ack p99 warn ms');
+    expect(PACED_THRESHOLD.ackMaxWarnMs).toBe('ack max warn ms');
     expect(ROUND_TRIP_THRESHOLD.e2eP99WarnMs).toBe('e2e p99 warn ms');
   });
 });
