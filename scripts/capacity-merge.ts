@@ -156,7 +156,7 @@ async function pushMerged(report: ReadinessReport, settings: MonitoringSettings)
     profile: 'capacity',
     durationSeconds: process.uptime(),
     endedAt: new Date(),
-    warn: (line) => process.stderr.write(`[capacity] ${line}\n`),
+    say: (line) => process.stderr.write(`[capacity] ${line}\n`),
   });
   return withMonitoring(report, outcome);
 }

@@ -20,7 +20,7 @@ export default class PushingReadinessReporter extends ReadinessReporter {
       env: process.env,
       durationSeconds: (performance.now() - this.startedAt) / 1000,
       endedAt: new Date(),
-      warn: (line) => process.stderr.write(`[readiness ${report.profile}] ${line}\n`),
+      say: (line) => process.stderr.write(`[readiness ${report.profile}] ${line}\n`),
     });
     return withMonitoring(report, outcome);
   }

@@ -21,7 +21,7 @@ function withoutCredentials(raw: string): string {
   return raw.replace(/\/\/[^/@]*@/, '//***@');
 }
 
-function checkUrl(variable: string, raw: string | undefined, problems: SettingError[]): string | undefined {
+function checkUrl(variable: string, raw: string | undefined, problems: SettingError[], example: string): string | undefined {
   const value = raw?.trim();
   if (!value) return undefined;
   let url: URL | undefined;
@@ -31,7 +31,7 @@ function checkUrl(variable: string, raw: string | undefined, problems: SettingEr
     url = undefined;
   }
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
-    problems.push(new SettingError(variable, 'an http:// or https:// URL such as http://pushgateway:9091', JSON.stringify(withoutCredentials(value))));
+    problems.push(new SettingError(variable, `an http:// or https:// URL such as ${example}`, JSON.stringify(withoutCredentials(value))));
     return undefined;
   }
   return value;
@@ -55,9 +55,9 @@ function readTimeout(env: Env, problems: SettingError[]): number {
 /** READINESS_PUSHGATEWAY_URL, OTEL_EXPORTER_OTLP_(METRICS_)ENDPOINT and READINESS_PUSH_TIMEOUT_MS, with every problem named. */
 export function readMonitoringSettings(env: Env): { settings: MonitoringSettings; problems: SettingError[] } {
   const problems: SettingError[] = [];
-  const pushgatewayUrl = checkUrl('READINESS_PUSHGATEWAY_URL', env.READINESS_PUSHGATEWAY_URL, problems);
+  const pushgatewayUrl = checkUrl('READINESS_PUSHGATEWAY_URL', env.READINESS_PUSHGATEWAY_URL, problems, 'http://pushgateway:9091');
   const otlpVariable = OTLP_ENDPOINT_VARIABLES.find((v) => env[v]?.trim());
-  const otlpEndpoint = otlpVariable ? checkUrl(otlpVariable, env[otlpVariable], problems) : undefined;
+  const otlpEndpoint = otlpVariable ? checkUrl(otlpVariable, env[otlpVariable], problems, 'http://otel-collector:4318') : undefined;
   const settings: MonitoringSettings = {
     pushgatewayUrl,
     ...(otlpEndpoint ? { otlpVariable, otlpEndpoint } : {}),

@@ -13,8 +13,8 @@ export interface PushOptions extends SampleOptions {
   readonly env: Env;
   /** The group's profile when it is not the report's (`capacity` for a capacity merge). */
   readonly profile?: string;
-  /** Where the warning line goes (stderr in a run). */
-  readonly warn: (line: string) => void;
+  /** Where the run's line about the push (and each warning) goes: stderr in a run. */
+  readonly say: (line: string) => void;
 }
 
 let otlpModule: Promise<typeof import('./otlp.js')> | undefined;
@@ -76,6 +76,7 @@ export async function pushRunMetrics(report: ReadinessReport, options: PushOptio
     if (reason === undefined) pushed.push(job.name);
     else warnings.push(`monitoring: the run's figures were NOT pushed to ${job.name}: ${reason}`);
   });
-  for (const w of warnings) options.warn(`${w} (the verdict stays ${report.verdict.toUpperCase()})`);
+  if (pushed.length) options.say(`monitoring: ${samples.length} figures pushed to ${pushed.join(' and ')}`);
+  for (const w of warnings) options.say(`${w} (the verdict stays ${report.verdict.toUpperCase()})`);
   return { destinations, pushed, samples: samples.length, warnings };
 }

@@ -191,6 +191,9 @@ describe('a run pushes its figures to monitoring', () => {
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     const report = run.readiness as ReadinessReport;
     expect(report.monitoring?.pushed).toEqual([`Pushgateway ${stack.gateway.url}`, `OTLP ${stack.receiver.url}`]);
+    expect(run.stderr).toContain(
+      `[readiness local] monitoring: ${report.monitoring?.samples} figures pushed to Pushgateway ${stack.gateway.url} and OTLP ${stack.receiver.url}`,
+    );
     expect(report.readiness.find((r) => r.name === 'MonitoringDefined')).toMatchObject({ status: 'Pass', evidence: expect.stringContaining('Pushgateway') });
     const series = await seriesOf(stack.prometheus, report, 'local');
     expect(series(METRIC.runSuccess.prometheus)).toEqual([1]);
@@ -274,13 +277,13 @@ describe('a run pushes its figures to monitoring', () => {
           if (!reportsStarted && chunk.toString().includes('JUNIT report written')) reportsStarted = performance.now();
         });
         child.stderr?.on('data', (chunk: Buffer) => {
-          if (!warned && chunk.toString().includes('monitoring:')) warned = performance.now();
+          if (!warned && chunk.toString().includes('NOT pushed')) warned = performance.now();
         });
       },
     });
     expect(run.code, run.stderr.slice(-2000)).toBe(1);
     expect(checkOf(run.readiness, CHECK_ID.sasl).status).toBe('Action Required');
-    const warnings = run.stderr.split('\n').filter((l) => l.includes('monitoring:'));
+    const warnings = run.stderr.split('\n').filter((l) => l.includes('NOT pushed'));
     expect(warnings).toEqual([
       expect.stringMatching(
         new RegExp(`NOT pushed to OTLP ${stack.silent.url}: the push to OTLP .* did not finish within ${PUSH_TIMEOUT_MS} ms \\(the verdict stays FAIL\\)`),
@@ -323,7 +326,7 @@ describe('a run pushes its figures to monitoring', () => {
     });
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     expect(run.readiness?.verdict).toBe('pass');
-    const warnings = run.stderr.split('\n').filter((l) => l.includes('monitoring:'));
+    const warnings = run.stderr.split('\n').filter((l) => l.includes('NOT pushed'));
     expect(warnings).toEqual([expect.stringMatching(/NOT pushed to Pushgateway http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED.*\(the verdict stays PASS\)/)]);
     expect(run.readiness?.readiness.find((r) => r.name === 'MonitoringDefined')?.evidence).toContain('warning: monitoring:');
     expectNoSecret(run, [GATEWAY_PASSWORD]);

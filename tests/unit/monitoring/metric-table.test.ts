@@ -177,7 +177,7 @@ describe('the monitoring settings', () => {
     const { problems } = readMonitoringSettings({ READINESS_PUSHGATEWAY_URL: 'ftp://u:hunter22@gw', OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' });
     expect(problems.map((p) => p.message)).toEqual([
       'READINESS_PUSHGATEWAY_URL: expected an http:// or https:// URL such as http://pushgateway:9091, got "ftp://***@gw"',
-      'OTEL_EXPORTER_OTLP_ENDPOINT: expected an http:// or https:// URL such as http://pushgateway:9091, got "not a url"',
+      'OTEL_EXPORTER_OTLP_ENDPOINT: expected an http:// or https:// URL such as http://otel-collector:4318, got "not a url"',
     ]);
   });
 
