@@ -10,6 +10,8 @@ import { escapeLabelValue, exposition, groupRequest } from '../../../support/mon
 import { BURST_THRESHOLD, CHECK_ID, ROUND_TRIP_THRESHOLD } from '../../../support/record/ids.js';
 import type { ReportCheck } from '../../../support/report/model.js';
 import { readinessRows, type RowInputs } from '../../../support/report/rows.js';
+import { withMonitoring } from '../../../support/report/build.js';
+import { registerSecret } from '../../../support/core/redact.js';
 
 const check = (id: string, status: ReportCheck['status'], measured: ReportCheck['measured'] = {}, thresholds: ReportCheck['thresholds'] = {}): ReportCheck => ({
   id,
@@ -232,5 +234,23 @@ describe('docs/monitoring.md', () => {
       const labels = m.labels.map((l) => `\`${LABEL[l].prometheus}\``).join(', ') || '(none)';
       expect(line).toBe(`| \`${m.prometheus}\` | \`${m.otel}\` | ${m.type} | \`${m.unit}\` | ${labels} | ${m.help} |`);
     }
+  });
+});
+
+describe("the push's outcome on the report", () => {
+  test('a failed push is a warning on the MonitoringDefined row and in the monitoring section, redacted; the verdict stays', () => {
+    registerSecret('hunter22-token');
+    const base = reportFixture({
+      verdict: 'pass',
+      readiness: [{ name: 'MonitoringDefined', status: 'Pass', meaning: 'm', evidence: 'figures pushed to OTLP http://c:4318' }],
+    });
+    const warning = "monitoring: the run's figures were NOT pushed to OTLP http://c:4318: HTTP 401 hunter22-token";
+    const out = withMonitoring(base, { destinations: ['OTLP http://c:4318'], pushed: [], samples: 3, warnings: [warning] });
+    expect(out.verdict).toBe('pass');
+    expect(out.readiness[0]?.evidence).toBe(
+      "figures pushed to OTLP http://c:4318; warning: monitoring: the run's figures were NOT pushed to OTLP http://c:4318: HTTP 401 ***",
+    );
+    expect(out.monitoring?.warnings).toEqual(["monitoring: the run's figures were NOT pushed to OTLP http://c:4318: HTTP 401 ***"]);
+    expect(withMonitoring(base, undefined)).toBe(base);
   });
 });
