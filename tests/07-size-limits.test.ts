@@ -41,7 +41,7 @@ describe('Size limits', () => {
       const start = performance.now();
       let refusal: unknown;
       try {
-        await sendEvent(producer, settings, endpoint.topics.orders, { value: orderEvent(0, marker, bytes), marker });
+        await sendEvent(producer, settings, topic, { value: orderEvent(0, marker, bytes), marker });
       } catch (error) {
         refusal = error;
       }
@@ -68,6 +68,7 @@ describe('Size limits', () => {
       const stillAccepting = smallFailure === undefined;
       await recordCheck({ measured: { ...measured, 'refused as': d.failureClass, 'small event accepted after': stillAccepting }, thresholds, warnings: [] });
       if (!stillAccepting) throw notAcceptingAfterRefusal({ bytes, topic, refusal: d, small: diagnoseInRun(smallFailure), measured, thresholds });
+      expectPromptRefusal({ bytes, topic, ms, maxMs: settings.SEND_TIMEOUT_MS, refusal: d, measured, thresholds });
       if (d.failureClass !== 'too-large' && d.failureClass !== 'connection-lost') {
         throw checkFailure({
           what: `an event of ${bytes} bytes (limit ${MAX_MESSAGE_BYTES}) to "${topic}" failed, but not as too large: ${d.detail}`,
@@ -77,7 +78,6 @@ describe('Size limits', () => {
           hint: 'a refusal by size is answered at once (MESSAGE_TOO_LARGE) or by closing the connection; anything else points elsewhere',
         });
       }
-      expectPromptRefusal({ bytes, topic, ms, maxMs: settings.SEND_TIMEOUT_MS, measured, thresholds });
     },
   );
 });

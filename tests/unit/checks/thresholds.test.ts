@@ -77,12 +77,31 @@ describe('the size checks', () => {
     }
   });
 
-  test('a refusal later than the max ms to verdict fails, naming the check, the ms, the threshold and the cause', () => {
-    const o = { bytes: 1_100_000, topic: 'orders', maxMs: 35000, measured: { 'ms to verdict': 35012 }, thresholds: { 'max ms to verdict': 35000 } };
-    expect(() => expectPromptRefusal({ ...o, ms: 35000 })).not.toThrow();
+  test('a refusal not within the max ms to verdict fails, naming the check, the ms, the threshold and the cause', () => {
+    const o = {
+      bytes: 1_100_000,
+      topic: 'orders',
+      maxMs: 35000,
+      refusal: tooLarge,
+      measured: { 'ms to verdict': 35012 },
+      thresholds: { 'max ms to verdict': 35000 },
+    };
+    expect(() => expectPromptRefusal({ ...o, ms: 412 })).not.toThrow();
     expect(() => expectPromptRefusal({ ...o, ms: 35012 })).toThrow(
-      /^Size limits: "orders" refused the 1100000-byte event after 35012 ms, later than the max ms to verdict \(35000 ms.*\nMeasured: ms to verdict=35012\nThreshold: max ms to verdict=35000\nLikely cause: .*held the oversized request.*\(too-large\)/s,
+      /^Size limits: "orders" gave no verdict on the 1100000-byte event within the max ms to verdict \(35012 ms, threshold 35000 ms.*\nMeasured: ms to verdict=35012\nThreshold: max ms to verdict=35000\nLikely cause: .*held the oversized request.*\(too-large\)/s,
     );
+    // The send's own deadline is the threshold: a send cut off by it had no verdict within it, whatever it is diagnosed as.
+    const cutOff = diagnose(new Error('send to orders timed out after 35000 ms'));
+    const message = (() => {
+      try {
+        expectPromptRefusal({ ...o, ms: 35000, refusal: cutOff });
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    expect(failureClassIn(message)).toBe(cutOff.failureClass);
+    expect(message).toMatch(/^Size limits: .*within the max ms to verdict \(35000 ms, threshold 35000 ms/);
   });
 });
 
