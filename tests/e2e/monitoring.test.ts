@@ -293,6 +293,7 @@ describe('a run pushes its figures to monitoring', () => {
     expect(warned - reportsStarted).toBeLessThan(PUSH_TIMEOUT_MS + MARGIN_MS);
     expect(run.readiness?.monitoring?.warnings).toHaveLength(1);
     expect(run.readinessMd).toContain('NOT pushed to OTLP');
+    expect(run.readinessHtml).toContain('NOT pushed to OTLP');
     const series = await seriesOf(stack.prometheus, run.readiness as ReadinessReport, 'fabric');
     expect(series(METRIC.runSuccess.prometheus)).toEqual([0]);
     expect(series(METRIC.checkStatus.prometheus, { check: CHECK_ID.sasl })).toEqual([0]);
