@@ -217,6 +217,11 @@ describe('a run pushes its figures to monitoring', () => {
     const expiry = (Date.parse(String(tls.measured['valid to'])) - Date.parse(report.generatedAt)) / 1000;
     expect(series(METRIC.tlsExpiry.prometheus)[0]).toBeCloseTo(expiry, 3);
     expect(series(METRIC.tlsWarning.prometheus)).toEqual([Number(tls.thresholds['warn under days']) * 86400]);
+    // The local profile's stand-in of Fabric's REST API answers the control plane: each source and destination is a series.
+    const nodes = (report.controlPlane?.topology?.nodes ?? []).filter((n) => n.kind === 'source' || n.kind === 'destination');
+    expect(nodes.length).toBeGreaterThan(0);
+    for (const n of nodes)
+      expect(series(METRIC.nodeRunning.prometheus, { kind: n.kind, node: n.name, status: n.status ?? '' }), n.name).toEqual([n.status === 'Running' ? 1 : 0]);
     const ended = series(METRIC.runEnd.prometheus)[0] ?? 0;
     expect(ended * 1000).toBeGreaterThanOrEqual(Date.parse(report.generatedAt));
     expect(ended * 1000).toBeLessThanOrEqual(Date.now());
