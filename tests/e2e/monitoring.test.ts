@@ -222,6 +222,10 @@ describe('a run pushes its figures to monitoring', () => {
     expect(nodes.length).toBeGreaterThan(0);
     for (const n of nodes)
       expect(series(METRIC.nodeRunning.prometheus, { kind: n.kind, node: n.name, status: n.status ?? '' }), n.name).toEqual([n.status === 'Running' ? 1 : 0]);
+    // The wall time from the reporter's start to the push: within the child's own lifetime.
+    const wall = series(METRIC.runDuration.prometheus)[0] ?? 0;
+    expect(wall).toBeGreaterThan(0);
+    expect(wall * 1000).toBeLessThan(run.durationMs);
     const ended = series(METRIC.runEnd.prometheus)[0] ?? 0;
     expect(ended * 1000).toBeGreaterThanOrEqual(Date.parse(report.generatedAt));
     expect(ended * 1000).toBeLessThanOrEqual(Date.now());
