@@ -12,7 +12,7 @@ import { renderMarkdown } from '../support/report/render.js';
 import { parseReport, type ReadinessReport } from '../support/report/model.js';
 import { writeReportFile } from '../support/report/write.js';
 import { SettingError } from '../support/inputs/settings.js';
-import { monitoringDestinations, readMonitoringSettings, type MonitoringSettings } from '../support/inputs/monitoring.js';
+import { monitoringDestinations, OTLP_ENDPOINT_VARIABLES, readMonitoringSettings, type MonitoringSettings } from '../support/inputs/monitoring.js';
 import { preloadOtlp, pushRunMetrics } from '../support/monitoring/push.js';
 import { withMonitoring } from '../support/report/build.js';
 
@@ -140,9 +140,14 @@ function printSummary(c: CapacityReport, ok: boolean, outBase: string): void {
   );
 }
 
-/** READINESS_PUSHGATEWAY_URL, OTEL_EXPORTER_OTLP_*: from .env or the environment, like the targets; a bad URL is bad input. */
+/**
+ * READINESS_PUSHGATEWAY_URL and READINESS_PUSH_TIMEOUT_MS from .env or the environment, like the targets; the OTLP
+ * endpoint from the environment only (the OpenTelemetry SDK reads it there). A bad URL is bad input.
+ */
 function readMonitoring(): MonitoringSettings {
-  const { settings, problems } = readMonitoringSettings(loadEnvironment({ cwd: process.cwd(), env: process.env }).env);
+  const env = loadEnvironment({ cwd: process.cwd(), env: process.env }).env;
+  const otlp = Object.fromEntries(OTLP_ENDPOINT_VARIABLES.map((v) => [v, process.env[v]]));
+  const { settings, problems } = readMonitoringSettings({ ...env, ...otlp });
   if (problems[0]) fail(problems[0].message);
   return settings;
 }
