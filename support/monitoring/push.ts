@@ -4,7 +4,7 @@ import { redact, registerSecret } from '../core/redact.js';
 import { monitoringDestinations, monitoringSecrets, type MonitoringSettings } from '../inputs/monitoring.js';
 import type { Env } from '../inputs/settings.js';
 import type { MonitoringOutcome, ReadinessReport } from '../report/model.js';
-import { samplesOf, type SampleOptions } from './metric-table.js';
+import { samplesOf, type Sample, type SampleOptions } from './metric-table.js';
 import { pushToGateway } from './pushgateway.js';
 
 export interface PushOptions extends SampleOptions {
@@ -50,25 +50,24 @@ async function attempt(name: string, timeoutMs: number, push: (signal: AbortSign
   }
 }
 
-/**
- * Pushes the run's samples once to the Pushgateway and the OTLP endpoint that are configured. Never throws: a
- * destination that is down, refuses or hangs gives one warning line and a warning in the returned outcome.
- */
-export async function pushRunMetrics(report: ReadinessReport, options: PushOptions): Promise<MonitoringOutcome | undefined> {
-  const { settings } = options;
-  const destinations = monitoringDestinations(settings);
-  if (destinations.length === 0) return undefined;
-  for (const secret of monitoringSecrets(settings, options.env)) registerSecret(secret);
-  const samples = samplesOf(report, options);
-  const group = groupOf(report, options.profile);
-  const jobs: Array<{ name: string; push: (signal: AbortSignal) => Promise<void> }> = [];
-  const [gatewayName, otlpName] = [destinations.find((d) => d.startsWith('Pushgateway')), destinations.find((d) => d.startsWith('OTLP'))];
-  if (settings.pushgatewayUrl && gatewayName)
-    jobs.push({ name: gatewayName, push: (signal) => pushToGateway(settings.pushgatewayUrl as string, group, samples, signal) });
-  if (settings.otlpEndpoint && otlpName) {
-    jobs.push({ name: otlpName, push: async () => (await loadOtlp()).pushOtlp(group, samples, settings.pushTimeoutMs) });
-  }
-  const reasons = await Promise.all(jobs.map((j) => attempt(j.name, settings.pushTimeoutMs, j.push)));
+/** One destination's push, named as the report names the destination. */
+type PushJob = { readonly name: string; readonly push: (signal: AbortSignal) => Promise<void> };
+
+/** The jobs for the configured destinations, each named as the report names it. */
+function pushJobs(settings: MonitoringSettings, group: { profile: string; endpoint: string }, samples: readonly Sample[]): PushJob[] {
+  const named = (kind: 'Pushgateway' | 'OTLP') => monitoringDestinations(settings).find((d) => d.startsWith(`${kind} `));
+  const jobs: PushJob[] = [];
+  const { pushgatewayUrl, otlpEndpoint } = settings;
+  const gateway = named('Pushgateway');
+  const otlp = named('OTLP');
+  if (pushgatewayUrl && gateway) jobs.push({ name: gateway, push: (signal) => pushToGateway(pushgatewayUrl, group, samples, signal) });
+  if (otlpEndpoint && otlp) jobs.push({ name: otlp, push: async () => (await loadOtlp()).pushOtlp(group, samples, settings.pushTimeoutMs) });
+  return jobs;
+}
+
+/** Every job at once, each within its own deadline; what went through, and a warning for each that did not. */
+async function pushAll(jobs: readonly PushJob[], timeoutMs: number): Promise<{ pushed: string[]; warnings: string[] }> {
+  const reasons = await Promise.all(jobs.map((j) => attempt(j.name, timeoutMs, j.push)));
   const pushed: string[] = [];
   const warnings: string[] = [];
   jobs.forEach((job, i) => {
@@ -76,7 +75,29 @@ export async function pushRunMetrics(report: ReadinessReport, options: PushOptio
     if (reason === undefined) pushed.push(job.name);
     else warnings.push(`monitoring: the run's figures were NOT pushed to ${job.name}: ${reason}`);
   });
-  if (pushed.length) options.say(`monitoring: ${samples.length} figures pushed to ${pushed.join(' and ')}`);
-  for (const w of warnings) options.say(`${w} (the verdict stays ${report.verdict.toUpperCase()})`);
-  return { destinations, pushed, samples: samples.length, warnings };
+  return { pushed, warnings };
+}
+
+/**
+ * Pushes the run's samples once to the Pushgateway and the OTLP endpoint that are configured. Never throws: a
+ * destination that is down, refuses or hangs (or figures that cannot be prepared) give one warning line each and a
+ * warning in the returned outcome.
+ */
+export async function pushRunMetrics(report: ReadinessReport, options: PushOptions): Promise<MonitoringOutcome | undefined> {
+  const { settings } = options;
+  const destinations = monitoringDestinations(settings);
+  if (destinations.length === 0) return undefined;
+  for (const secret of monitoringSecrets(settings, options.env)) registerSecret(secret);
+  let outcome: MonitoringOutcome;
+  try {
+    const samples = samplesOf(report, options);
+    const { pushed, warnings } = await pushAll(pushJobs(settings, groupOf(report, options.profile), samples), settings.pushTimeoutMs);
+    if (pushed.length) options.say(`monitoring: ${samples.length} figures pushed to ${pushed.join(' and ')}`);
+    outcome = { destinations, pushed, samples: samples.length, warnings };
+  } catch (error) {
+    const why = redact(((error as Error).message ?? String(error)).split('\n')[0] ?? '');
+    outcome = { destinations, pushed: [], samples: 0, warnings: [`monitoring: the run's figures were NOT pushed: ${why}`] };
+  }
+  for (const w of outcome.warnings) options.say(`${w} (the verdict stays ${report.verdict.toUpperCase()})`);
+  return outcome;
 }
