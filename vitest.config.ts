@@ -56,6 +56,9 @@ const checks = {
   hookTimeout: 30000,
 };
 
+/** The project's own tests, unit and e2e: one group of two workers (a project's maxWorkers must match its group's). */
+const ownTests = { maxWorkers: 2, sequence: { groupOrder: 0 } };
+
 export default defineConfig({
   test: {
     reporters: [
@@ -68,17 +71,23 @@ export default defineConfig({
     sequence: { sequencer: ByFileName },
     provide: { reportsDir },
     teardownTimeout: 30000,
+    // Transformed modules are kept in node_modules/.experimental-vitest-cache (keyed by content, written atomically), so
+    // a run after the first, and every child run of the e2e tests, starts without compiling TypeScript again.
+    experimental: { fsModuleCache: true },
     projects: [
-      { extends: true, test: { name: 'fabric', ...checks, globalSetup: ['support/harness/fabric.ts'] } },
-      { extends: true, test: { name: 'local', ...checks, globalSetup: ['support/harness/local.ts'] } },
+      // The check projects run one file at a time (`checks`); in `npm test` they come after the project's own tests.
+      { extends: true, test: { name: 'fabric', ...checks, sequence: { groupOrder: 1 }, globalSetup: ['support/harness/fabric.ts'] } },
+      { extends: true, test: { name: 'local', ...checks, sequence: { groupOrder: 1 }, globalSetup: ['support/harness/local.ts'] } },
       // The project's own tests in two speeds: `unit` is pure and in-process (no broker, no child run; seconds),
-      // `e2e` runs the suite in child processes against real brokers and proves each failure layer once.
-      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], testTimeout: 30000, hookTimeout: 30000 } },
+      // `e2e` runs the suite in child processes against real brokers and proves each failure layer once. Two files at
+      // a time even on 2 cores (Vitest's default there is one): an e2e file mostly waits on its child runs.
+      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], ...ownTests, testTimeout: 30000, hookTimeout: 30000 } },
       {
         extends: true,
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
+          ...ownTests,
           globalSetup: ['support/dev/e2e-setup.ts'],
           testTimeout: 120000,
           hookTimeout: 120000,
