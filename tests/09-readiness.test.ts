@@ -5,6 +5,7 @@ import { describe, inject, test } from 'vitest';
 import { checkFailure, notRun, record } from '../support/checks/verdict.js';
 import { buildReport, loadBaseline } from '../support/report/build.js';
 import { readJournal } from '../support/checks/journal.js';
+import { monitoringDestinations, readMonitoringSettings } from '../support/inputs/monitoring.js';
 import { missingChecks, missingMetrics } from '../support/report/gate.js';
 import { loadHistory, trendFails, trendWarnings } from '../support/report/trend.js';
 
@@ -44,8 +45,11 @@ describe('Readiness', () => {
 
   test('MonitoringDefined: this run is compared with the previous run (READINESS_BASELINE)', { meta: { checkId: CHECK_ID.monitoringDefined } }, async (ctx) => {
     const baseline = loadBaseline(inject('runEnv'), process.cwd());
-    if (!baseline.used && !baseline.error) return notRun(ctx, `not run: ${baseline.note}`);
-    await record(ctx, { measured: { baseline: baseline.note }, thresholds: {}, warnings: [] });
+    // Like the readiness row: a run whose figures are pushed where alert rules watch them is monitored too.
+    const pushedTo = monitoringDestinations(readMonitoringSettings(process.env).settings);
+    if (!baseline.used && !baseline.error && pushedTo.length === 0) return notRun(ctx, `not run: ${baseline.note}`);
+    const measured = { baseline: baseline.note, ...(pushedTo.length > 0 ? { 'pushed to': pushedTo.join(', ') } : {}) };
+    await record(ctx, { measured, thresholds: {}, warnings: [] });
     if (baseline.error)
       throw checkFailure({
         what: baseline.error,

@@ -1,8 +1,7 @@
 // A run's figures in monitoring: real Pushgateway and Prometheus (Debian's packages) and an OTLP receiver decoding with
 // OpenTelemetry's own protocol definitions; a failing run says so; a monitoring endpoint down or hung never changes the verdict.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, test, type TestContext } from 'vitest';
@@ -18,9 +17,8 @@ import {
   type Service,
 } from '../../support/dev/monitoring-stack.js';
 import { QUICK } from '../../support/dev/quick.js';
-import { PROJECT_ROOT, runSuite, type SuiteRun } from '../../support/dev/run-suite.js';
-import { SHARD_SCHEMA, SHARD_SCHEMA_VERSION, type ShardFile } from '../../support/capacity/model.js';
-import { encodeHistogram, histogramOfMs } from '../../support/core/histogram.js';
+import { runSuite, type SuiteRun } from '../../support/dev/run-suite.js';
+import { runCapacityMerge, shardFixture, type MergeRun } from '../../support/dev/capacity-fixtures.js';
 import { METRIC } from '../../support/monitoring/metric-table.js';
 import { BURST_METRIC, BURST_THRESHOLD, CHECK_ID, ROUND_TRIP_METRIC } from '../../support/record/ids.js';
 import type { ReadinessReport, ReportCheck } from '../../support/report/model.js';
@@ -123,62 +121,12 @@ function otlpPoints(request: OtlpRequest): Array<{ name: string; unit?: string; 
   );
 }
 
-/** A capacity shard that acknowledged 100 events in each of 5 seconds, all shards side by side. */
-function shardFile(index: number, count: number): ShardFile {
-  const startMs = Date.parse('2026-11-30T10:00:00.000Z');
-  const endMs = startMs + 5000;
-  return {
-    schema: SHARD_SCHEMA,
-    schemaVersion: SHARD_SCHEMA_VERSION,
-    shard: { index, count },
-    host: `runner-${index}`,
-    runId: `run-${index}`,
-    profile: 'fabric',
-    bootstrap: 'capacity.servicebus.windows.net:9093',
-    topic: 'orders',
-    requested: { rate: `${100 * count} events/s`, shardEventsPerSec: 100, durationS: 5, eventBytes: 1000 },
-    plannedStartAt: new Date(startMs).toISOString(),
-    window: { startedAt: new Date(startMs).toISOString(), endedAt: new Date(endMs).toISOString(), startMs, endMs, lateByMs: 0 },
-    totals: { attempted: 500, acknowledged: 500, failed: 0, bytes: 500_000, throttleMs: 0, eventsPerSec: 100, mbPerSec: 0.1 },
-    perSecond: {
-      firstSecond: Math.floor(startMs / 1000),
-      acknowledged: [100, 100, 100, 100, 100],
-      bytes: Array<number>(5).fill(100_000),
-      throttleMs: Array<number>(5).fill(0),
-    },
-    ackLatency: { unit: 'us', hdr: encodeHistogram(histogramOfMs(Array.from({ length: 500 }, (_, i) => 1 + (i % 50)))) },
-    failures: [],
-    verdict: 'pass',
-    problems: [],
-  };
-}
-
-/** `npm run capacity:merge` over two shard files, with `env`; its exit code, output and readiness.json. */
-async function capacityMerge(env: Record<string, string>): Promise<{ code: number | null; out: string; report: ReadinessReport }> {
+/** `npm run capacity:merge` over two shard files (100 events/s each for 5 s), with `env`. */
+async function capacityMerge(env: Record<string, string>): Promise<MergeRun> {
   const dir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-monitoring-merge-'));
   try {
-    for (const i of [1, 2]) writeFileSync(join(dir, `readiness-shard-${i}.json`), JSON.stringify(shardFile(i, 2)));
-    writeFileSync(join(dir, 'empty.env'), '');
-    const tsx = join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-    const child = spawn(process.execPath, [tsx, 'scripts/capacity-merge.ts', '--shards', '2', dir], {
-      cwd: PROJECT_ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        READINESS_REPORTS_DIR: join(dir, 'out'),
-        EVENTSTREAM_ENV_FILE: join(dir, 'empty.env'),
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
-    const code = await new Promise<number | null>((r) => child.once('close', r));
-    clearTimeout(timer);
-    const file = join(dir, 'out', 'readiness.json');
-    return { code, out, report: JSON.parse(existsSync(file) ? readFileSync(file, 'utf8') : 'null') as ReadinessReport };
+    for (const i of [1, 2]) writeFileSync(join(dir, `readiness-shard-${i}.json`), JSON.stringify(shardFixture(i, 2)));
+    return await runCapacityMerge(['--shards', '2', dir], join(dir, 'out'), env);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -195,6 +143,9 @@ describe('a run pushes its figures to monitoring', () => {
       `[readiness local] monitoring: ${report.monitoring?.samples} figures pushed to Pushgateway ${stack.gateway.url} and OTLP ${stack.receiver.url}`,
     );
     expect(report.readiness.find((r) => r.name === 'MonitoringDefined')).toMatchObject({ status: 'Pass', evidence: expect.stringContaining('Pushgateway') });
+    // The check agrees with its row: a pushing run without a baseline passes MonitoringDefined, naming where it pushed.
+    const check = report.checks.find((c) => c.id === CHECK_ID.monitoringDefined);
+    expect(check).toMatchObject({ status: 'Pass', measured: { 'pushed to': expect.stringContaining('Pushgateway') } });
     const series = await seriesOf(stack.prometheus, report, 'local');
     expect(series(METRIC.runSuccess.prometheus)).toEqual([1]);
     for (const c of report.checks)
