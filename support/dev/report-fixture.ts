@@ -1,5 +1,5 @@
 // A readiness report as the reporter builds it, for tests that render one without a run: defaults plus overrides.
-import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION, type ReadinessReport } from '../report/model.js';
+import { REPORT_SCHEMA, REPORT_SCHEMA_VERSION, type ReadinessReport, type ReportCheck } from '../report/model.js';
 
 export function reportFixture(overrides: Partial<ReadinessReport> = {}): ReadinessReport {
   return {
@@ -16,4 +16,14 @@ export function reportFixture(overrides: Partial<ReadinessReport> = {}): Readine
     assessmentNote: 'no workload profile',
     ...overrides,
   };
+}
+
+/** A check as the report shows it, with nothing but its id, status and figures. */
+export function checkFixture(
+  id: string,
+  status: ReportCheck['status'],
+  measured: ReportCheck['measured'] = {},
+  thresholds: ReportCheck['thresholds'] = {},
+): ReportCheck {
+  return { id, name: id, file: 'tests/x.test.ts', status, measured, thresholds, warnings: [] };
 }

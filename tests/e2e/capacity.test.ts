@@ -1,6 +1,6 @@
 // The sharded capacity load test, for real: shard processes (READINESS_SHARD=i/N, --project fabric) against the
 // shared local broker, started together through a start file, then merged by `npm run capacity:merge`.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,14 +9,13 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type { ShardFile } from '../../support/capacity/model.js';
 import { connectWithin, disconnectWithin, withDeadline } from '../../support/core/deadline.js';
 import { mergeHistograms, percentilesMs } from '../../support/core/histogram.js';
-import type { ReadinessReport } from '../../support/report/model.js';
-import { onceStderrMatches, PROJECT_ROOT, runSuite, type SuiteRun } from '../../support/dev/run-suite.js';
+import { onceStderrMatches, runSuite, type SuiteRun } from '../../support/dev/run-suite.js';
+import { runCapacityMerge, type MergeRun } from '../../support/dev/capacity-fixtures.js';
 import { CAPACITY_SELF_TOPIC } from '../../support/dev/e2e-setup.js';
 import { percentile } from '../../support/core/stats.js';
 
 const broker = inject('selfBroker');
 const TOPIC = CAPACITY_SELF_TOPIC;
-const TSX = join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 let dir: string;
 beforeAll(() => {
@@ -84,32 +83,7 @@ function startShard(index: number, count: number, startFile: string, extra: Reco
 }
 
 /** Runs `npm run capacity:merge -- <args>` and returns its exit code, output and the report it wrote. */
-async function merge(
-  args: readonly string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; out: string; report: ReadinessReport; md: string; html: string }> {
-  const outDir = mkdtempSync(join(dir, 'merged-'));
-  const child = spawn(process.execPath, [TSX, 'scripts/capacity-merge.ts', ...args], {
-    cwd: PROJECT_ROOT,
-    // An empty env file of its own, so a developer's .env never leaks into the verdict.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', READINESS_REPORTS_DIR: outDir, EVENTSTREAM_ENV_FILE: emptyEnvFile(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
-  const code = await new Promise<number | null>((r) => child.once('close', r));
-  clearTimeout(timer);
-  const read = (f: string) => (existsSync(join(outDir, f)) ? readFileSync(join(outDir, f), 'utf8') : '');
-  return { code, out, report: JSON.parse(read('readiness.json') || 'null') as ReadinessReport, md: read('readiness.md'), html: read('readiness.html') };
-}
-
-function emptyEnvFile(): string {
-  const file = join(dir, 'empty.env');
-  writeFileSync(file, '');
-  return file;
-}
+const merge = (args: readonly string[], env: Record<string, string> = {}): Promise<MergeRun> => runCapacityMerge(args, mkdtempSync(join(dir, 'merged-')), env);
 
 const shardFile = (s: ShardRun) => join(s.reportsDir, `readiness-shard-${s.index}.json`);
 

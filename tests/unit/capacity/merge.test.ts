@@ -1,52 +1,16 @@
 // The capacity merge and settings as pure functions: windows, missing and stray shards, levels, and every bad input.
 import { describe, expect, test } from 'vitest';
 import { levelFor, mergeShards, parseShardFile, readMergePolicy, type MergePolicy } from '../../../support/capacity/merge.js';
-import { SHARD_SCHEMA, SHARD_SCHEMA_VERSION, type ShardFile } from '../../../support/capacity/model.js';
+import type { ShardFile } from '../../../support/capacity/model.js';
+import { shardFixture, type ShardShape } from '../../../support/dev/capacity-fixtures.js';
 import { capacityOnlyReport, withCapacity } from '../../../support/report/capacity.js';
 import { parseInstant, parseRate, parseShard, readCapacitySettings, shardEventsPerSec } from '../../../support/capacity/settings.js';
-import { encodeHistogram, histogramOfMs } from '../../../support/core/histogram.js';
 import { renderMarkdown } from '../../../support/report/render.js';
 
 const T0 = Date.parse('2026-11-26T10:00:00.000Z');
 
 /** A shard that acknowledged `perSec` events in each whole second from `startSec` (relative to T0) for `seconds`. */
-function shard(
-  index: number,
-  count: number,
-  o: { startSec?: number; seconds?: number; perSec?: number; latencies?: number[]; verdict?: 'pass' | 'fail' } = {},
-): ShardFile {
-  const startSec = o.startSec ?? 0;
-  const seconds = o.seconds ?? 5;
-  const perSec = o.perSec ?? 100;
-  const startMs = T0 + startSec * 1000;
-  const endMs = startMs + seconds * 1000;
-  const acknowledged = perSec * seconds;
-  const latencies = o.latencies ?? Array.from({ length: acknowledged }, (_, i) => 1 + (i % 50));
-  return {
-    schema: SHARD_SCHEMA,
-    schemaVersion: SHARD_SCHEMA_VERSION,
-    shard: { index, count },
-    host: `runner-${index}`,
-    runId: `run-${index}`,
-    profile: 'fabric',
-    bootstrap: 'ns.servicebus.windows.net:9093',
-    topic: 'orders',
-    requested: { rate: `${perSec * count} events/s`, shardEventsPerSec: perSec, durationS: seconds, eventBytes: 1000 },
-    plannedStartAt: new Date(T0).toISOString(),
-    window: { startedAt: new Date(startMs).toISOString(), endedAt: new Date(endMs).toISOString(), startMs, endMs, lateByMs: startSec * 1000 },
-    totals: { attempted: acknowledged, acknowledged, failed: 0, bytes: acknowledged * 1000, throttleMs: 0, eventsPerSec: perSec, mbPerSec: perSec / 1000 },
-    perSecond: {
-      firstSecond: Math.floor(startMs / 1000),
-      acknowledged: Array<number>(seconds).fill(perSec),
-      bytes: Array<number>(seconds).fill(perSec * 1000),
-      throttleMs: Array<number>(seconds).fill(0),
-    },
-    ackLatency: { unit: 'us', hdr: encodeHistogram(histogramOfMs(latencies)) },
-    failures: [],
-    verdict: o.verdict ?? 'pass',
-    problems: o.verdict === 'fail' ? ['12 of 500 events failed (12 timeout)'] : [],
-  };
-}
+const shard = (index: number, count: number, o: Omit<ShardShape, 't0'> = {}): ShardFile => shardFixture(index, count, { ...o, t0: T0 });
 
 const POLICY: MergePolicy = { target: {}, missing: 'fail' };
 

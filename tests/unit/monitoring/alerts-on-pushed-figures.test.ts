@@ -14,22 +14,15 @@ import { samplesOf } from '../../../support/monitoring/metric-table.js';
 import { PUSH_JOB, exposition } from '../../../support/monitoring/pushgateway.js';
 import type { ControlPlaneResult } from '../../../support/record/control-plane.js';
 import { BURST_METRIC, BURST_THRESHOLD, CHECK_ID, ROUND_TRIP_METRIC, ROUND_TRIP_THRESHOLD } from '../../../support/record/ids.js';
-import type { ReadinessReport, ReportCheck } from '../../../support/report/model.js';
+import type { ReadinessReport } from '../../../support/report/model.js';
+import { checkFixture } from '../../../support/dev/report-fixture.js';
 
 const RULES = join(PROJECT_ROOT, 'fixtures', 'monitoring', 'alerts.yml');
 /** The push group's labels, as a scrape of the gateway with honor_labels keeps them. */
 const GROUP = { job: PUSH_JOB, profile: 'fabric', endpoint: 'contoso.servicebus.windows.net:9093' };
 const TOPICS = { telemetry: 'telemetry', orders: 'orders' };
 
-const check = (id: string, status: ReportCheck['status'], measured: ReportCheck['measured'], thresholds: ReportCheck['thresholds'] = {}): ReportCheck => ({
-  id,
-  name: id,
-  file: 'tests/x.test.ts',
-  status,
-  measured,
-  thresholds,
-  warnings: [],
-});
+const check = checkFixture;
 
 const controlPlane = (destinationStatus: string): ControlPlaneResult => ({
   configured: true,

@@ -8,20 +8,12 @@ import { monitoringDestinations, monitoringSecrets, readMonitoringSettings } fro
 import { LABEL, METRIC, METRICS, samplesOf, type MetricKey, type Sample } from '../../../support/monitoring/metric-table.js';
 import { escapeLabelValue, exposition, groupRequest } from '../../../support/monitoring/pushgateway.js';
 import { BURST_THRESHOLD, CHECK_ID, ROUND_TRIP_THRESHOLD } from '../../../support/record/ids.js';
-import type { ReportCheck } from '../../../support/report/model.js';
 import { readinessRows, type RowInputs } from '../../../support/report/rows.js';
 import { withMonitoring } from '../../../support/report/build.js';
 import { registerSecret } from '../../../support/core/redact.js';
+import { checkFixture } from '../../../support/dev/report-fixture.js';
 
-const check = (id: string, status: ReportCheck['status'], measured: ReportCheck['measured'] = {}, thresholds: ReportCheck['thresholds'] = {}): ReportCheck => ({
-  id,
-  name: id,
-  file: 'tests/x.test.ts',
-  status,
-  measured,
-  thresholds,
-  warnings: [],
-});
+const check = checkFixture;
 
 const report = reportFixture({
   verdict: 'fail',
