@@ -1,10 +1,10 @@
 // Where a run pushes its figures (a Prometheus Pushgateway, an OTLP/HTTP endpoint) and how long a push may take: read once, checked up front.
-import { SettingError, type Env } from './settings.js';
+import { readNumberSetting, SettingError, type Env, type NumberSpec } from './settings.js';
 
 /** The standard OpenTelemetry variables the OTLP exporter reads (the SDK reads them itself; they are checked here first). */
 export const OTLP_ENDPOINT_VARIABLES = ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT'] as const;
 
-export const PUSH_TIMEOUT = { default: 5000, min: 100, max: 60000 } as const;
+export const PUSH_TIMEOUT: NumberSpec = { default: 5000, min: 100, max: 60000, integer: true, help: "each monitoring push's deadline, ms" };
 
 export interface MonitoringSettings {
   /** READINESS_PUSHGATEWAY_URL, as given (may hold credentials: a secret). */
@@ -37,21 +37,6 @@ function checkUrl(variable: string, raw: string | undefined, problems: SettingEr
   return value;
 }
 
-function readTimeout(env: Env, problems: SettingError[]): number {
-  const raw = env.READINESS_PUSH_TIMEOUT_MS?.trim();
-  if (!raw) return PUSH_TIMEOUT.default;
-  const value = Number(raw);
-  if (Number.isInteger(value) && value >= PUSH_TIMEOUT.min && value <= PUSH_TIMEOUT.max) return value;
-  problems.push(
-    new SettingError(
-      'READINESS_PUSH_TIMEOUT_MS',
-      `an integer from ${PUSH_TIMEOUT.min} to ${PUSH_TIMEOUT.max} (each monitoring push's deadline, ms)`,
-      JSON.stringify(raw),
-    ),
-  );
-  return PUSH_TIMEOUT.default;
-}
-
 /** READINESS_PUSHGATEWAY_URL, OTEL_EXPORTER_OTLP_(METRICS_)ENDPOINT and READINESS_PUSH_TIMEOUT_MS, with every problem named. */
 export function readMonitoringSettings(env: Env): { settings: MonitoringSettings; problems: SettingError[] } {
   const problems: SettingError[] = [];
@@ -61,7 +46,7 @@ export function readMonitoringSettings(env: Env): { settings: MonitoringSettings
   const settings: MonitoringSettings = {
     pushgatewayUrl,
     ...(otlpEndpoint ? { otlpVariable, otlpEndpoint } : {}),
-    pushTimeoutMs: readTimeout(env, problems),
+    pushTimeoutMs: readNumberSetting(env, 'READINESS_PUSH_TIMEOUT_MS', PUSH_TIMEOUT, problems) ?? PUSH_TIMEOUT.default,
   };
   return { settings, problems };
 }
@@ -85,14 +70,16 @@ export function monitoringSecrets(settings: MonitoringSettings, env: Env): strin
   return [...new Set(secrets)];
 }
 
+/** A destination as messages and the report name it, without a credential ("Pushgateway http://host:9091"). */
+export function destinationName(kind: 'Pushgateway' | 'OTLP', raw: string): string {
+  const url = new URL(raw);
+  return `${kind} ${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
+}
+
 /** Where the run pushes, named without a credential ("Pushgateway http://host:9091", "OTLP http://collector:4318"). */
 export function monitoringDestinations(settings: MonitoringSettings): string[] {
-  const plain = (raw: string) => {
-    const url = new URL(raw);
-    return `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`;
-  };
   return [
-    ...(settings.pushgatewayUrl ? [`Pushgateway ${plain(settings.pushgatewayUrl)}`] : []),
-    ...(settings.otlpEndpoint ? [`OTLP ${plain(settings.otlpEndpoint)}`] : []),
+    ...(settings.pushgatewayUrl ? [destinationName('Pushgateway', settings.pushgatewayUrl)] : []),
+    ...(settings.otlpEndpoint ? [destinationName('OTLP', settings.otlpEndpoint)] : []),
   ];
 }

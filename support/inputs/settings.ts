@@ -16,7 +16,7 @@ export class SettingError extends Error {
   }
 }
 
-interface NumberSpec {
+export interface NumberSpec {
   readonly default: number;
   readonly min: number;
   readonly max: number;
@@ -213,24 +213,27 @@ export function leftOutByLoad(settings: Settings, id: (typeof LIGHT_MODE_LEAVES_
   return `not run: left out by READINESS_LOAD=light (it would write ${entry?.writes ?? 'more events'} into the eventstream)`;
 }
 
+/**
+ * One number setting from `variable`: undefined when unset, else a number within the spec's range; out of range or not a
+ * number, the problem (naming the variable and the expected form) is added and the default returned.
+ */
+export function readNumberSetting(env: Env, variable: string, s: NumberSpec, problems: SettingError[]): number | undefined {
+  const raw = env[variable]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  const kind = s.integer ? 'an integer' : 'a number';
+  if (Number.isFinite(value) && (!s.integer || Number.isInteger(value)) && value >= s.min && value <= s.max) return value;
+  problems.push(new SettingError(variable, `${kind} from ${s.min} to ${s.max} (${s.help})`, JSON.stringify(raw)));
+  return s.default;
+}
+
 /** READINESS_<KEY> for every number: the default (or light mode's count) when unset, else a number within its range. */
 function readNumbers(env: Env, problems: SettingError[]): { [K in NumberSettingKey]: number } {
   const out: Partial<Record<NumberSettingKey, number>> = {};
   for (const key of Object.keys(NUMBER_SETTINGS) as NumberSettingKey[]) {
     const s: NumberSpec = NUMBER_SETTINGS[key];
-    const variable = `READINESS_${key}`;
-    const raw = env[variable]?.trim();
-    if (raw === undefined || raw === '') {
-      const light = env.READINESS_LOAD?.trim() === 'light' ? LIGHT_COUNTS[key] : undefined;
-      out[key] = light ?? s.default;
-      continue;
-    }
-    const value = Number(raw);
-    const kind = s.integer ? 'an integer' : 'a number';
-    if (!Number.isFinite(value) || (s.integer && !Number.isInteger(value)) || value < s.min || value > s.max) {
-      problems.push(new SettingError(variable, `${kind} from ${s.min} to ${s.max} (${s.help})`, JSON.stringify(raw)));
-      out[key] = s.default;
-    } else out[key] = value;
+    const light = env.READINESS_LOAD?.trim() === 'light' ? LIGHT_COUNTS[key] : undefined;
+    out[key] = readNumberSetting(env, `READINESS_${key}`, s, problems) ?? light ?? s.default;
   }
   return out as { [K in NumberSettingKey]: number };
 }

@@ -1,7 +1,7 @@
 // Pushes a finished run's figures to every configured monitoring destination, each within its own deadline; a failure is one warning, never the run's verdict.
 import { withDeadline } from '../core/deadline.js';
 import { redact, registerSecret } from '../core/redact.js';
-import { monitoringDestinations, monitoringSecrets, type MonitoringSettings } from '../inputs/monitoring.js';
+import { destinationName, monitoringDestinations, monitoringSecrets, type MonitoringSettings } from '../inputs/monitoring.js';
 import type { Env } from '../inputs/settings.js';
 import type { MonitoringOutcome, ReadinessReport } from '../report/model.js';
 import { samplesOf, type Sample, type SampleOptions } from './metric-table.js';
@@ -55,14 +55,15 @@ type PushJob = { readonly name: string; readonly push: (signal: AbortSignal) => 
 
 /** The jobs for the configured destinations, each named as the report names it. */
 function pushJobs(settings: MonitoringSettings, group: { profile: string; endpoint: string }, samples: readonly Sample[]): PushJob[] {
-  const named = (kind: 'Pushgateway' | 'OTLP') => monitoringDestinations(settings).find((d) => d.startsWith(`${kind} `));
-  const jobs: PushJob[] = [];
   const { pushgatewayUrl, otlpEndpoint } = settings;
-  const gateway = named('Pushgateway');
-  const otlp = named('OTLP');
-  if (pushgatewayUrl && gateway) jobs.push({ name: gateway, push: (signal) => pushToGateway(pushgatewayUrl, group, samples, signal) });
-  if (otlpEndpoint && otlp) jobs.push({ name: otlp, push: async () => (await loadOtlp()).pushOtlp(group, samples, settings.pushTimeoutMs) });
-  return jobs;
+  return [
+    ...(pushgatewayUrl
+      ? [{ name: destinationName('Pushgateway', pushgatewayUrl), push: (signal: AbortSignal) => pushToGateway(pushgatewayUrl, group, samples, signal) }]
+      : []),
+    ...(otlpEndpoint
+      ? [{ name: destinationName('OTLP', otlpEndpoint), push: async () => (await loadOtlp()).pushOtlp(group, samples, settings.pushTimeoutMs) }]
+      : []),
+  ];
 }
 
 /** Every job at once, each within its own deadline; what went through, and a warning for each that did not. */
