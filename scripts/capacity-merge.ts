@@ -12,7 +12,7 @@ import { renderMarkdown } from '../support/report/render.js';
 import { parseReport, type ReadinessReport } from '../support/report/model.js';
 import { writeReportFile } from '../support/report/write.js';
 import { SettingError } from '../support/inputs/settings.js';
-import { monitoringDestinations, OTLP_ENDPOINT_VARIABLES, readMonitoringSettings, type MonitoringSettings } from '../support/inputs/monitoring.js';
+import { OTLP_ENDPOINT_VARIABLES, readMonitoringSettings, type MonitoringSettings } from '../support/inputs/monitoring.js';
 import { preloadOtlp, pushRunMetrics } from '../support/monitoring/push.js';
 import { withMonitoring } from '../support/report/build.js';
 
@@ -152,9 +152,8 @@ function readMonitoring(): MonitoringSettings {
   return settings;
 }
 
-/** Pushes the merged verdict once (profile `capacity`); a failed push is a warning in the report, never the exit code. */
+/** Pushes the merged verdict once (profile `capacity`) where a destination is set; a failed push is a warning in the report, never the exit code. */
 async function pushMerged(report: ReadinessReport, settings: MonitoringSettings): Promise<ReadinessReport> {
-  if (monitoringDestinations(settings).length === 0) return report;
   const outcome = await pushRunMetrics(report, {
     settings,
     env: process.env,
