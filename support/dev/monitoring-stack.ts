@@ -1,12 +1,13 @@
 // For the monitoring self test: Debian's prometheus-pushgateway and prometheus on loopback (Prometheus scraping the gateway), an OTLP receiver that decodes with OpenTelemetry's own protocol definitions, and a port that never answers.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { own } from '../core/cleanup.js';
 import { freePort } from '../broker/properties.js';
 
 /** How to get both (.ci/run does this). */
@@ -59,12 +60,9 @@ async function startService(binary: string, args: (port: number, dir: string) =>
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await Promise.race([exited, sleep(5000)]);
-    rmSync(dir, { recursive: true, force: true });
-  };
+  // Owned like a broker: stopped and its dir removed on stop, on exit, on Ctrl-C, and by a watchdog if the test dies.
+  const owned = own({ child, dir });
+  const stop = () => owned.release(5000);
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitReady(`${url}/-/ready`, child, () => output, 20000);
