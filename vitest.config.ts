@@ -6,6 +6,7 @@ import { parseShard } from './support/capacity/settings.js';
 import { pathProblemLines, prepareReportsDir } from './support/inputs/paths.js';
 import { SettingError } from './support/inputs/settings.js';
 import { readMonitoringSettings } from './support/inputs/monitoring.js';
+import { CHECK_WORKER_EXEC_ARGV } from './support/core/worker-flags.js';
 
 /** Checks run in file-name order (environment, connectivity, then delivery), as a gate reads them. */
 class ByFileName extends BaseSequencer {
@@ -52,6 +53,9 @@ const checks = {
   // One worker for every check file, modules loaded once: each file's start costs no fresh import of the clients
   // (seconds on a busy runner). Checks share no state but the run's provided inputs.
   isolate: false,
+  // A larger young generation for the check worker: the max-rate burst allocates a round trip of encoded batches, and with
+  // the default semi-space garbage collection took up to 30% of its thread (docs/benchmarks). Costs up to 3 x 64 MiB.
+  execArgv: [...CHECK_WORKER_EXEC_ARGV],
   testTimeout: 30000, // catch hanging checks; each network wait has a shorter deadline of its own
   hookTimeout: 30000,
 };

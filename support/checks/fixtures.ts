@@ -3,24 +3,25 @@ import { inject, test as base } from 'vitest';
 import type { Kafka, Producer } from 'kafkajs';
 import type { EndpointConfig } from '../inputs/config.js';
 import { checkId, record, requireConnectivity } from './verdict.js';
-import { connectWithin, disconnectWithin } from '../core/deadline.js';
 import { createKafka, uniqueId } from '../kafka/client.js';
 import type { Marker } from '../record/marker.js';
-import { createProducer } from '../kafka/produce.js';
+import { ProducerPool } from './producer-pool.js';
 import { progressLine, ProgressTicker } from '../core/progress.js';
 import type { Settings } from '../inputs/settings.js';
 import { ThrottleMeter } from '../core/stats.js';
 
 export interface CheckFixtures {
+  /** The worker's connected producers, one per connection, shared by the checks in turn. */
+  producerPool: ProducerPool;
   settings: Settings;
   /** Present only when connectivity passed: otherwise the check is skipped with the reason. */
   endpoint: EndpointConfig;
   kafka: Kafka;
   /** Throttling the broker asked of this test's clients (throttle_time_ms). */
   throttle: ThrottleMeter;
-  /** A producer on the main connection (the telemetry topic's). */
+  /** The connected producer of the main connection (the telemetry topic's), shared with the run's other checks. */
   producer: Producer;
-  /** A producer on the orders topic's connection: its own custom endpoint (FABRIC_ORDERS_*), else the main one. */
+  /** The connected producer of the orders topic's connection (its own custom endpoint, FABRIC_ORDERS_*, else the main one). */
   ordersProducer: Producer;
   /** Unique per test, carried in every event so a check only counts its own. */
   runId: string;
@@ -49,12 +50,19 @@ export const check = base.extend<CheckFixtures>({
   kafka: async ({ endpoint, settings, throttle }, use) => {
     await use(createKafka(endpoint, settings, { clientId: 'readiness-check', onThrottle: (ms) => throttle.add(ms) }));
   },
-  producer: async ({ kafka, settings }, use) => {
-    await withConnectedProducer(kafka, settings, use);
+  producerPool: [
+    async ({}, use) => {
+      const pool = new ProducerPool();
+      await use(pool);
+      await pool.close();
+    },
+    { scope: 'worker' },
+  ],
+  producer: async ({ producerPool, endpoint, settings, throttle, onTestFailed }, use) => {
+    await withPooledProducer(producerPool, { role: 'check', connection: endpoint, endpoint, settings, throttle, onTestFailed }, use);
   },
-  ordersProducer: async ({ endpoint, settings, throttle }, use) => {
-    const kafka = createKafka(endpoint.orders, settings, { clientId: 'readiness-orders', onThrottle: (ms) => throttle.add(ms) });
-    await withConnectedProducer(kafka, settings, use);
+  ordersProducer: async ({ producerPool, endpoint, settings, throttle, onTestFailed }, use) => {
+    await withPooledProducer(producerPool, { role: 'orders', connection: endpoint.orders, endpoint, settings, throttle, onTestFailed }, use);
   },
   runId: async ({}, use) => {
     await use(uniqueId('run'));
@@ -71,14 +79,36 @@ export const check = base.extend<CheckFixtures>({
   },
 });
 
-/** A connected producer for the duration of `use`, disconnected (bounded) even when the check fails. */
-async function withConnectedProducer(kafka: Kafka, settings: Settings, use: (p: Producer) => Promise<void>): Promise<void> {
-  const producer = createProducer(kafka, settings);
+/**
+ * The connection's pooled producer for the duration of `use`. A check that fails takes its producer out of the pool
+ * (disconnected, bounded), so no check inherits a connection a failure may have left broken.
+ */
+async function withPooledProducer(
+  pool: ProducerPool,
+  o: {
+    role: string;
+    connection: EndpointConfig['orders'];
+    endpoint: EndpointConfig;
+    settings: Settings;
+    throttle: ThrottleMeter;
+    onTestFailed: (fn: () => Promise<void>) => void;
+  },
+  use: (p: Producer) => Promise<void>,
+): Promise<void> {
+  // Both connections start connecting with the first check that needs a producer: the orders topic's is ready by the burst.
+  pool.warm(
+    [
+      { role: 'check', connection: o.endpoint },
+      { role: 'orders', connection: o.endpoint.orders },
+    ],
+    o.settings,
+  );
+  const { producer, release } = await pool.acquire(o.role, o.connection, o.settings, o.throttle);
+  o.onTestFailed(() => pool.discard(producer));
   try {
-    await connectWithin(producer, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'producer connect');
     await use(producer);
   } finally {
-    await disconnectWithin(producer, 5000);
+    release();
   }
 }
 

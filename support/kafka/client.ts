@@ -1,5 +1,5 @@
 // Builds kafkajs clients the way Eventstream expects them: SASL_SSL, PLAIN, explicit bounded retries.
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { EndpointConfig } from '../inputs/config.js';
@@ -33,9 +33,24 @@ function logCreator(onThrottle?: (ms: number) => void) {
     };
 }
 
-/** TLS options: the system's roots plus the configured CA; verification always stays on. */
-export function tlsOptions(config: Pick<EndpointConfig, 'ca'>): { ca?: string[]; rejectUnauthorized: true } {
-  return config.ca ? { ca: [...rootCertificates, config.ca], rejectUnauthorized: true } : { rejectUnauthorized: true };
+const secureContexts = new Map<string, SecureContext>();
+
+/**
+ * The system's roots plus `ca`, built once per CA and shared by every connection: building a context from the ~140
+ * system roots took 35-45 ms of CPU, on every connection of every client.
+ */
+function secureContextWith(ca: string): SecureContext {
+  let context = secureContexts.get(ca);
+  if (!context) {
+    context = createSecureContext({ ca: [...rootCertificates, ca], minVersion: 'TLSv1.2' });
+    secureContexts.set(ca, context);
+  }
+  return context;
+}
+
+/** TLS options: the system's roots plus the configured CA (one shared context per CA); verification always stays on. */
+export function tlsOptions(config: Pick<EndpointConfig, 'ca'>): { secureContext?: SecureContext; rejectUnauthorized: true } {
+  return config.ca ? { secureContext: secureContextWith(config.ca), rejectUnauthorized: true } : { rejectUnauthorized: true };
 }
 
 export function uniqueId(prefix: string): string {

@@ -2,7 +2,7 @@
 // kafkajs asks for all topics in describeCluster(); an entity-scoped Event Hubs key may be refused or shown nothing
 // there (azure-event-hubs-for-kafka #159), so the preflight speaks the three requests it needs itself.
 import { connect as netConnect, isIP, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type SecureContext } from 'node:tls';
 
 /** Kafka protocol error codes and names (the subset a client of Event Hubs can meet is in diagnosis.ts). */
 export class KafkaProtocolError extends Error {
@@ -172,8 +172,8 @@ export function plainAuthBytes(username: string, password: string): Buffer {
 export interface WireTarget {
   readonly host: string;
   readonly port: number;
-  /** TLS with these extra CAs (verification on); null for the emulator's plaintext listener. */
-  readonly tls: { readonly ca?: string[] } | null;
+  /** TLS with this context (the system's roots plus the configured CA; absent: the system's), verification on; null for the emulator's plaintext listener. */
+  readonly tls: { readonly secureContext?: SecureContext } | null;
 }
 
 /** One connection, one request in flight at a time: enough for a preflight. */
@@ -208,7 +208,7 @@ export class WireConnection {
             host: target.host,
             port: target.port,
             servername: isIP(target.host) ? undefined : target.host,
-            ca: target.tls.ca,
+            secureContext: target.tls.secureContext,
             rejectUnauthorized: true,
             minVersion: 'TLSv1.2',
           })

@@ -63,12 +63,12 @@ export interface TlsFacts {
 export function probeTlsFacts(address: BrokerAddress, config: Pick<EndpointConfig, 'ca'>, settings: Settings): Promise<TlsFacts> {
   return new Promise((resolvePromise, reject) => {
     const start = performance.now();
-    const { ca } = tlsOptions(config);
+    const { secureContext } = tlsOptions(config);
     const socket: TLSSocket = tlsConnect({
       host: address.host,
       port: address.port,
       servername: isIP(address.host) ? undefined : address.host,
-      ca,
+      secureContext,
       rejectUnauthorized: false,
       minVersion: 'TLSv1.2',
     });

@@ -141,49 +141,93 @@ async function judgeBootstrapTls(state: PreflightState): Promise<StageOutcome> {
   return tlsStage(state.bootstrap, state.config, state.settings);
 }
 
-/** Logs in with kafkajs, the client every later check uses, once per distinct connection. */
+/** One SASL login with kafkajs (ApiVersions, SaslHandshake, SaslAuthenticate; no Metadata): its time, or the error. */
+async function timedLogin(connection: Connection, settings: Settings, what: string): Promise<number> {
+  const start = performance.now();
+  const admin = createKafka(connection, settings, { clientId: 'readiness-preflight' }).admin();
+  try {
+    await connectWithin(admin, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, what);
+  } finally {
+    await disconnectWithin(admin, 3000);
+  }
+  return elapsedMs(start);
+}
+
+/**
+ * Logs in with kafkajs, the client every later check uses, once per distinct connection and once with each further
+ * key (e.g. the secondary key Fabric returned, so a rotation cannot break the pipeline unnoticed), all side by side,
+ * each on its own connection. Judged in that order: the first that failed is the stage's failure.
+ */
 async function loginWithSasl(state: PreflightState): Promise<StageOutcome> {
   const { settings } = state;
   const measured: Measured = { mechanism: 'PLAIN' };
-  for (const route of state.routes) {
-    const prefix = state.routes.length > 1 ? `${route.topics.map((t) => t.role).join('+')} ` : '';
-    const start = performance.now();
-    const admin = createKafka(route.connection, settings, { clientId: 'readiness-preflight' }).admin();
-    try {
-      // SASL only: admin.connect() sends ApiVersions, SaslHandshake and SaslAuthenticate, no Metadata.
-      await connectWithin(admin, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, `SASL login with ${keyOf(route)}`);
-    } catch (error) {
-      const d = diagnose(error);
-      throw new StageFailure(`login with ${keyOf(route)} to ${describeEndpoint(route.connection)}: ${d.detail}`, measured, d);
-    } finally {
-      await disconnectWithin(admin, 3000);
+  const route0 = state.routes[0];
+  const several = state.routes.length > 1;
+  const logins = [
+    ...state.routes.map((route) => ({
+      route,
+      connection: route.connection,
+      who: keyOf(route),
+      keyName: true,
+      label: several ? `${route.topics.map((t) => t.role).join('+')} ` : '',
+    })),
+    ...(route0
+      ? state.extraLogins.map((key) => ({
+          route: route0,
+          connection: { ...route0.connection, password: key.password },
+          who: `the ${key.label}`,
+          keyName: false,
+          label: `${key.label} `,
+        }))
+      : []),
+  ];
+  const settled = await Promise.allSettled(logins.map((l) => timedLogin(l.connection, settings, `SASL login with ${l.who}`)));
+  for (const [i, l] of logins.entries()) {
+    const outcome = settled[i];
+    if (outcome?.status === 'rejected') {
+      const d = diagnose(outcome.reason);
+      throw new StageFailure(`login with ${l.who} to ${describeEndpoint(l.route.connection)}: ${d.detail}`, measured, d);
     }
-    measured[`${prefix}login ms`] = elapsedMs(start);
-    measured[`${prefix}key name`] = route.connection.connectionString?.keyName ?? '';
+    measured[`${l.label}login ms`] = outcome?.value ?? 0;
+    if (l.keyName) measured[`${l.label}key name`] = l.connection.connectionString?.keyName ?? '';
   }
-  await loginWithExtraKeys(state, measured);
   const user = state.config.username === CONNECTION_STRING_USERNAME ? CONNECTION_STRING_USERNAME : 'the configured user';
   const extra = state.extraLogins.length ? ` and with the ${state.extraLogins.map((k) => k.label).join(', ')}` : '';
-  return { message: `logged in as ${user}${state.routes.length > 1 ? ` on ${state.routes.length} endpoints` : ''}${extra}`, measured };
+  return { message: `logged in as ${user}${several ? ` on ${state.routes.length} endpoints` : ''}${extra}`, measured };
 }
 
-/** Each further key (e.g. the secondary key Fabric returned) logs in too, no events written: a rotation cannot break the pipeline unnoticed. */
-async function loginWithExtraKeys(state: PreflightState, measured: Measured): Promise<void> {
-  const route = state.routes[0];
-  if (!route) return;
-  for (const key of state.extraLogins) {
-    const start = performance.now();
-    const connection = { ...route.connection, password: key.password };
-    const admin = createKafka(connection, state.settings, { clientId: 'readiness-preflight' }).admin();
-    try {
-      await connectWithin(admin, state.settings.KAFKA_CONNECT_TIMEOUT_MS * 2, `SASL login with the ${key.label}`);
-    } catch (error) {
-      const d = diagnose(error);
-      throw new StageFailure(`login with the ${key.label} to ${describeEndpoint(route.connection)}: ${d.detail}`, measured, d);
-    } finally {
-      await disconnectWithin(admin, 3000);
-    }
-    measured[`${key.label} login ms`] = elapsedMs(start);
+function metadataRequestOf(route: Route): string {
+  const first = route.connection.brokers[0];
+  if (!first) throw new Error('a connection without a bootstrap address');
+  return `metadata for ${route.topics.map((t) => t.topic).join(', ')} from ${first.host}:${first.port}`;
+}
+
+/** One route's Metadata answer on a connection of its own (connect, SASL login, the request), each step bounded. */
+async function timedMetadata(route: Route, what: string, settings: Settings): Promise<{ result: MetadataResult; ms: number }> {
+  const first = route.connection.brokers[0];
+  if (!first) throw new Error('a connection without a bootstrap address');
+  const start = performance.now();
+  let conn: WireConnection | undefined;
+  try {
+    conn = await withDeadline(
+      WireConnection.open(
+        {
+          host: first.host,
+          port: first.port,
+          tls: route.connection.securityProtocol === 'SASL_PLAINTEXT' ? null : { secureContext: tlsOptions(route.connection).secureContext },
+        },
+        'readiness-preflight',
+        settings.KAFKA_CONNECT_TIMEOUT_MS,
+      ),
+      settings.KAFKA_CONNECT_TIMEOUT_MS + 500,
+      `connecting for ${what}`,
+    );
+    const c = conn;
+    await withDeadline(c.loginPlain(route.connection.username, route.connection.password), settings.KAFKA_CONNECT_TIMEOUT_MS, `login for ${what}`);
+    const result = await withDeadline(c.metadata(route.topics.map((t) => t.topic)), settings.PREFLIGHT_REQUEST_TIMEOUT_MS, what);
+    return { result, ms: elapsedMs(start) };
+  } finally {
+    conn?.close();
   }
 }
 
@@ -194,33 +238,17 @@ async function loginWithExtraKeys(state: PreflightState, measured: Measured): Pr
 async function listBrokersForTopics(state: PreflightState): Promise<StageOutcome> {
   const { settings } = state;
   const measured: Measured = {};
-  for (const route of state.routes) {
-    const first = route.connection.brokers[0];
-    if (!first) throw new Error('a connection without a bootstrap address');
-    const what = `metadata for ${route.topics.map((t) => t.topic).join(', ')} from ${first.host}:${first.port}`;
-    const start = performance.now();
-    let conn: WireConnection | undefined;
-    try {
-      conn = await withDeadline(
-        WireConnection.open(
-          { host: first.host, port: first.port, tls: route.connection.securityProtocol === 'SASL_PLAINTEXT' ? null : { ca: tlsOptions(route.connection).ca } },
-          'readiness-preflight',
-          settings.KAFKA_CONNECT_TIMEOUT_MS,
-        ),
-        settings.KAFKA_CONNECT_TIMEOUT_MS + 500,
-        `connecting for ${what}`,
-      );
-      const c = conn;
-      await withDeadline(c.loginPlain(route.connection.username, route.connection.password), settings.KAFKA_CONNECT_TIMEOUT_MS, `login for ${what}`);
-      const result = await withDeadline(c.metadata(route.topics.map((t) => t.topic)), settings.PREFLIGHT_REQUEST_TIMEOUT_MS, what);
-      state.metadata.set(route, result);
-      measured[`${state.routes.length > 1 ? `${route.topics.map((t) => t.role).join('+')} ` : ''}metadata ms`] = elapsedMs(start);
-    } catch (error) {
-      const d = diagnose(error);
+  // Each route on its own connection, side by side; judged in route order, as one after the other would be.
+  const asked = state.routes.map((route) => ({ route, what: metadataRequestOf(route) }));
+  const settled = await Promise.allSettled(asked.map(({ route, what }) => timedMetadata(route, what, settings)));
+  for (const [i, { route, what }] of asked.entries()) {
+    const outcome = settled[i];
+    if (outcome?.status !== 'fulfilled') {
+      const d = diagnose(outcome?.reason);
       throw new StageFailure(`${what}: ${d.detail}`, measured, d);
-    } finally {
-      conn?.close();
     }
+    state.metadata.set(route, outcome.value.result);
+    measured[`${state.routes.length > 1 ? `${route.topics.map((t) => t.role).join('+')} ` : ''}metadata ms`] = outcome.value.ms;
   }
   const results = [...state.metadata.values()];
   state.advertised = uniqueAddresses(results.flatMap((r) => r.brokers.map((b) => ({ host: b.host, port: b.port }))));
