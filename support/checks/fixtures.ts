@@ -1,9 +1,9 @@
 // The checks' test function (test.extend): per-test resources, each created for the check and cleaned up even on failure.
 import { inject, test as base } from 'vitest';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import type { EndpointConfig } from '../inputs/config.js';
 import { checkId, record, requireConnectivity } from './verdict.js';
-import { createKafka, uniqueId } from '../kafka/client.js';
+import { uniqueId } from '../kafka/client.js';
 import type { Marker } from '../record/marker.js';
 import { ProducerPool } from './producer-pool.js';
 import { progressLine, ProgressTicker } from '../core/progress.js';
@@ -16,7 +16,6 @@ export interface CheckFixtures {
   settings: Settings;
   /** Present only when connectivity passed: otherwise the check is skipped with the reason. */
   endpoint: EndpointConfig;
-  kafka: Kafka;
   /** Throttling the broker asked of this test's clients (throttle_time_ms). */
   throttle: ThrottleMeter;
   /** The connected producer of the main connection (the telemetry topic's), shared with the run's other checks. */
@@ -47,9 +46,6 @@ export const check = base.extend<CheckFixtures>({
   throttle: async ({}, use) => {
     await use(new ThrottleMeter());
   },
-  kafka: async ({ endpoint, settings, throttle }, use) => {
-    await use(createKafka(endpoint, settings, { clientId: 'readiness-check', onThrottle: (ms) => throttle.add(ms) }));
-  },
   producerPool: [
     async ({}, use) => {
       const pool = new ProducerPool();
@@ -59,10 +55,10 @@ export const check = base.extend<CheckFixtures>({
     { scope: 'worker' },
   ],
   producer: async ({ producerPool, endpoint, settings, throttle, onTestFailed }, use) => {
-    await withPooledProducer(producerPool, { role: 'check', connection: endpoint, endpoint, settings, throttle, onTestFailed }, use);
+    await withPooledProducer(producerPool, { role: 'check', endpoint, settings, throttle, onTestFailed }, use);
   },
   ordersProducer: async ({ producerPool, endpoint, settings, throttle, onTestFailed }, use) => {
-    await withPooledProducer(producerPool, { role: 'orders', connection: endpoint.orders, endpoint, settings, throttle, onTestFailed }, use);
+    await withPooledProducer(producerPool, { role: 'orders', endpoint, settings, throttle, onTestFailed }, use);
   },
   runId: async ({}, use) => {
     await use(uniqueId('run'));
@@ -79,6 +75,9 @@ export const check = base.extend<CheckFixtures>({
   },
 });
 
+/** The checks' two connections: the main one (the telemetry topic's) and the orders topic's. */
+const CONNECTIONS = { check: (e: EndpointConfig) => e, orders: (e: EndpointConfig) => e.orders } as const;
+
 /**
  * The connection's pooled producer for the duration of `use`. A check that fails takes its producer out of the pool
  * (disconnected, bounded), so no check inherits a connection a failure may have left broken.
@@ -86,8 +85,7 @@ export const check = base.extend<CheckFixtures>({
 async function withPooledProducer(
   pool: ProducerPool,
   o: {
-    role: string;
-    connection: EndpointConfig['orders'];
+    role: keyof typeof CONNECTIONS;
     endpoint: EndpointConfig;
     settings: Settings;
     throttle: ThrottleMeter;
@@ -97,13 +95,10 @@ async function withPooledProducer(
 ): Promise<void> {
   // Both connections start connecting with the first check that needs a producer: the orders topic's is ready by the burst.
   pool.warm(
-    [
-      { role: 'check', connection: o.endpoint },
-      { role: 'orders', connection: o.endpoint.orders },
-    ],
+    Object.entries(CONNECTIONS).map(([role, of]) => ({ role, connection: of(o.endpoint) })),
     o.settings,
   );
-  const { producer, release } = await pool.acquire(o.role, o.connection, o.settings, o.throttle);
+  const { producer, release } = await pool.acquire(o.role, CONNECTIONS[o.role](o.endpoint), o.settings, o.throttle);
   o.onTestFailed(() => pool.discard(producer));
   try {
     await use(producer);

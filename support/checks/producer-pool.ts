@@ -67,7 +67,7 @@ export class ProducerPool {
     try {
       await current.connected;
     } catch (error) {
-      await this.discard(current);
+      await this.discard(current.producer);
       throw error;
     }
     current.meter = meter;
@@ -80,12 +80,11 @@ export class ProducerPool {
   }
 
   /** Disconnects a producer and forgets it (after a failed check: the next check starts on a fresh connection). */
-  async discard(producer: Producer | Pooled): Promise<void> {
-    for (const [key, pooled] of this.producers) {
-      if (pooled !== producer && pooled.producer !== producer) continue;
-      this.producers.delete(key);
-      await disconnectWithin(pooled.producer, 5000);
-    }
+  async discard(producer: Producer): Promise<void> {
+    const key = [...this.producers].find(([, pooled]) => pooled.producer === producer)?.[0];
+    if (key === undefined) return;
+    this.producers.delete(key);
+    await disconnectWithin(producer, 5000);
   }
 
   /** Disconnects every producer (bounded): at the end of the worker. */

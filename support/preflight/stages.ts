@@ -101,6 +101,11 @@ function uniqueAddresses(addresses: readonly BrokerAddress[]): BrokerAddress[] {
   return [...seen.values()];
 }
 
+/** How a measured value names its route when there are two ("telemetry " or "orders "); nothing when there is one. */
+function routeLabel(state: Pick<PreflightState, 'routes'>, route: Route): string {
+  return state.routes.length > 1 ? `${route.topics.map((t) => t.role).join('+')} ` : '';
+}
+
 /** "key_x (EntityPath=telemetry)" for messages about a route's key; never the key itself. */
 function keyOf(route: Route): string {
   const cs = route.connection.connectionString;
@@ -169,7 +174,7 @@ async function loginWithSasl(state: PreflightState): Promise<StageOutcome> {
       connection: route.connection,
       who: keyOf(route),
       keyName: true,
-      label: several ? `${route.topics.map((t) => t.role).join('+')} ` : '',
+      label: routeLabel(state, route),
     })),
     ...(route0
       ? state.extraLogins.map((key) => ({
@@ -196,16 +201,19 @@ async function loginWithSasl(state: PreflightState): Promise<StageOutcome> {
   return { message: `logged in as ${user}${several ? ` on ${state.routes.length} endpoints` : ''}${extra}`, measured };
 }
 
-function metadataRequestOf(route: Route): string {
+/** Where a route's Metadata request goes (its first bootstrap address), and how messages name the request. */
+function metadataRequestOf(route: Route): { first: BrokerAddress; what: string } {
   const first = route.connection.brokers[0];
   if (!first) throw new Error('a connection without a bootstrap address');
-  return `metadata for ${route.topics.map((t) => t.topic).join(', ')} from ${first.host}:${first.port}`;
+  return { first, what: `metadata for ${route.topics.map((t) => t.topic).join(', ')} from ${first.host}:${first.port}` };
 }
 
 /** One route's Metadata answer on a connection of its own (connect, SASL login, the request), each step bounded. */
-async function timedMetadata(route: Route, what: string, settings: Settings): Promise<{ result: MetadataResult; ms: number }> {
-  const first = route.connection.brokers[0];
-  if (!first) throw new Error('a connection without a bootstrap address');
+async function timedMetadata(
+  route: Route,
+  { first, what }: ReturnType<typeof metadataRequestOf>,
+  settings: Settings,
+): Promise<{ result: MetadataResult; ms: number }> {
   const start = performance.now();
   let conn: WireConnection | undefined;
   try {
@@ -239,16 +247,17 @@ async function listBrokersForTopics(state: PreflightState): Promise<StageOutcome
   const { settings } = state;
   const measured: Measured = {};
   // Each route on its own connection, side by side; judged in route order, as one after the other would be.
-  const asked = state.routes.map((route) => ({ route, what: metadataRequestOf(route) }));
-  const settled = await Promise.allSettled(asked.map(({ route, what }) => timedMetadata(route, what, settings)));
-  for (const [i, { route, what }] of asked.entries()) {
+  const asked = state.routes.map((route) => ({ route, request: metadataRequestOf(route) }));
+  const settled = await Promise.allSettled(asked.map(({ route, request }) => timedMetadata(route, request, settings)));
+  for (const [i, { route, request }] of asked.entries()) {
+    const { what } = request;
     const outcome = settled[i];
     if (outcome?.status !== 'fulfilled') {
       const d = diagnose(outcome?.reason);
       throw new StageFailure(`${what}: ${d.detail}`, measured, d);
     }
     state.metadata.set(route, outcome.value.result);
-    measured[`${state.routes.length > 1 ? `${route.topics.map((t) => t.role).join('+')} ` : ''}metadata ms`] = outcome.value.ms;
+    measured[`${routeLabel(state, route)}metadata ms`] = outcome.value.ms;
   }
   const results = [...state.metadata.values()];
   state.advertised = uniqueAddresses(results.flatMap((r) => r.brokers.map((b) => ({ host: b.host, port: b.port }))));
