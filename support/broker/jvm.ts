@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { own } from '../core/cleanup.js';
 import { PROJECT_ROOT } from '../core/project-root.js';
 import { sasKeysJar } from './sas-keys.js';
+import { classArchive, type ClassArchive } from './class-archive.js';
 import type { CertificateAuthority, KeyAndCert } from './certs.js';
 import { handedOut } from './env.js';
 import { brokerCredentials } from './keys.js';
@@ -36,6 +37,8 @@ export interface JvmBrokerOptions extends LocalBrokerOptions {
    * port, so every client connection goes through it, and tells it the listener's port once that is picked.
    */
   readonly saslFront?: SaslFront;
+  /** Where the broker's class archive is kept (support/broker/class-archive.ts); .cache/kafka by default. */
+  readonly classArchiveDir?: string;
 }
 
 /** A relay in front of the broker's SASL_SSL listener (support/dev/delay-proxy.ts is one). */
@@ -95,6 +98,7 @@ interface JvmStartPlan {
   readonly tracked: ReturnType<typeof own>;
   readonly credentials: ReturnType<typeof brokerCredentials>;
   readonly keystore: string;
+  readonly archive: ClassArchive;
 }
 
 interface JvmPorts {
@@ -182,6 +186,9 @@ function spawnKafka(plan: JvmStartPlan, propsFile: string): ChildProcess {
     '-XX:+UseSerialGC',
     '-XX:TieredStopAtLevel=1',
     '-Xshare:auto',
+    ...plan.archive.jvmArgs,
+    // A JVM crash report goes with the broker's dir, not into the working directory.
+    `-XX:ErrorFile=${join(plan.dir, 'hs_err_%p.log')}`,
     '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
     ...(options.requestLogFile ? ['-Dorg.slf4j.simpleLogger.log.kafka.request.logger=debug'] : []),
     '-cp',
@@ -260,6 +267,7 @@ async function jvmAttempt(plan: JvmStartPlan, attempt: number): Promise<LocalBro
   const kafka = launchKafka(plan, propsFile);
   await awaitKafkaReady(plan, kafka, { plain: ports.plain, client: clientPort });
   log(`Kafka broker ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (kafka.child.pid !== undefined) await plan.archive.makeFrom(kafka.child.pid, plan.dir, log);
   return {
     ...handedOut({ kind: 'jvm', port: clientPort, ...plan.credentials, topics: plan.topics }),
     adminBootstrap: `localhost:${ports.plain}`,
@@ -280,7 +288,8 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
     const credentials = brokerCredentials(dir, topics, options.tls);
     const keystore = join(dir, 'server.pem');
     writeFileSync(keystore, credentials.keystorePem, { mode: 0o600 });
-    const plan: JvmStartPlan = { options, log, topics, classpath, dir, tracked, credentials, keystore };
+    const archive = classArchive(classpath, { cacheDir: options.classArchiveDir });
+    const plan: JvmStartPlan = { options, log, topics, classpath, dir, tracked, credentials, keystore, archive };
     // Ports can be taken between picking and binding: retry start-up a few times on a bind failure.
     return await startWithPortRetries({
       attempts: 3,
