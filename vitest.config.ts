@@ -8,10 +8,22 @@ import { SettingError } from './support/inputs/settings.js';
 import { readMonitoringSettings } from './support/inputs/monitoring.js';
 import { CHECK_WORKER_EXEC_ARGV } from './support/core/worker-flags.js';
 
-/** Checks run in file-name order (environment, connectivity, then delivery), as a gate reads them. */
-class ByFileName extends BaseSequencer {
+/** The projects of checks, run one file at a time. */
+const CHECK_PROJECTS = new Set(['fabric', 'local']);
+
+/**
+ * Checks run in file-name order (environment, connectivity, then delivery), as a gate reads them. The project's own
+ * tests keep Vitest's order: the longest of the last run first (on a first run, the largest file), so that several
+ * workers end together instead of one long file finishing alone.
+ */
+class ChecksByFileName extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    return [...files].sort((a, b) => a.project.name.localeCompare(b.project.name) || a.moduleId.localeCompare(b.moduleId));
+    const ordered = await super.sort(files);
+    const rank = new Map(ordered.map((file, i) => [file, i]));
+    // Vitest's order keeps each project's files together: only the order within a check project changes.
+    return ordered.sort((a, b) =>
+      a.project.name === b.project.name && CHECK_PROJECTS.has(a.project.name) ? a.moduleId.localeCompare(b.moduleId) : (rank.get(a) ?? 0) - (rank.get(b) ?? 0),
+    );
   }
 }
 
@@ -60,8 +72,11 @@ const checks = {
   hookTimeout: 30000,
 };
 
-/** The project's own tests, unit and e2e: one group of two workers (a project's maxWorkers must match its group's). */
-const ownTests = { maxWorkers: 2, sequence: { groupOrder: 0 } };
+/**
+ * The project's own tests, unit and e2e: one group of three workers (a project's maxWorkers must match its group's).
+ * Three even on 2 cores: an e2e file mostly waits on its child runs, its brokers and their timeouts.
+ */
+const ownTests = { maxWorkers: 3, sequence: { groupOrder: 0 } };
 
 export default defineConfig({
   test: {
@@ -72,7 +87,7 @@ export default defineConfig({
       ['./support/harness/reporter.ts', { dir: reportsDir, monitoring: monitoring.settings }],
     ],
     outputFile: { junit: join(reportsDir, 'junit.xml') },
-    sequence: { sequencer: ByFileName },
+    sequence: { sequencer: ChecksByFileName },
     provide: { reportsDir },
     teardownTimeout: 30000,
     // Transformed modules are kept in node_modules/.experimental-vitest-cache (keyed by content, written atomically), so
@@ -83,8 +98,7 @@ export default defineConfig({
       { extends: true, test: { name: 'fabric', ...checks, sequence: { groupOrder: 1 }, globalSetup: ['support/harness/fabric.ts'] } },
       { extends: true, test: { name: 'local', ...checks, sequence: { groupOrder: 1 }, globalSetup: ['support/harness/local.ts'] } },
       // The project's own tests in two speeds: `unit` is pure and in-process (no broker, no child run; seconds),
-      // `e2e` runs the suite in child processes against real brokers and proves each failure layer once. Two files at
-      // a time even on 2 cores (Vitest's default there is one): an e2e file mostly waits on its child runs.
+      // `e2e` runs the suite in child processes against real brokers and proves each failure layer once (`ownTests`).
       { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], ...ownTests, testTimeout: 30000, hookTimeout: 30000 } },
       {
         extends: true,

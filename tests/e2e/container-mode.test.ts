@@ -1,8 +1,10 @@
 // Container mode proven against a real Docker engine and the local stand-in (or apache/kafka where present): start, crash, port clash, leftovers, interrupts.
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test, type TestContext } from 'vitest';
 import { ourContainers } from '../../support/core/cleanup.js';
 import { CONTAINER_SETUP_COMMAND, DEFAULT_IMAGE, dockerAvailable, imagePresent, STANDIN_IMAGE, startContainerBroker } from '../../support/broker/container.js';
@@ -49,12 +51,22 @@ function expectNothingLeft(run: SuiteRun): void {
 }
 
 /**
- * Our containers that exist now and did not before: what an in-process start left behind. Only those this process
- * started (labelled with its TMPDIR) count: another run on the same engine may have containers of its own up.
+ * Runs an in-process start with a TMPDIR of its own, the label of every container it starts (CONTAINER_RUN_LABEL),
+ * then lists our containers still there with that label: what the start left behind. Files running beside this one
+ * (entity-keys starts containers too) share this worker's TMPDIR, so a label of their own keeps theirs out.
  */
-function newContainers(before: readonly string[]): string[] {
-  const ids = new Set(before.map((line) => line.split(' ')[0]));
-  return ourContainers(tmpdir()).filter((line) => !ids.has(line.split(' ')[0]));
+async function leftBehindBy(start: () => Promise<void>): Promise<string[]> {
+  const previous = process.env.TMPDIR;
+  const marker = mkdtempSync(join(tmpdir(), 'readiness-container-test-'));
+  process.env.TMPDIR = marker;
+  try {
+    await start();
+    return ourContainers(marker);
+  } finally {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+    rmSync(marker, { recursive: true, force: true });
+  }
 }
 
 const localRun = (onStart?: (child: ChildProcess) => void, env: Record<string, string> = {}) =>
@@ -73,27 +85,28 @@ describe(`container mode (${IMAGE})`, () => {
 
   test('a container that crashes at start-up is reported at once, with its last log lines and no secret', async (ctx) => {
     requireContainerSetup(ctx);
-    const before = ourContainers(tmpdir());
     const start = performance.now();
     // An unknown process role: Kafka refuses the configuration, echoing the value, and the container exits.
     // The value carries a key, as a misplaced connection string would: the log lines must come out redacted.
     const leaked = `leak${randomBytes(8).toString('hex')}`;
     const role = `Endpoint=sb://nowhere/;SharedAccessKeyName=k;SharedAccessKey=${leaked}`;
-    const error = await startContainerBroker({ image: IMAGE, properties: { 'process.roles': role } }).then(
-      (b) => b.stop().then(() => new Error('the broker started despite a broken server.properties')),
-      (e: unknown) => e as Error,
-    );
+    let error = new Error('no start-up was tried');
+    const left = await leftBehindBy(async () => {
+      error = await startContainerBroker({ image: IMAGE, properties: { 'process.roles': role } }).then(
+        (b) => b.stop().then(() => new Error('the broker started despite a broken server.properties')),
+        (e: unknown) => e as Error,
+      );
+    });
     const elapsed = performance.now() - start;
     expect(error.message).toMatch(/exited during start-up: the container of .* exited with code [1-9]\d*; its last log lines:\n/);
     expect(error.message).toMatch(/Invalid value Endpoint=sb:\/\/nowhere\/;SharedAccessKeyName=k;SharedAccessKey=\*\*\* for configuration process\.roles/);
     expect(error.message).not.toContain(leaked);
     expect(elapsed, error.message).toBeLessThan(CRASH_BOUND_MS);
-    expect(newContainers(before)).toEqual([]);
+    expect(left).toEqual([]);
   });
 
   test('a host port taken before Docker binds it is retried on another port', async (ctx) => {
     requireContainerSetup(ctx);
-    const before = ourContainers(tmpdir());
     // Holds the first port handed out, as another process grabbing it between pick and bind would.
     const squatter: Server = createServer();
     const taken = await freePort();
@@ -101,23 +114,25 @@ describe(`container mode (${IMAGE})`, () => {
     const picks: number[] = [];
     const lines: string[] = [];
     let broker: LocalBroker | undefined;
-    try {
-      broker = await startContainerBroker({
-        image: IMAGE,
-        log: (line) => lines.push(line),
-        pickHostPort: async () => {
-          picks.push(picks.length === 0 ? taken : await freePort());
-          return picks[picks.length - 1] as number;
-        },
-      });
-      expect(picks[0]).toBe(taken);
-      expect(broker.saslPort).not.toBe(taken);
-      expect(lines.join('\n')).toMatch(new RegExp(`host port ${taken} was taken .* retrying with another \\(attempt 2 of 3\\)`));
-    } finally {
-      await broker?.stop();
-      await new Promise((r) => squatter.close(r));
-    }
-    expect(newContainers(before)).toEqual([]);
+    const left = await leftBehindBy(async () => {
+      try {
+        broker = await startContainerBroker({
+          image: IMAGE,
+          log: (line) => lines.push(line),
+          pickHostPort: async () => {
+            picks.push(picks.length === 0 ? taken : await freePort());
+            return picks[picks.length - 1] as number;
+          },
+        });
+        expect(picks[0]).toBe(taken);
+        expect(broker.saslPort).not.toBe(taken);
+        expect(lines.join('\n')).toMatch(new RegExp(`host port ${taken} was taken .* retrying with another \\(attempt 2 of 3\\)`));
+      } finally {
+        await broker?.stop();
+        await new Promise((r) => squatter.close(r));
+      }
+    });
+    expect(left).toEqual([]);
   });
 
   const LONG_BURST: Record<string, string> = { READINESS_BURST_EVENTS: '3000000' };
