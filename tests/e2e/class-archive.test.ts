@@ -1,10 +1,11 @@
 // The broker's class archive (support/broker/class-archive.ts): the first start makes it, later starts map it, and an
 // archive that does not map is never put in place (a damaged one would crash every later start).
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { archiveMaps, javaBinary } from '../../support/broker/class-archive.js';
+import { archiveMaps, classArchive, javaBinary } from '../../support/broker/class-archive.js';
 import { kafkaClasspath, startJvmBroker } from '../../support/broker/jvm.js';
 import { sasKeysJar } from '../../support/broker/sas-keys.js';
 
@@ -51,5 +52,37 @@ describe('the local broker class archive', () => {
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a class archive that cannot be made', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'readiness-class-archive-fails-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const classpath = async () => `${await kafkaClasspath()}:${await sasKeysJar()}`;
+
+  test('a dump that fails while the broker runs is not tried again: later starts run without an archive', async () => {
+    const cacheDir = join(dir, 'jvm-fails');
+    const cp = await classpath();
+    const first = classArchive(cp, { cacheDir, jcmd: '/bin/false' });
+    expect(first.jvmArgs).toContain('-XX:+RecordDynamicDumpInfo');
+    const logged: string[] = [];
+    // This process stands in for a broker that is still running when its dump fails.
+    await first.makeFrom(process.pid, dir, (line) => logged.push(line));
+    expect(logged.join('\n')).toMatch(/no class archive \(brokers start as before\): jcmd VM\.cds dynamic_dump failed/);
+    expect(readdirSync(cacheDir).filter((f) => f.endsWith('.failed'))).toHaveLength(1);
+    const later = classArchive(cp, { cacheDir, jcmd: '/bin/false' });
+    expect(later.jvmArgs).toEqual([]);
+  });
+
+  test('a dump cut short by the broker going away (an interrupted run) leaves nothing, so the next start tries again', async () => {
+    const cacheDir = join(dir, 'broker-gone');
+    const cp = await classpath();
+    const gone = spawnSync('true').pid;
+    await classArchive(cp, { cacheDir, jcmd: '/bin/false' }).makeFrom(gone, dir, () => undefined);
+    expect(existsSync(cacheDir) ? readdirSync(cacheDir) : []).toEqual([]);
+    expect(classArchive(cp, { cacheDir, jcmd: '/bin/false' }).jvmArgs).toContain('-XX:+RecordDynamicDumpInfo');
   });
 });
