@@ -1,57 +1,13 @@
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BaseSequencer, type Reporter, type TestSpecification } from 'vitest/node';
+import type { Reporter } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 import { parseShard } from './support/capacity/settings.js';
 import { pathProblemLines, prepareReportsDir } from './support/inputs/paths.js';
 import { SettingError } from './support/inputs/settings.js';
 import { readMonitoringSettings } from './support/inputs/monitoring.js';
 import { CHECK_WORKER_EXEC_ARGV } from './support/core/worker-flags.js';
-
-/** The projects of checks, run one file at a time. */
-const CHECK_PROJECTS = new Set(['fabric', 'local']);
-
-/**
- * The project's own test files that take longest (measured on a fresh clone, 2026-12-01), longest first. Where Vitest
- * has no record of the last run (a fresh clone, as in CI) they start first, so none of them starts last and finishes
- * alone; where it has one, its record decides. tests/unit/core/sequencer.test.ts fails on a listed file that is gone.
- */
-export const LONGEST_OWN_TESTS = [
-  'tests/e2e/container-mode.test.ts',
-  'tests/e2e/interrupts.test.ts',
-  'tests/e2e/control-plane-faults.test.ts',
-  'tests/e2e/relay-round-trip.test.ts',
-  'tests/e2e/fault-matrix-keys.test.ts',
-  'tests/e2e/broker-cli.test.ts',
-  'tests/e2e/html-report.test.ts',
-  'tests/e2e/fault-matrix.test.ts',
-  'tests/e2e/capacity.test.ts',
-  'tests/e2e/fault-matrix-brokers.test.ts',
-];
-
-/**
- * Checks run in file-name order (environment, connectivity, then delivery), as a gate reads them. The project's own
- * tests run longest first: by Vitest's record of the last run, else LONGEST_OWN_TESTS, then the largest files (Vitest's
- * guess), so that the workers end together.
- */
-export class RunOrder extends BaseSequencer {
-  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const ordered = await super.sort(files);
-    const rank = new Map(ordered.map((file, i) => [file, i]));
-    const path = (file: TestSpecification) => relative(this.ctx.config.root, file.moduleId).split(sep).join('/');
-    const recorded = files.some((f) => !CHECK_PROJECTS.has(f.project.name) && this.ctx.cache.getFileTestResults(`${f.project.name}:${path(f)}`));
-    const hint = (file: TestSpecification) => {
-      const i = LONGEST_OWN_TESTS.indexOf(path(file));
-      return recorded || i < 0 ? LONGEST_OWN_TESTS.length : i;
-    };
-    // Vitest's order keeps each project's files together: only the order within a project changes.
-    return ordered.sort((a, b) => {
-      if (a.project.name !== b.project.name) return (rank.get(a) ?? 0) - (rank.get(b) ?? 0);
-      if (CHECK_PROJECTS.has(a.project.name)) return a.moduleId.localeCompare(b.moduleId);
-      return hint(a) - hint(b) || (rank.get(a) ?? 0) - (rank.get(b) ?? 0);
-    });
-  }
-}
+import { RunOrder } from './support/harness/run-order.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 // Every report, JUnit included, goes to READINESS_REPORTS_DIR (default ./reports): checked before anything starts.

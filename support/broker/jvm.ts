@@ -267,7 +267,13 @@ async function jvmAttempt(plan: JvmStartPlan, attempt: number): Promise<LocalBro
   const kafka = launchKafka(plan, propsFile);
   await awaitKafkaReady(plan, kafka, { plain: ports.plain, client: clientPort });
   log(`Kafka broker ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  if (kafka.child.pid !== undefined) await plan.archive.makeFrom(kafka.child.pid, plan.dir, log);
+  try {
+    if (kafka.child.pid !== undefined) await plan.archive.makeFrom(kafka.child.pid, plan.dir, log);
+  } catch (error) {
+    // makeFrom is best effort and does not throw; were it to, the broker is not left running unowned.
+    await kafka.proc.release(2000);
+    throw error;
+  }
   return {
     ...handedOut({ kind: 'jvm', port: clientPort, ...plan.credentials, topics: plan.topics }),
     adminBootstrap: `localhost:${ports.plain}`,
@@ -288,7 +294,7 @@ export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<Lo
     const credentials = brokerCredentials(dir, topics, options.tls);
     const keystore = join(dir, 'server.pem');
     writeFileSync(keystore, credentials.keystorePem, { mode: 0o600 });
-    const archive = classArchive(classpath, { cacheDir: options.classArchiveDir });
+    const archive = await classArchive(classpath, { cacheDir: options.classArchiveDir });
     const plan: JvmStartPlan = { options, log, topics, classpath, dir, tracked, credentials, keystore, archive };
     // Ports can be taken between picking and binding: retry start-up a few times on a bind failure.
     return await startWithPortRetries({

@@ -1,11 +1,11 @@
-// The run order (vitest.config.ts RunOrder): checks by file name, the project's own tests longest first, on a fresh
+// The run order (support/harness/run-order.ts, vitest.config.ts's sequencer): checks by file name, the project's own tests longest first, on a fresh
 // clone by the measured list, else by Vitest's record of the last run.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { TestSpecification, Vitest } from 'vitest/node';
 import { PROJECT_ROOT } from '../../../support/core/project-root.js';
-import { LONGEST_OWN_TESTS, RunOrder } from '../../../vitest.config.js';
+import { LONGEST_OWN_TESTS, RunOrder } from '../../../support/harness/run-order.js';
 
 const ROOT = '/repo';
 
@@ -53,6 +53,15 @@ describe('the run order', () => {
       'unit:tests/unit/a.test.ts',
       'fabric:tests/01-environment.test.ts',
       'fabric:tests/03-smoke.test.ts',
+    ]);
+  });
+
+  test('a record of only the unit files (npm run test:unit on a fresh clone) still starts the listed e2e files first', async () => {
+    const record = { 'unit:tests/unit/a.test.ts': 10 };
+    expect((await order(vitestWith(SIZES, record), FILES)).slice(0, 3)).toEqual([
+      'e2e:tests/e2e/container-mode.test.ts',
+      'e2e:tests/e2e/interrupts.test.ts',
+      'e2e:tests/e2e/paths.test.ts',
     ]);
   });
 
