@@ -25,7 +25,7 @@ export function javaBinary(): string | undefined {
 }
 
 /** What an archive depends on: the classpath, and the JVM build (its libjvm changes with every update). */
-export function archiveKey(classpath: string, java: string, jvmStamp: string): string {
+function archiveKey(classpath: string, java: string, jvmStamp: string): string {
   return createHash('sha256').update(`${classpath}\n${java}\n${jvmStamp}`).digest('hex').slice(0, 12);
 }
 

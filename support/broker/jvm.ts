@@ -87,6 +87,11 @@ export async function kafkaClasspath(log: (line: string) => void = () => undefin
   return readFileSync(file, 'utf8').trim();
 }
 
+/** The broker's classpath: Kafka's jars and ours (the key checks: SASL server, callback handler, authorizer). */
+export async function brokerClasspath(log: (line: string) => void = () => undefined): Promise<string> {
+  return `${await kafkaClasspath(log)}:${await sasKeysJar(log)}`;
+}
+
 /** What every start-up attempt reuses: the jars, the broker's dir, its credentials and keystore. */
 interface JvmStartPlan {
   readonly options: JvmBrokerOptions;
@@ -267,13 +272,8 @@ async function jvmAttempt(plan: JvmStartPlan, attempt: number): Promise<LocalBro
   const kafka = launchKafka(plan, propsFile);
   await awaitKafkaReady(plan, kafka, { plain: ports.plain, client: clientPort });
   log(`Kafka broker ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  try {
-    if (kafka.child.pid !== undefined) await plan.archive.makeFrom(kafka.child.pid, plan.dir, log);
-  } catch (error) {
-    // makeFrom is best effort and does not throw; were it to, the broker is not left running unowned.
-    await kafka.proc.release(2000);
-    throw error;
-  }
+  // Best effort: makeFrom logs a failure and never throws.
+  if (kafka.child.pid !== undefined) await plan.archive.makeFrom(kafka.child.pid, plan.dir, log);
   return {
     ...handedOut({ kind: 'jvm', port: clientPort, ...plan.credentials, topics: plan.topics }),
     adminBootstrap: `localhost:${ports.plain}`,
@@ -286,8 +286,7 @@ async function jvmAttempt(plan: JvmStartPlan, attempt: number): Promise<LocalBro
 export async function startJvmBroker(options: JvmBrokerOptions = {}): Promise<LocalBroker> {
   const log = options.log ?? (() => undefined);
   const topics = options.topics ?? DEFAULT_TOPICS;
-  // Kafka's jars and ours: the key checks (SASL server, callback handler, authorizer) load from the same classpath.
-  const classpath = `${await kafkaClasspath(log)}:${await sasKeysJar(log)}`;
+  const classpath = await brokerClasspath(log);
   const dir = mkdtempSync(join(tmpdir(), 'eventstream-readiness-kafka-'));
   const tracked = own({ dir });
   try {

@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { archiveMaps, classArchive, javaBinary } from '../../support/broker/class-archive.js';
-import { kafkaClasspath, startJvmBroker } from '../../support/broker/jvm.js';
-import { sasKeysJar } from '../../support/broker/sas-keys.js';
+import { brokerClasspath, startJvmBroker } from '../../support/broker/jvm.js';
 
 describe('the local broker class archive', () => {
   let dir: string;
@@ -38,7 +37,7 @@ describe('the local broker class archive', () => {
 
   test('an archive that does not map (cut short) fails the check that guards the cache; the whole one passes it', async () => {
     const java = javaBinary() ?? 'java';
-    const classpath = `${await kafkaClasspath()}:${await sasKeysJar()}`;
+    const classpath = await brokerClasspath();
     const work = mkdtempSync(join(tmpdir(), 'readiness-class-archive-check-'));
     try {
       await expect(archiveMaps(java, archive, classpath, work)).resolves.toBeUndefined();
@@ -61,11 +60,10 @@ describe('a class archive that cannot be made', () => {
     dir = mkdtempSync(join(tmpdir(), 'readiness-class-archive-fails-'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const classpath = async () => `${await kafkaClasspath()}:${await sasKeysJar()}`;
 
   test('a dump that fails while the broker runs is not tried again: later starts run without an archive', async () => {
     const cacheDir = join(dir, 'jvm-fails');
-    const cp = await classpath();
+    const cp = await brokerClasspath();
     const first = await classArchive(cp, { cacheDir, jcmd: '/bin/false' });
     expect(first.jvmArgs).toContain('-XX:+RecordDynamicDumpInfo');
     const logged: string[] = [];
@@ -79,7 +77,7 @@ describe('a class archive that cannot be made', () => {
 
   test('a dump cut short by the broker going away (an interrupted run) leaves nothing, so the next start tries again', async () => {
     const cacheDir = join(dir, 'broker-gone');
-    const cp = await classpath();
+    const cp = await brokerClasspath();
     const gone = spawnSync('true').pid;
     await (await classArchive(cp, { cacheDir, jcmd: '/bin/false' })).makeFrom(gone, dir, () => undefined);
     expect(existsSync(cacheDir) ? readdirSync(cacheDir) : []).toEqual([]);
