@@ -1,11 +1,11 @@
 // The checks' test function (test.extend): per-test resources, each created for the check and cleaned up even on failure.
 import { inject, test as base } from 'vitest';
 import type { Producer } from 'kafkajs';
-import type { EndpointConfig } from '../inputs/config.js';
+import type { Connection, EndpointConfig } from '../inputs/config.js';
 import { checkId, record, requireConnectivity } from './verdict.js';
 import { uniqueId } from '../kafka/client.js';
 import type { Marker } from '../record/marker.js';
-import { ProducerPool } from './producer-pool.js';
+import { ProducerPool, type SendWay } from './producer-pool.js';
 import { progressLine, ProgressTicker } from '../core/progress.js';
 import type { Settings } from '../inputs/settings.js';
 import { ThrottleMeter } from '../core/stats.js';
@@ -22,6 +22,12 @@ export interface CheckFixtures {
   producer: Producer;
   /** The connected producer of the orders topic's connection (its own custom endpoint, FABRIC_ORDERS_*, else the main one). */
   ordersProducer: Producer;
+  /**
+   * A second producer of the orders topic's connection that never sends a refused request again (kafkajs retries 0)
+   * and whose connections are watched for closes (closesOf): the size refusal's, whose verdict is the endpoint's first
+   * answer; the ordersProducer's connection stays unbroken.
+   */
+  refusalProducer: Producer;
   /** Unique per test, carried in every event so a check only counts its own. */
   runId: string;
   /** The run and this check, marked on every event it writes (header and top-level field), for filtering downstream. */
@@ -60,6 +66,9 @@ export const check = base.extend<CheckFixtures>({
   ordersProducer: async ({ producerPool, endpoint, settings, throttle, onTestFailed }, use) => {
     await withPooledProducer(producerPool, { role: 'orders', endpoint, settings, throttle, onTestFailed }, use);
   },
+  refusalProducer: async ({ producerPool, endpoint, settings, throttle, onTestFailed }, use) => {
+    await withPooledProducer(producerPool, { role: 'refusal', endpoint, settings, throttle, onTestFailed }, use);
+  },
   runId: async ({}, use) => {
     await use(uniqueId('run'));
   },
@@ -75,8 +84,27 @@ export const check = base.extend<CheckFixtures>({
   },
 });
 
-/** The checks' two connections: the main one (the telemetry topic's) and the orders topic's. */
-const CONNECTIONS = { check: (e: EndpointConfig) => e, orders: (e: EndpointConfig) => e.orders } as const;
+/**
+ * The checks' producers: which connection each uses and how it sends. The main connection (the telemetry topic's),
+ * the orders topic's, and the orders topic's again for the size refusal, without resending.
+ */
+const PRODUCERS = {
+  check: { connection: (e: EndpointConfig) => e, way: {} },
+  orders: { connection: (e: EndpointConfig) => e.orders, way: {} },
+  refusal: { connection: (e: EndpointConfig) => e.orders, way: { retries: 0, watchCloses: true } },
+} as const satisfies Record<string, { connection: (e: EndpointConfig) => Connection; way: SendWay }>;
+type ProducerRole = keyof typeof PRODUCERS;
+
+/**
+ * What a producer's first use starts connecting too, so a later check finds it connected: the first check that sends
+ * starts the main and the orders connections (the orders one is ready by the burst); the orders producer's first use
+ * (the paced burst, which mostly waits out its gaps) starts the refusal producer's (ready by the size limits).
+ */
+const WARMS: Record<ProducerRole, readonly ProducerRole[]> = {
+  check: ['check', 'orders'],
+  orders: ['check', 'orders', 'refusal'],
+  refusal: ['check', 'orders', 'refusal'],
+};
 
 /**
  * The connection's pooled producer for the duration of `use`. A check that fails takes its producer out of the pool
@@ -85,7 +113,7 @@ const CONNECTIONS = { check: (e: EndpointConfig) => e, orders: (e: EndpointConfi
 async function withPooledProducer(
   pool: ProducerPool,
   o: {
-    role: keyof typeof CONNECTIONS;
+    role: ProducerRole;
     endpoint: EndpointConfig;
     settings: Settings;
     throttle: ThrottleMeter;
@@ -93,12 +121,12 @@ async function withPooledProducer(
   },
   use: (p: Producer) => Promise<void>,
 ): Promise<void> {
-  // Both connections start connecting with the first check that needs a producer: the orders topic's is ready by the burst.
   pool.warm(
-    Object.entries(CONNECTIONS).map(([role, of]) => ({ role, connection: of(o.endpoint) })),
+    WARMS[o.role].map((role) => ({ role, connection: PRODUCERS[role].connection(o.endpoint), way: PRODUCERS[role].way })),
     o.settings,
   );
-  const { producer, release } = await pool.acquire(o.role, CONNECTIONS[o.role](o.endpoint), o.settings, o.throttle);
+  const { connection, way } = PRODUCERS[o.role];
+  const { producer, release } = await pool.acquire(o.role, connection(o.endpoint), o.settings, o.throttle, way);
   o.onTestFailed(() => pool.discard(producer));
   try {
     await use(producer);

@@ -8,8 +8,18 @@ import type { Connection } from '../inputs/config.js';
 import type { Settings } from '../inputs/settings.js';
 import { createKafka } from '../kafka/client.js';
 import { createProducer } from '../kafka/produce.js';
+import { ConnectionCloses, watchCloses } from '../kafka/closes.js';
 
 type PoolConnection = Pick<Connection, 'brokers' | 'username' | 'password' | 'ca' | 'securityProtocol'>;
+
+/**
+ * How a pooled producer sends: `retries` overrides READINESS_KAFKA_RETRIES (0: a refusal is not sent again);
+ * `watchCloses` watches its connections for closes (closesOf). A connection has one producer per way.
+ */
+export interface SendWay {
+  readonly retries?: number;
+  readonly watchCloses?: boolean;
+}
 
 /** One connection's producer, and the throttle meter of the check using it now (the broker's throttle times go to that check only). */
 class Pooled {
@@ -18,21 +28,30 @@ class Pooled {
   /** The connect, started once; a failed one removes the producer from the pool. */
   readonly connected: Promise<void>;
 
-  constructor(role: string, connection: PoolConnection, settings: Settings) {
-    const kafka = createKafka(connection, settings, { clientId: `readiness-${role}`, onThrottle: (ms) => this.meter?.add(ms) });
-    this.producer = createProducer(kafka, settings);
+  constructor(role: string, connection: PoolConnection, settings: Settings, way: SendWay) {
+    const closes = way.watchCloses ? new ConnectionCloses() : undefined;
+    const kafka = createKafka(connection, settings, {
+      clientId: `readiness-${role}`,
+      onThrottle: (ms) => this.meter?.add(ms),
+      ...(closes ? { socketFactory: closes.socketFactory } : {}),
+    });
+    this.producer = createProducer(kafka, settings, way);
+    if (closes) watchCloses(this.producer, closes);
     this.connected = connectWithin(this.producer, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'producer connect');
     // Awaited by the check that acquires it; a warmed connect that fails before then is not an unhandled rejection.
     this.connected.catch(() => undefined);
   }
 }
 
-/** What identifies a connection: where, as whom, with which key (hashed) and which CA; the orders topic's is the main one's when equal. */
-function connectionKey(c: PoolConnection): string {
+/**
+ * What identifies a pooled producer: where, as whom, with which key (hashed) and which CA, and how it sends; the
+ * orders topic's is the main one's when equal.
+ */
+function poolKey(c: PoolConnection, way: SendWay): string {
   const secret = createHash('sha256')
     .update(`${c.username}\n${c.password}\n${c.ca ?? ''}`)
     .digest('hex');
-  return `${c.securityProtocol}|${c.brokers.map((b) => `${b.host}:${b.port}`).join(',')}|${secret}`;
+  return `${c.securityProtocol}|${c.brokers.map((b) => `${b.host}:${b.port}`).join(',')}|${secret}|retries=${way.retries ?? 'default'}|closes=${way.watchCloses === true}`;
 }
 
 export class ProducerPool {
@@ -44,15 +63,15 @@ export class ProducerPool {
   }
 
   /** Starts connecting each connection's producer (not yet pooled), so a later check finds it connected. */
-  warm(connections: ReadonlyArray<{ readonly role: string; readonly connection: PoolConnection }>, settings: Settings): void {
-    for (const { role, connection } of connections) this.pooled(role, connection, settings);
+  warm(connections: ReadonlyArray<{ readonly role: string; readonly connection: PoolConnection; readonly way?: SendWay }>, settings: Settings): void {
+    for (const { role, connection, way } of connections) this.pooled(role, connection, settings, way ?? {});
   }
 
-  private pooled(role: string, connection: PoolConnection, settings: Settings): Pooled {
-    const key = connectionKey(connection);
+  private pooled(role: string, connection: PoolConnection, settings: Settings, way: SendWay): Pooled {
+    const key = poolKey(connection, way);
     let pooled = this.producers.get(key);
     if (!pooled) {
-      pooled = new Pooled(role, connection, settings);
+      pooled = new Pooled(role, connection, settings, way);
       this.producers.set(key, pooled);
     }
     return pooled;
@@ -62,8 +81,14 @@ export class ProducerPool {
    * The connected producer of this connection, for the check that passes `meter`; connected on first use within the
    * connect deadline. A connect that fails is thrown to that check, and the next check tries afresh.
    */
-  async acquire(role: string, connection: PoolConnection, settings: Settings, meter: ThrottleMeter): Promise<{ producer: Producer; release: () => void }> {
-    const current = this.pooled(role, connection, settings);
+  async acquire(
+    role: string,
+    connection: PoolConnection,
+    settings: Settings,
+    meter: ThrottleMeter,
+    way: SendWay = {},
+  ): Promise<{ producer: Producer; release: () => void }> {
+    const current = this.pooled(role, connection, settings, way);
     try {
       await current.connected;
     } catch (error) {

@@ -8,13 +8,18 @@ import { RequestCounter, sendBackToBack, sendOnSchedule } from './send-loop.js';
 import type { Settings } from '../inputs/settings.js';
 import { rate, summarize, type LatencySummary } from '../core/stats.js';
 
-export function createProducer(kafka: Kafka, settings: Settings): Producer {
+/**
+ * A producer as the checks use it. `retries` overrides READINESS_KAFKA_RETRIES for this producer's sends (0: a
+ * refused request is not sent again, so the endpoint's first answer is the verdict).
+ */
+export function createProducer(kafka: Kafka, settings: Settings, options: { readonly retries?: number } = {}): Producer {
   return kafka.producer({
     allowAutoTopicCreation: false,
     // Java's murmur2 partitioner, so keys land where producers in other languages put them.
     createPartitioner: Partitioners.DefaultPartitioner,
     // Refresh before Event Hubs closes idle connections (240 s).
     metadataMaxAge: settings.METADATA_MAX_AGE_MS,
+    ...(options.retries === undefined ? {} : { retry: { retries: options.retries } }),
   });
 }
 
@@ -59,7 +64,7 @@ export interface BurstOptions {
   readonly timeoutMs?: number;
   readonly settings: Settings;
   /**
-   * Paced bursts: the pause before event i is sent, one event per request. Sends go out on that schedule without
+   * Paced bursts: the pause between event i - 1 and event i (none before the first), one event per request. Sends go out on that schedule without
    * waiting for the previous acknowledgement (at most `inFlight` outstanding), as an application sending at a pace does.
    */
   readonly gapMs?: (i: number) => number;

@@ -162,7 +162,7 @@ export async function sendBackToBack(counter: RequestCounter, o: MaxRateOptions)
 export interface PacedOptions {
   /** Requests outstanding at most. */
   readonly inFlight: number;
-  /** The pause before event i is sent. */
+  /** The pause between event i - 1 and event i (i >= 1): the first event goes at once. */
   readonly gapMs: (i: number) => number;
   /** Whether event `counter.issued` is still to be sent. */
   readonly more: () => boolean;
@@ -170,13 +170,14 @@ export interface PacedOptions {
 
 /**
  * Paced mode: one event per request, each on its schedule, without waiting for the previous acknowledgement (at most
- * `inFlight` outstanding), as an application sending at a pace does.
+ * `inFlight` outstanding), as an application sending at a pace does. The gaps are between events: nothing is waited
+ * before the first.
  */
 export async function sendOnSchedule(counter: RequestCounter, o: PacedOptions): Promise<void> {
   const pending = new Set<Promise<void>>();
   const running: Promise<void>[] = [];
   while (!counter.stopped && o.more()) {
-    await sleep(o.gapMs(counter.issued));
+    if (counter.issued > 0) await sleep(o.gapMs(counter.issued));
     while (pending.size >= o.inFlight) await Promise.race(pending);
     if (counter.stopped) break;
     const request = counter.send(counter.claim(1), 1).finally(() => pending.delete(request));

@@ -200,9 +200,17 @@ export class WireConnection {
     socket.on('close', () => fail(Object.assign(new Error('the endpoint closed the connection'), { code: 'ECONNRESET' })));
   }
 
-  /** Connects (and completes TLS); every wait is bounded by `timeoutMs`. */
-  static open(target: WireTarget, clientId: string, timeoutMs: number): Promise<WireConnection> {
+  /**
+   * Connects (and completes TLS); every wait is bounded by `timeoutMs`. `signal` cancels: the socket is destroyed,
+   * while connecting or later, and whatever waits on it fails at once.
+   */
+  static open(target: WireTarget, clientId: string, timeoutMs: number, signal?: AbortSignal): Promise<WireConnection> {
     return new Promise((resolve, reject) => {
+      const cancelled = () => Object.assign(new Error(`cancelled: ${String(signal?.reason)}`), { code: 'ECANCELED' });
+      if (signal?.aborted) {
+        reject(cancelled());
+        return;
+      }
       const socket = target.tls
         ? tlsConnect({
             host: target.host,
@@ -218,6 +226,10 @@ export class WireConnection {
       );
       socket.once(target.tls ? 'secureConnect' : 'connect', () => resolve(new WireConnection(socket, clientId)));
       socket.once('error', reject);
+      if (!signal) return;
+      const cancel = () => socket.destroy(cancelled());
+      signal.addEventListener('abort', cancel, { once: true });
+      socket.once('close', () => signal.removeEventListener('abort', cancel));
     });
   }
 

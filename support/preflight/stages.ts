@@ -24,6 +24,7 @@ export interface StageResult {
   readonly thresholds: Measured;
   readonly warnings: string[];
   readonly diagnosis?: Diagnosis;
+  /** How long the preflight waited on this stage in its turn (see judgeTurn). */
   readonly durationMs: number;
 }
 
@@ -57,7 +58,7 @@ export interface Preflight {
   readonly failedStage?: StageName;
 }
 
-interface StageOutcome {
+export interface StageOutcome {
   readonly message: string;
   readonly measured: Measured;
   readonly thresholds?: Measured;
@@ -83,6 +84,8 @@ interface PreflightState {
   /** Filled by the metadata stage: every broker address the routes advertise. */
   advertised: BrokerAddress[];
   readonly extraLogins: NonNullable<PreflightOptions['extraLogins']>;
+  /** Aborted once the stages are judged: work a stage started alongside an earlier one that then failed is cancelled. */
+  readonly signal: AbortSignal;
 }
 
 function routesOf(config: EndpointConfig): Route[] {
@@ -212,7 +215,7 @@ function metadataRequestOf(route: Route): { first: BrokerAddress; what: string }
 async function timedMetadata(
   route: Route,
   { first, what }: ReturnType<typeof metadataRequestOf>,
-  settings: Settings,
+  { settings, signal }: Pick<PreflightState, 'settings' | 'signal'>,
 ): Promise<{ result: MetadataResult; ms: number }> {
   const start = performance.now();
   let conn: WireConnection | undefined;
@@ -226,6 +229,7 @@ async function timedMetadata(
         },
         'readiness-preflight',
         settings.KAFKA_CONNECT_TIMEOUT_MS,
+        signal,
       ),
       settings.KAFKA_CONNECT_TIMEOUT_MS + 500,
       `connecting for ${what}`,
@@ -244,11 +248,10 @@ async function timedMetadata(
  * may be refused or shown nothing there. The brokers the checks will talk to come from this answer.
  */
 async function listBrokersForTopics(state: PreflightState): Promise<StageOutcome> {
-  const { settings } = state;
   const measured: Measured = {};
   // Each route on its own connection, side by side; judged in route order, as one after the other would be.
   const asked = state.routes.map((route) => ({ route, request: metadataRequestOf(route) }));
-  const settled = await Promise.allSettled(asked.map(({ route, request }) => timedMetadata(route, request, settings)));
+  const settled = await Promise.allSettled(asked.map(({ route, request }) => timedMetadata(route, request, state)));
   for (const [i, { route, request }] of asked.entries()) {
     const { what } = request;
     const outcome = settled[i];
@@ -336,18 +339,24 @@ async function judgeConfiguredTopics(state: PreflightState): Promise<StageOutcom
   };
 }
 
-/** The stages in order, each with the function that decides it (titles and ids in support/record/stages.ts). */
+/**
+ * The stages in order, each with the function that decides it (titles and ids in support/record/stages.ts). A stage
+ * with `startsWith` starts its work when that earlier stage starts, and is still judged in its turn: the metadata
+ * requests (each on a connection of its own, logged in) go out while the SASL logins run, a round trip or more
+ * apart on a distant endpoint. If the earlier stage fails, the later one is "not run" and its work is cancelled.
+ */
 export const PREFLIGHT_STAGES: ReadonlyArray<{
   readonly stage: StageName;
   readonly checkId: CheckId;
   readonly title: string;
   readonly run: (state: PreflightState) => Promise<StageOutcome>;
+  readonly startsWith?: StageName;
 }> = [
   { stage: 'dns', ...STAGE_INFO.dns, run: resolveBootstrapHosts },
   { stage: 'tcp', ...STAGE_INFO.tcp, run: connectBootstrapPorts },
   { stage: 'tls', ...STAGE_INFO.tls, run: judgeBootstrapTls },
   { stage: 'sasl', ...STAGE_INFO.sasl, run: loginWithSasl },
-  { stage: 'metadata', ...STAGE_INFO.metadata, run: listBrokersForTopics },
+  { stage: 'metadata', ...STAGE_INFO.metadata, run: listBrokersForTopics, startsWith: 'sasl' },
   { stage: 'brokers', ...STAGE_INFO.brokers, run: reachAdvertisedBrokers },
   { stage: 'topics', ...STAGE_INFO.topics, run: judgeConfiguredTopics },
 ];
@@ -358,6 +367,7 @@ export const PREFLIGHT_STAGES: ReadonlyArray<{
  */
 export async function runPreflight(config: EndpointConfig, options: PreflightOptions): Promise<Preflight> {
   const routes = routesOf(config);
+  const judged = new AbortController();
   const state: PreflightState = {
     config,
     settings: options.settings,
@@ -366,17 +376,67 @@ export async function runPreflight(config: EndpointConfig, options: PreflightOpt
     metadata: new Map(),
     advertised: [],
     extraLogins: options.extraLogins ?? [],
+    signal: judged.signal,
   };
-  const stages: StageResult[] = [];
-  let failed: StageName | undefined;
-  for (const { stage, run } of PREFLIGHT_STAGES) {
-    const result = failed ? notRunAfter(stage, failed) : await runStage(stage, () => run(state));
-    if (result.status === 'fail') failed = stage;
-    stages.push(result);
-    options.onStage?.(result);
-  }
+  const { stages, failed } = await judgeInOrder(PREFLIGHT_STAGES, state, judged, options.onStage);
   const endpoint = routes.map((r) => describeEndpoint(r.connection)).join(' + ');
   return { endpoint, stages, ok: failed === undefined, failedStage: failed };
+}
+
+/**
+ * A stage's result as its turn sees it: its duration is how long the preflight waited on it in its turn (for a stage
+ * started alongside an earlier one, what was left of its work), so the stages' durations add up to the preflight's
+ * time and the connectivity waterfall stays true. Its measured values keep the whole time of its work.
+ */
+async function judgeTurn(stage: StageName, result: Promise<StageResult>): Promise<StageResult> {
+  const turn = performance.now();
+  const r = await result;
+  return { ...r, stage, durationMs: Math.min(r.durationMs, elapsedMs(turn)) };
+}
+
+/** One step of a stage table: the stage, what decides it, and the earlier stage it starts alongside, if any. */
+export interface StageStep<S> {
+  readonly stage: StageName;
+  readonly run: (state: S) => Promise<StageOutcome>;
+  readonly startsWith?: StageName;
+}
+
+/**
+ * Runs the steps and judges them in table order. A step with `startsWith` starts when that stage starts and is judged
+ * in its own turn; after the first failure the rest are "not-run" with the reason. Once judged, `judged` is aborted
+ * (work started alongside a stage that failed is cancelled through it) and such work is waited for, so nothing
+ * outlives the stages.
+ */
+export async function judgeInOrder<S>(
+  steps: ReadonlyArray<StageStep<S>>,
+  state: S,
+  judged: AbortController,
+  onStage?: (result: StageResult) => void,
+): Promise<{ stages: StageResult[]; failed?: StageName }> {
+  const stages: StageResult[] = [];
+  // Steps started alongside an earlier one: their results (runStage never rejects), judged in their turn.
+  const started = new Map<StageName, Promise<StageResult>>();
+  let failed: StageName | undefined;
+  try {
+    for (const { stage, run } of steps) {
+      if (!failed) {
+        for (const alongside of steps.filter((s) => s.startsWith === stage)) {
+          started.set(
+            alongside.stage,
+            runStage(alongside.stage, () => alongside.run(state)),
+          );
+        }
+      }
+      const result = failed ? notRunAfter(stage, failed) : await judgeTurn(stage, started.get(stage) ?? runStage(stage, () => run(state)));
+      if (result.status === 'fail') failed = stage;
+      stages.push(result);
+      onStage?.(result);
+    }
+  } finally {
+    judged.abort('the preflight was judged');
+    await Promise.allSettled(started.values());
+  }
+  return { stages, failed };
 }
 
 function notRunAfter(stage: StageName, failed: StageName): StageResult {

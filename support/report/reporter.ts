@@ -6,6 +6,7 @@ import { redact } from '../core/redact.js';
 import { monitoringDestinations, type MonitoringSettings } from '../inputs/monitoring.js';
 // The TaskMeta.check augmentation; ProvidedContext is augmented by setup/context.ts, which the report does not import.
 import '../record/result.js';
+import { CHECK_ID } from '../record/ids.js';
 import { buildReport } from './build.js';
 import { idFromName, type CheckEntry, type ReadinessReport } from './model.js';
 import { renderMarkdown } from './render.js';
@@ -63,11 +64,12 @@ function reportOf(
   });
 }
 
+type HtmlRenderer = typeof import('./html.js');
+
 /** The HTML report, or undefined (with the failure said) when it cannot be rendered. */
-async function htmlOf(report: ReadinessReport, file: string, verdict: string): Promise<string | undefined> {
+async function htmlOf(renderer: Promise<HtmlRenderer>, report: ReadinessReport, file: string, verdict: string): Promise<string | undefined> {
   try {
-    // Loaded here, not at start-up: the charting libraries are needed only once a check project has run.
-    const { renderHtml } = await import('./html.js');
+    const { renderHtml } = await renderer;
     return await renderHtml(report);
   } catch (error) {
     reportWriteFailed(file, error, verdict);
@@ -98,12 +100,29 @@ export default class ReadinessReporter implements Reporter {
   private root = process.cwd();
   /** performance.now() when the run started, for the run's wall time. */
   protected startedAt = performance.now();
+  /**
+   * The HTML renderer and its charting libraries (0.2-0.4 s to load), loaded once: when the paced burst starts (its
+   * 50-300 ms gaps leave this process idle, and the check worker needs nothing from it until the next file), or
+   * else at the end. Never at start-up: a run that stops before the checks never needs them.
+   */
+  private renderer: Promise<HtmlRenderer> | undefined;
+
+  private htmlRenderer(): Promise<HtmlRenderer> {
+    this.renderer ??= import('./html.js');
+    return this.renderer;
+  }
 
   constructor(protected readonly options: ReporterOptions) {}
 
   onInit(vitest: Vitest): void {
     this.root = vitest.config.root;
     this.startedAt = performance.now();
+  }
+
+  onTestCaseReady(test: TestCase): void {
+    if (test.meta().checkId !== CHECK_ID.burstPaced) return;
+    // A failed load is reported where the HTML is written.
+    this.htmlRenderer().catch(() => undefined);
   }
 
   /** Called with the finished report before it is written; the pushing reporter pushes it here and adds the outcome. */
@@ -136,7 +155,7 @@ export default class ReadinessReporter implements Reporter {
     const markdown = renderMarkdown(report);
     const verdict = report.verdict.toUpperCase();
     process.stderr.write(`[readiness ${projectName}] writing reports to ${dir}\n`);
-    const html = await htmlOf(report, join(dir, `${base}.html`), verdict);
+    const html = await htmlOf(this.htmlRenderer(), report, join(dir, `${base}.html`), verdict);
     const written = writeReports(dir, base, { json: report, markdown, html });
     const ms = Math.round(performance.now() - started);
     if (written) process.stderr.write(`READINESS report (${projectName}: ${verdict}) written to ${join(dir, `${base}.json`)}, .md and .html in ${ms} ms\n`);

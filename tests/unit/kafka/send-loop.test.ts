@@ -59,6 +59,24 @@ describe('the send loop', () => {
     expect(r.acknowledged).toBe(7);
   });
 
+  it('paced: the gaps are between events, none before the first (n events, n - 1 pauses)', async () => {
+    const { producer, sent } = fakeProducer();
+    const asked: number[] = [];
+    let sentBeforeFirstPause = -1;
+    await runBurst(
+      producer,
+      burst(5, {
+        gapMs: (i) => {
+          if (asked.length === 0) sentBeforeFirstPause = sent.length;
+          asked.push(i);
+          return 1;
+        },
+      }),
+    );
+    expect(asked).toEqual([1, 2, 3, 4]);
+    expect(sentBeforeFirstPause).toBe(1);
+  });
+
   it('a failure stops new requests and counts its events as failed, the rest as not sent', async () => {
     const { producer } = fakeProducer((request) => request === 2);
     const r = await runBurst(producer, burst(1000, { inFlight: 1 }));

@@ -1,0 +1,147 @@
+// How the preflight runs its stage table: stages judged in order, a stage with `startsWith` started alongside an
+// earlier one, and its work cancelled (and waited for) when that earlier stage fails.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, test } from 'vitest';
+import { withDeadline } from '../../../support/core/deadline.js';
+import { judgeInOrder, type StageStep } from '../../../support/preflight/stages.js';
+
+interface State {
+  readonly signal: AbortSignal;
+}
+
+/** A promise and the function that resolves it. */
+function signalled(): { promise: Promise<void>; fire: () => void } {
+  let fire: () => void = () => undefined;
+  const promise = new Promise<void>((resolve) => (fire = resolve));
+  return { promise, fire };
+}
+
+const pass = (message: string) => ({ message, measured: {} });
+
+describe('judgeInOrder', () => {
+  test('a stage with startsWith starts when that stage starts, and is judged after it, in table order', async () => {
+    const metadataStarted = signalled();
+    const steps: StageStep<State>[] = [
+      {
+        stage: 'sasl',
+        // Ends only once metadata has started: it must have started alongside, not after.
+        run: async () => {
+          await withDeadline(metadataStarted.promise, 5000, 'the metadata stage to start alongside');
+          return pass('logged in');
+        },
+      },
+      {
+        stage: 'metadata',
+        startsWith: 'sasl',
+        run: async () => {
+          metadataStarted.fire();
+          return pass('listed');
+        },
+      },
+    ];
+    const judged = new AbortController();
+    const seen: string[] = [];
+    const r = await judgeInOrder(steps, { signal: judged.signal }, judged, (s) => seen.push(`${s.stage}:${s.status}`));
+    expect(seen).toEqual(['sasl:pass', 'metadata:pass']);
+    expect(r.failed).toBeUndefined();
+    expect(r.stages.map((s) => s.message)).toEqual(['logged in', 'listed']);
+  });
+
+  test("a stage started alongside counts only its wait in its turn: the durations add up to the preflight's time (the waterfall)", async () => {
+    const metadataDone = signalled();
+    const steps: StageStep<State>[] = [
+      {
+        stage: 'sasl',
+        run: async () => {
+          await withDeadline(metadataDone.promise, 5000, 'the metadata stage to end');
+          return pass('logged in');
+        },
+      },
+      {
+        stage: 'metadata',
+        startsWith: 'sasl',
+        run: async () => {
+          await sleep(30);
+          metadataDone.fire();
+          return pass('listed');
+        },
+      },
+    ];
+    const judged = new AbortController();
+    const start = performance.now();
+    const r = await judgeInOrder(steps, { signal: judged.signal }, judged);
+    const wall = performance.now() - start;
+    const [sasl, metadata] = r.stages;
+    expect(sasl?.durationMs).toBeGreaterThanOrEqual(29);
+    // Both ran about 30 ms side by side: counted twice they would exceed the time the whole took.
+    expect((sasl?.durationMs ?? 0) + (metadata?.durationMs ?? 0)).toBeLessThanOrEqual(wall + 1);
+  });
+
+  test('a stage without startsWith starts only in its turn, once the stage before it is judged', async () => {
+    let tcpEnded = false;
+    let tlsSawTcpEnded: boolean | undefined;
+    const steps: StageStep<State>[] = [
+      {
+        stage: 'tcp',
+        run: async () => {
+          await Promise.resolve();
+          tcpEnded = true;
+          return pass('connected');
+        },
+      },
+      {
+        stage: 'tls',
+        run: async () => {
+          tlsSawTcpEnded = tcpEnded;
+          return pass('trusted');
+        },
+      },
+    ];
+    const judged = new AbortController();
+    await judgeInOrder(steps, { signal: judged.signal }, judged);
+    expect(tlsSawTcpEnded).toBe(true);
+  });
+
+  test('when the earlier stage fails, the one started alongside is "not run", its work cancelled and waited for', async () => {
+    const metadataStarted = signalled();
+    let metadataEnded = false;
+    let topicsRan = false;
+    const steps: StageStep<State>[] = [
+      {
+        stage: 'sasl',
+        run: async () => {
+          await withDeadline(metadataStarted.promise, 5000, 'the metadata stage to start alongside');
+          throw new Error('SASL authentication failed');
+        },
+      },
+      {
+        stage: 'metadata',
+        startsWith: 'sasl',
+        // Holds until cancelled, as a request on a connection the judge closes would.
+        run: async ({ signal }) => {
+          metadataStarted.fire();
+          await withDeadline(new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })), 5000, 'the cancellation');
+          await Promise.resolve();
+          metadataEnded = true;
+          throw new Error('cancelled');
+        },
+      },
+      {
+        stage: 'topics',
+        run: async () => {
+          topicsRan = true;
+          return pass('found');
+        },
+      },
+    ];
+    const judged = new AbortController();
+    const r = await judgeInOrder(steps, { signal: judged.signal }, judged);
+    expect(r.failed).toBe('sasl');
+    expect(r.stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['sasl:fail', 'metadata:not-run', 'topics:not-run']);
+    expect(r.stages[1]?.message).toMatch(/not run: .* failed first/);
+    expect(judged.signal.aborted).toBe(true);
+    // Returned only after the cancelled work had ended: nothing outlives the preflight.
+    expect(metadataEnded).toBe(true);
+    expect(topicsRan).toBe(false);
+  });
+});
