@@ -23,9 +23,8 @@ export interface CheckFixtures {
   /** The connected producer of the orders topic's connection (its own custom endpoint, FABRIC_ORDERS_*, else the main one). */
   ordersProducer: Producer;
   /**
-   * A second producer of the orders topic's connection that never sends a refused request again (kafkajs retries 0)
-   * and whose connections are watched for closes (closesOf): the size refusal's, whose verdict is the endpoint's first
-   * answer; the ordersProducer's connection stays unbroken.
+   * A second producer of the orders topic's connection that never sends a refused request again (kafkajs retries 0):
+   * the size refusal's, whose verdict is the endpoint's first answer.
    */
   refusalProducer: Producer;
   /** Unique per test, carried in every event so a check only counts its own. */
@@ -91,7 +90,7 @@ export const check = base.extend<CheckFixtures>({
 const PRODUCERS = {
   check: { connection: (e: EndpointConfig) => e, way: {} },
   orders: { connection: (e: EndpointConfig) => e.orders, way: {} },
-  refusal: { connection: (e: EndpointConfig) => e.orders, way: { retries: 0, watchCloses: true } },
+  refusal: { connection: (e: EndpointConfig) => e.orders, way: { retries: 0 } },
 } as const satisfies Record<string, { connection: (e: EndpointConfig) => Connection; way: SendWay }>;
 type ProducerRole = keyof typeof PRODUCERS;
 

@@ -8,17 +8,12 @@ import type { Connection } from '../inputs/config.js';
 import type { Settings } from '../inputs/settings.js';
 import { createKafka } from '../kafka/client.js';
 import { createProducer } from '../kafka/produce.js';
-import { ConnectionCloses, watchCloses } from '../kafka/closes.js';
 
 type PoolConnection = Pick<Connection, 'brokers' | 'username' | 'password' | 'ca' | 'securityProtocol'>;
 
-/**
- * How a pooled producer sends: `retries` overrides READINESS_KAFKA_RETRIES (0: a refusal is not sent again);
- * `watchCloses` watches its connections for closes (closesOf). A connection has one producer per way.
- */
+/** How a pooled producer sends: `retries` overrides READINESS_KAFKA_RETRIES (0: a refusal is not sent again). A connection has one producer per way. */
 export interface SendWay {
   readonly retries?: number;
-  readonly watchCloses?: boolean;
 }
 
 /** One connection's producer, and the throttle meter of the check using it now (the broker's throttle times go to that check only). */
@@ -29,14 +24,8 @@ class Pooled {
   readonly connected: Promise<void>;
 
   constructor(role: string, connection: PoolConnection, settings: Settings, way: SendWay) {
-    const closes = way.watchCloses ? new ConnectionCloses() : undefined;
-    const kafka = createKafka(connection, settings, {
-      clientId: `readiness-${role}`,
-      onThrottle: (ms) => this.meter?.add(ms),
-      ...(closes ? { socketFactory: closes.socketFactory } : {}),
-    });
+    const kafka = createKafka(connection, settings, { clientId: `readiness-${role}`, onThrottle: (ms) => this.meter?.add(ms) });
     this.producer = createProducer(kafka, settings, way);
-    if (closes) watchCloses(this.producer, closes);
     this.connected = connectWithin(this.producer, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'producer connect');
     // Awaited by the check that acquires it; a warmed connect that fails before then is not an unhandled rejection.
     this.connected.catch(() => undefined);
@@ -51,7 +40,7 @@ function poolKey(c: PoolConnection, way: SendWay): string {
   const secret = createHash('sha256')
     .update(`${c.username}\n${c.password}\n${c.ca ?? ''}`)
     .digest('hex');
-  return `${c.securityProtocol}|${c.brokers.map((b) => `${b.host}:${b.port}`).join(',')}|${secret}|retries=${way.retries ?? 'default'}|closes=${way.watchCloses === true}`;
+  return `${c.securityProtocol}|${c.brokers.map((b) => `${b.host}:${b.port}`).join(',')}|${secret}|retries=${way.retries ?? 'default'}`;
 }
 
 export class ProducerPool {
@@ -79,7 +68,8 @@ export class ProducerPool {
 
   /**
    * The connected producer of this connection, for the check that passes `meter`; connected on first use within the
-   * connect deadline. A connect that fails is thrown to that check, and the next check tries afresh.
+   * connect deadline. A connect that fails is thrown to that check, and the next check tries afresh. A connect started
+   * ahead (warm) that failed did so outside any check's time: the check that acquires it connects afresh once first.
    */
   async acquire(
     role: string,
@@ -88,12 +78,20 @@ export class ProducerPool {
     meter: ThrottleMeter,
     way: SendWay = {},
   ): Promise<{ producer: Producer; release: () => void }> {
-    const current = this.pooled(role, connection, settings, way);
+    const startedAhead = this.producers.has(poolKey(connection, way));
+    let current = this.pooled(role, connection, settings, way);
     try {
       await current.connected;
     } catch (error) {
       await this.discard(current.producer);
-      throw error;
+      if (!startedAhead) throw error;
+      current = this.pooled(role, connection, settings, way);
+      try {
+        await current.connected;
+      } catch (again) {
+        await this.discard(current.producer);
+        throw again;
+      }
     }
     current.meter = meter;
     return {

@@ -1,7 +1,7 @@
 // Builds kafkajs clients the way Eventstream expects them: SASL_SSL, PLAIN, explicit bounded retries.
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type ISocketFactory, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { EndpointConfig } from '../inputs/config.js';
 import { redact, registerSecret } from '../core/redact.js';
 import type { Settings } from '../inputs/settings.js';
@@ -14,8 +14,6 @@ export interface ClientOptions {
   readonly password?: string;
   /** Called with each client-side throttle time the broker asks for (produce/fetch throttle_time_ms). */
   readonly onThrottle?: (ms: number) => void;
-  /** Makes the client's sockets (kafkajs' own otherwise): a ConnectionCloses watches them. */
-  readonly socketFactory?: ISocketFactory;
 }
 
 const THROTTLE = /^Client side throttling in effect for (\d+)ms/;
@@ -81,7 +79,6 @@ export function createKafka(
     retry: { retries: settings.KAFKA_RETRIES, initialRetryTime: 200, maxRetryTime: 2000, factor: 0.2, multiplier: 2 },
     logLevel: process.env.READINESS_KAFKA_LOG === 'debug' || options.onThrottle ? logLevel.DEBUG : logLevel.WARN,
     logCreator: logCreator(options.onThrottle),
-    ...(options.socketFactory ? { socketFactory: options.socketFactory } : {}),
   };
   return new Kafka(kafkaConfig);
 }

@@ -24,8 +24,12 @@ export interface StageResult {
   readonly thresholds: Measured;
   readonly warnings: string[];
   readonly diagnosis?: Diagnosis;
-  /** How long the preflight waited on this stage in its turn (see judgeTurn). */
   readonly durationMs: number;
+  /**
+   * When the stage's work started, in ms since the preflight started: a stage started alongside an earlier one
+   * (`startsWith`) overlaps it, and the connectivity waterfall draws it so.
+   */
+  readonly startMs: number;
 }
 
 /** Thrown by a stage that does not apply to this endpoint (TLS against the emulator's plaintext listener). */
@@ -383,17 +387,6 @@ export async function runPreflight(config: EndpointConfig, options: PreflightOpt
   return { endpoint, stages, ok: failed === undefined, failedStage: failed };
 }
 
-/**
- * A stage's result as its turn sees it: its duration is how long the preflight waited on it in its turn (for a stage
- * started alongside an earlier one, what was left of its work), so the stages' durations add up to the preflight's
- * time and the connectivity waterfall stays true. Its measured values keep the whole time of its work.
- */
-async function judgeTurn(stage: StageName, result: Promise<StageResult>): Promise<StageResult> {
-  const turn = performance.now();
-  const r = await result;
-  return { ...r, stage, durationMs: Math.min(r.durationMs, elapsedMs(turn)) };
-}
-
 /** One step of a stage table: the stage, what decides it, and the earlier stage it starts alongside, if any. */
 export interface StageStep<S> {
   readonly stage: StageName;
@@ -414,6 +407,7 @@ export async function judgeInOrder<S>(
   onStage?: (result: StageResult) => void,
 ): Promise<{ stages: StageResult[]; failed?: StageName }> {
   const stages: StageResult[] = [];
+  const t0 = performance.now();
   // Steps started alongside an earlier one: their results (runStage never rejects), judged in their turn.
   const started = new Map<StageName, Promise<StageResult>>();
   let failed: StageName | undefined;
@@ -423,11 +417,11 @@ export async function judgeInOrder<S>(
         for (const alongside of steps.filter((s) => s.startsWith === stage)) {
           started.set(
             alongside.stage,
-            runStage(alongside.stage, () => alongside.run(state)),
+            runStage(alongside.stage, () => alongside.run(state), t0),
           );
         }
       }
-      const result = failed ? notRunAfter(stage, failed) : await judgeTurn(stage, started.get(stage) ?? runStage(stage, () => run(state)));
+      const result = failed ? notRunAfter(stage, failed, elapsedMs(t0)) : await (started.get(stage) ?? runStage(stage, () => run(state), t0));
       if (result.status === 'fail') failed = stage;
       stages.push(result);
       onStage?.(result);
@@ -439,7 +433,7 @@ export async function judgeInOrder<S>(
   return { stages, failed };
 }
 
-function notRunAfter(stage: StageName, failed: StageName): StageResult {
+function notRunAfter(stage: StageName, failed: StageName, startMs: number): StageResult {
   return {
     stage,
     status: 'not-run',
@@ -448,17 +442,20 @@ function notRunAfter(stage: StageName, failed: StageName): StageResult {
     thresholds: {},
     warnings: [],
     durationMs: 0,
+    startMs,
   };
 }
 
-async function runStage(stage: StageName, body: () => Promise<StageOutcome>): Promise<StageResult> {
+/** Runs one stage's work: its result (never a rejection), timed from its own start; `t0` is the preflight's start. */
+async function runStage(stage: StageName, body: () => Promise<StageOutcome>, t0: number): Promise<StageResult> {
   const start = performance.now();
+  const startMs = Math.round((start - t0) * 10) / 10;
   try {
     const outcome = await body();
-    return { stage, status: 'pass', thresholds: {}, warnings: [], ...outcome, durationMs: elapsedMs(start) };
+    return { stage, status: 'pass', thresholds: {}, warnings: [], ...outcome, durationMs: elapsedMs(start), startMs };
   } catch (error) {
     if (error instanceof StageNotRun)
-      return { stage, status: 'not-run', message: error.message, measured: {}, thresholds: {}, warnings: [], durationMs: elapsedMs(start) };
+      return { stage, status: 'not-run', message: error.message, measured: {}, thresholds: {}, warnings: [], durationMs: elapsedMs(start), startMs };
     const diagnosis = error instanceof StageFailure ? error.diagnosis : diagnose(error);
     return {
       stage,
@@ -469,6 +466,7 @@ async function runStage(stage: StageName, body: () => Promise<StageOutcome>): Pr
       warnings: [],
       diagnosis,
       durationMs: elapsedMs(start),
+      startMs,
     };
   }
 }

@@ -95,7 +95,7 @@ export interface EndpointSummary {
   readonly topics: { readonly telemetry: string; readonly orders: string };
 }
 
-/** One preflight stage on the connectivity waterfall: stages run one after another, so each starts where the last ended. */
+/** One preflight stage on the connectivity waterfall: from when its work started to when it ended (a stage started alongside an earlier one overlaps it). */
 export interface StageTiming {
   readonly stage: StageName;
   readonly title: string;
@@ -112,12 +112,13 @@ export interface ConnectivityTimeline {
 /** The stages' timings as a waterfall (schemaVersion 2). */
 export function connectivityTimeline(preflight: Preflight | null): ConnectivityTimeline | undefined {
   if (!preflight) return undefined;
-  let at = 0;
-  const stages = preflight.stages.map((s) => {
-    const timing: StageTiming = { stage: s.stage, title: STAGE_TITLES[s.stage], status: s.status, startMs: Math.round(at * 10) / 10, durationMs: s.durationMs };
-    at += s.durationMs;
-    return timing;
-  });
+  const stages = preflight.stages.map((s): StageTiming => ({
+    stage: s.stage,
+    title: STAGE_TITLES[s.stage],
+    status: s.status,
+    startMs: s.startMs,
+    durationMs: s.durationMs,
+  }));
   return { endpoint: preflight.endpoint, stages };
 }
 

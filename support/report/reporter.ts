@@ -101,9 +101,11 @@ export default class ReadinessReporter implements Reporter {
   /** performance.now() when the run started, for the run's wall time. */
   protected startedAt = performance.now();
   /**
-   * The HTML renderer and its charting libraries (0.2-0.4 s to load), loaded once: when the paced burst starts (its
-   * 50-300 ms gaps leave this process idle, and the check worker needs nothing from it until the next file), or
-   * else at the end. Never at start-up: a run that stops before the checks never needs them.
+   * The HTML renderer and its charting libraries, loaded once: when the paced burst starts, or else at the end. The
+   * load holds this process 0.2-0.4 s; during the paced burst both cores are nearly idle (its 50-300 ms gaps), and the
+   * check worker measures on its own. What it sends meanwhile (its output, its test updates) is passed on once the
+   * load is done, so a progress line may print up to that much later; no verdict or measurement depends on when.
+   * Never at start-up: a run that stops before the checks never needs them.
    */
   private renderer: Promise<HtmlRenderer> | undefined;
 

@@ -111,16 +111,17 @@ function createRoundTripConsumer({ consumerKafka, consumer: cfg, settings }: Rou
 
 /**
  * Kafka consumers start at the end of the stream: note where it ends now, and read from there. The consumer logs in
- * meanwhile (independent, and each costs a few round trips).
+ * and subscribes meanwhile (independent, and each costs a few round trips; subscribing reads nothing yet).
  */
 async function endOffsetsAndLogin(admin: Admin, consumer: Consumer, { consumer: cfg, settings }: RoundTripOptions): Promise<EndOffsets> {
   const [start] = await Promise.all([
     connectWithin(admin, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'consumer-side admin connect').then(() =>
       withDeadline(admin.fetchTopicOffsets(cfg.topic), settings.KAFKA_REQUEST_TIMEOUT_MS, `end offsets of ${cfg.topic}`),
     ),
-    connectWithin(consumer, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'consumer connect'),
+    connectWithin(consumer, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'consumer connect').then(() =>
+      withDeadline(consumer.subscribe({ topics: [cfg.topic], fromBeginning: false }), settings.KAFKA_REQUEST_TIMEOUT_MS, 'subscribe'),
+    ),
   ]);
-  await withDeadline(consumer.subscribe({ topics: [cfg.topic], fromBeginning: false }), settings.KAFKA_REQUEST_TIMEOUT_MS, 'subscribe');
   return start;
 }
 

@@ -1,5 +1,6 @@
 // The checks' producer pool on the shared broker: one connected producer per connection, reused by the checks in turn,
 // replaced after a failure, closed at the end; a connect that fails is the acquiring check's failure, retried afresh.
+import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, inject, test } from 'vitest';
 import { ProducerPool } from '../../support/checks/producer-pool.js';
 import { ThrottleMeter } from '../../support/core/stats.js';
@@ -68,6 +69,38 @@ describe('the producer pool', () => {
     expect(pool.size).toBe(0);
     await expect(pool.acquire('check', wrong, settings, new ThrottleMeter())).rejects.toThrow(/SASL|auth/i);
     expect(pool.size).toBe(0);
+  });
+
+  test('a connect started ahead (warm) that failed is made afresh once by the check that acquires it', async () => {
+    // In front of the broker: closes the first connection (the warmed connect, one attempt), relays every later one.
+    let refused = 0;
+    let relayed = 0;
+    const front = createServer((client) => {
+      if (refused === 0) {
+        refused++;
+        client.destroy();
+        return;
+      }
+      relayed++;
+      const upstream = connect({ host: 'localhost', port: shared.saslPort });
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    const port = (front.address() as { port: number }).port;
+    const once = { ...settings, KAFKA_RETRIES: 0 };
+    const fronted = { ...endpoint, brokers: [{ host: 'localhost', port }] };
+    try {
+      pool.warm([{ role: 'check', connection: fronted }], once);
+      await expect.poll(() => refused, { timeout: 10000 }).toBe(1);
+      const { producer } = await pool.acquire('check', fronted, once, new ThrottleMeter());
+      await send(producer, endpoint.topics.telemetry);
+      expect(relayed).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
+      await new Promise((r) => front.close(r));
+    }
   });
 
   test('close() disconnects every producer: a send afterwards is refused by the client', async () => {

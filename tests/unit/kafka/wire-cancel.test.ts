@@ -1,6 +1,6 @@
 // The wire client's cancellation: an AbortSignal ends a connection that is still connecting or waiting on an answer,
 // at once, so preflight work started alongside a stage that failed never outlives the preflight.
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, describe, expect, test } from 'vitest';
 import { WireConnection } from '../../../support/kafka/wire.js';
 
@@ -47,6 +47,13 @@ describe('WireConnection cancellation', () => {
     await expect(WireConnection.open({ host: '127.0.0.1', port, tls: null }, 'test', 30000, AbortSignal.abort('judged'))).rejects.toMatchObject({
       code: 'ECANCELED',
     });
-    expect(held.length).toBe(before);
+    // A connection made after it is accepted after anything it made: once that one is in, there is that one alone.
+    const probe = connect({ host: '127.0.0.1', port });
+    try {
+      await expect.poll(() => held.length, { timeout: 5000 }).toBeGreaterThan(before);
+      expect(held.length).toBe(before + 1);
+    } finally {
+      probe.destroy();
+    }
   });
 });
