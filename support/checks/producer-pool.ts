@@ -22,13 +22,17 @@ class Pooled {
   readonly producer: Producer;
   /** The connect, started once; a failed one removes the producer from the pool. */
   readonly connected: Promise<void>;
+  /** Set once the connect has failed. */
+  failed = false;
 
   constructor(role: string, connection: PoolConnection, settings: Settings, way: SendWay) {
     const kafka = createKafka(connection, settings, { clientId: `readiness-${role}`, onThrottle: (ms) => this.meter?.add(ms) });
     this.producer = createProducer(kafka, settings, way);
     this.connected = connectWithin(this.producer, settings.KAFKA_CONNECT_TIMEOUT_MS * 2, 'producer connect');
     // Awaited by the check that acquires it; a warmed connect that fails before then is not an unhandled rejection.
-    this.connected.catch(() => undefined);
+    this.connected.catch(() => {
+      this.failed = true;
+    });
   }
 }
 
@@ -69,7 +73,8 @@ export class ProducerPool {
   /**
    * The connected producer of this connection, for the check that passes `meter`; connected on first use within the
    * connect deadline. A connect that fails is thrown to that check, and the next check tries afresh. A connect started
-   * ahead (warm) that failed did so outside any check's time: the check that acquires it connects afresh once first.
+   * ahead (warm) that had already failed when the check came did so outside any check's time: that check connects
+   * afresh instead (one connect, one bound, as if nothing had been started ahead).
    */
   async acquire(
     role: string,
@@ -78,20 +83,16 @@ export class ProducerPool {
     meter: ThrottleMeter,
     way: SendWay = {},
   ): Promise<{ producer: Producer; release: () => void }> {
-    const startedAhead = this.producers.has(poolKey(connection, way));
     let current = this.pooled(role, connection, settings, way);
+    if (current.failed) {
+      await this.discard(current.producer);
+      current = this.pooled(role, connection, settings, way);
+    }
     try {
       await current.connected;
     } catch (error) {
       await this.discard(current.producer);
-      if (!startedAhead) throw error;
-      current = this.pooled(role, connection, settings, way);
-      try {
-        await current.connected;
-      } catch (again) {
-        await this.discard(current.producer);
-        throw again;
-      }
+      throw error;
     }
     current.meter = meter;
     return {
@@ -100,6 +101,11 @@ export class ProducerPool {
         if (current.meter === meter) current.meter = undefined;
       },
     };
+  }
+
+  /** Whether this connection's producer (started ahead) has failed to connect: the next acquire connects afresh. */
+  failedAhead(connection: PoolConnection, way: SendWay = {}): boolean {
+    return this.producers.get(poolKey(connection, way))?.failed === true;
   }
 
   /** Disconnects a producer and forgets it (after a failed check: the next check starts on a fresh connection). */

@@ -87,7 +87,7 @@ export const NUMBER_SETTINGS = spec({
     help: "metadata.max.age.ms (under Event Hubs' 240 s idle cut-off)",
   },
   KAFKA_CONNECT_TIMEOUT_MS: { default: 5000, min: 500, max: 60000, integer: true, help: 'Kafka connect + SASL deadline' },
-  KAFKA_RETRIES: { default: 1, min: 0, max: 10, integer: true, help: 'kafkajs retries per request' },
+  KAFKA_RETRIES: { default: 1, min: 0, max: 10, integer: true, help: "kafkajs retries per request (the size refusal's two sends are sent once)" },
   TLS_CERT_FAIL_DAYS: { default: 7, min: 0, max: 3650, integer: true, help: 'fail when the certificate expires in fewer days' },
   TLS_CERT_WARN_DAYS: { default: 30, min: 0, max: 3650, integer: true, help: 'warn when the certificate expires in fewer days' },
   TCP_MAX_CONNECT_MS: { default: 3000, min: 1, max: 120000, integer: true, help: 'fail when TCP connect takes longer' },

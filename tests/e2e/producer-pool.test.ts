@@ -1,6 +1,6 @@
 // The checks' producer pool on the shared broker: one connected producer per connection, reused by the checks in turn,
 // replaced after a failure, closed at the end; a connect that fails is the acquiring check's failure, retried afresh.
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, inject, test } from 'vitest';
 import { ProducerPool } from '../../support/checks/producer-pool.js';
 import { ThrottleMeter } from '../../support/core/stats.js';
@@ -71,7 +71,7 @@ describe('the producer pool', () => {
     expect(pool.size).toBe(0);
   });
 
-  test('a connect started ahead (warm) that failed is made afresh once by the check that acquires it', async () => {
+  test('a connect started ahead (warm) that had failed is made afresh by the check that acquires it', async () => {
     // In front of the broker: closes the first connection (the warmed connect, one attempt), relays every later one.
     let refused = 0;
     let relayed = 0;
@@ -93,13 +93,33 @@ describe('the producer pool', () => {
     const fronted = { ...endpoint, brokers: [{ host: 'localhost', port }] };
     try {
       pool.warm([{ role: 'check', connection: fronted }], once);
-      await expect.poll(() => refused, { timeout: 10000 }).toBe(1);
+      await expect.poll(() => pool.failedAhead(fronted), { timeout: 15000 }).toBe(true);
+      expect(refused).toBe(1);
       const { producer } = await pool.acquire('check', fronted, once, new ThrottleMeter());
       await send(producer, endpoint.topics.telemetry);
       expect(relayed).toBeGreaterThan(0);
     } finally {
       await pool.close();
       await new Promise((r) => front.close(r));
+    }
+  });
+
+  test('a check that finds its connect still under way waits for it: one connect, one failure, as without the warm', async () => {
+    // Accepts and never answers: the connect fails only at its deadline.
+    const held: Socket[] = [];
+    const silent = createServer((s) => held.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    const quick = { ...settings, KAFKA_RETRIES: 0, KAFKA_CONNECT_TIMEOUT_MS: 500 };
+    const dark = { ...endpoint, brokers: [{ host: 'localhost', port }] };
+    try {
+      pool.warm([{ role: 'check', connection: dark }], quick);
+      await expect(pool.acquire('check', dark, quick, new ThrottleMeter())).rejects.toThrow();
+      expect(held.length).toBe(1);
+      expect(pool.size).toBe(0);
+    } finally {
+      held.forEach((s) => s.destroy());
+      await new Promise((r) => silent.close(r));
     }
   });
 
