@@ -64,8 +64,9 @@ export interface BurstOptions {
   readonly timeoutMs?: number;
   readonly settings: Settings;
   /**
-   * Paced bursts: the pause between event i - 1 and event i (none before the first), one event per request. Sends go out on that schedule without
-   * waiting for the previous acknowledgement (at most `inFlight` outstanding), as an application sending at a pace does.
+   * Paced bursts: the pause between event i - 1 and event i (none before the first), one event per request. Sends go
+   * out on that schedule without waiting for the previous acknowledgement (at most `inFlight` outstanding), as an
+   * application sending at a pace does.
    */
   readonly gapMs?: (i: number) => number;
   /**

@@ -88,8 +88,6 @@ interface PreflightState {
   /** Filled by the metadata stage: every broker address the routes advertise. */
   advertised: BrokerAddress[];
   readonly extraLogins: NonNullable<PreflightOptions['extraLogins']>;
-  /** Aborted once the stages are judged: work a stage started alongside an earlier one that then failed is cancelled. */
-  readonly signal: AbortSignal;
 }
 
 function routesOf(config: EndpointConfig): Route[] {
@@ -219,7 +217,8 @@ function metadataRequestOf(route: Route): { first: BrokerAddress; what: string }
 async function timedMetadata(
   route: Route,
   { first, what }: ReturnType<typeof metadataRequestOf>,
-  { settings, signal }: Pick<PreflightState, 'settings' | 'signal'>,
+  settings: Settings,
+  signal: AbortSignal,
 ): Promise<{ result: MetadataResult; ms: number }> {
   const start = performance.now();
   let conn: WireConnection | undefined;
@@ -251,11 +250,11 @@ async function timedMetadata(
  * A Metadata request that names the configured topics, never one for all topics: an entity-scoped Event Hubs key
  * may be refused or shown nothing there. The brokers the checks will talk to come from this answer.
  */
-async function listBrokersForTopics(state: PreflightState): Promise<StageOutcome> {
+async function listBrokersForTopics(state: PreflightState, signal: AbortSignal): Promise<StageOutcome> {
   const measured: Measured = {};
   // Each route on its own connection, side by side; judged in route order, as one after the other would be.
   const asked = state.routes.map((route) => ({ route, request: metadataRequestOf(route) }));
-  const settled = await Promise.allSettled(asked.map(({ route, request }) => timedMetadata(route, request, state)));
+  const settled = await Promise.allSettled(asked.map(({ route, request }) => timedMetadata(route, request, state.settings, signal)));
   for (const [i, { route, request }] of asked.entries()) {
     const { what } = request;
     const outcome = settled[i];
@@ -353,7 +352,7 @@ export const PREFLIGHT_STAGES: ReadonlyArray<{
   readonly stage: StageName;
   readonly checkId: CheckId;
   readonly title: string;
-  readonly run: (state: PreflightState) => Promise<StageOutcome>;
+  readonly run: (state: PreflightState, signal: AbortSignal) => Promise<StageOutcome>;
   readonly startsWith?: StageName;
 }> = [
   { stage: 'dns', ...STAGE_INFO.dns, run: resolveBootstrapHosts },
@@ -371,7 +370,6 @@ export const PREFLIGHT_STAGES: ReadonlyArray<{
  */
 export async function runPreflight(config: EndpointConfig, options: PreflightOptions): Promise<Preflight> {
   const routes = routesOf(config);
-  const judged = new AbortController();
   const state: PreflightState = {
     config,
     settings: options.settings,
@@ -380,32 +378,33 @@ export async function runPreflight(config: EndpointConfig, options: PreflightOpt
     metadata: new Map(),
     advertised: [],
     extraLogins: options.extraLogins ?? [],
-    signal: judged.signal,
   };
-  const { stages, failed } = await judgeInOrder(PREFLIGHT_STAGES, state, judged, options.onStage);
+  const { stages, failed } = await judgeInOrder(PREFLIGHT_STAGES, state, options.onStage);
   const endpoint = routes.map((r) => describeEndpoint(r.connection)).join(' + ');
   return { endpoint, stages, ok: failed === undefined, failedStage: failed };
 }
 
-/** One step of a stage table: the stage, what decides it, and the earlier stage it starts alongside, if any. */
+/**
+ * One step of a stage table: the stage, what decides it, and the earlier stage it starts alongside, if any. `signal`
+ * is aborted once the stages are judged: work started alongside a stage that then failed is cancelled through it.
+ */
 export interface StageStep<S> {
   readonly stage: StageName;
-  readonly run: (state: S) => Promise<StageOutcome>;
+  readonly run: (state: S, signal: AbortSignal) => Promise<StageOutcome>;
   readonly startsWith?: StageName;
 }
 
 /**
  * Runs the steps and judges them in table order. A step with `startsWith` starts when that stage starts and is judged
- * in its own turn; after the first failure the rest are "not-run" with the reason. Once judged, `judged` is aborted
- * (work started alongside a stage that failed is cancelled through it) and such work is waited for, so nothing
- * outlives the stages.
+ * in its own turn; after the first failure the rest are "not-run" with the reason. Once judged, the steps' signal is
+ * aborted and work started alongside is waited for, so nothing outlives the stages.
  */
 export async function judgeInOrder<S>(
   steps: ReadonlyArray<StageStep<S>>,
   state: S,
-  judged: AbortController,
   onStage?: (result: StageResult) => void,
 ): Promise<{ stages: StageResult[]; failed?: StageName }> {
+  const judged = new AbortController();
   const stages: StageResult[] = [];
   const t0 = performance.now();
   // Steps started alongside an earlier one: their results (runStage never rejects), judged in their turn.
@@ -417,11 +416,11 @@ export async function judgeInOrder<S>(
         for (const alongside of steps.filter((s) => s.startsWith === stage)) {
           started.set(
             alongside.stage,
-            runStage(alongside.stage, () => alongside.run(state), t0),
+            runStage(alongside.stage, () => alongside.run(state, judged.signal), t0),
           );
         }
       }
-      const result = failed ? notRunAfter(stage, failed, elapsedMs(t0)) : await (started.get(stage) ?? runStage(stage, () => run(state), t0));
+      const result = failed ? notRunAfter(stage, failed, elapsedMs(t0)) : await (started.get(stage) ?? runStage(stage, () => run(state, judged.signal), t0));
       if (result.status === 'fail') failed = stage;
       stages.push(result);
       onStage?.(result);
@@ -448,8 +447,8 @@ function notRunAfter(stage: StageName, failed: StageName, startMs: number): Stag
 
 /** Runs one stage's work: its result (never a rejection), timed from its own start; `t0` is the preflight's start. */
 async function runStage(stage: StageName, body: () => Promise<StageOutcome>, t0: number): Promise<StageResult> {
+  const startMs = elapsedMs(t0);
   const start = performance.now();
-  const startMs = Math.round((start - t0) * 10) / 10;
   try {
     const outcome = await body();
     return { stage, status: 'pass', thresholds: {}, warnings: [], ...outcome, durationMs: elapsedMs(start), startMs };

@@ -3,12 +3,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, test } from 'vitest';
 import { withDeadline } from '../../../support/core/deadline.js';
-import { judgeInOrder, type StageStep } from '../../../support/preflight/stages.js';
+import { judgeInOrder, type StageOutcome, type StageStep } from '../../../support/preflight/stages.js';
 import { connectivityTimeline } from '../../../support/report/model.js';
-
-interface State {
-  readonly signal: AbortSignal;
-}
 
 /** A promise and the function that resolves it. */
 function signalled(): { promise: Promise<void>; fire: () => void } {
@@ -19,30 +15,32 @@ function signalled(): { promise: Promise<void>; fire: () => void } {
 
 const pass = (message: string) => ({ message, measured: {} });
 
+type Run = StageStep<undefined>['run'];
+
+/** The preflight's pair: SASL, and metadata started alongside it. */
+function saslWithMetadata(sasl: Run, metadata: Run, ...after: StageStep<undefined>[]): StageStep<undefined>[] {
+  return [{ stage: 'sasl', run: sasl }, { stage: 'metadata', startsWith: 'sasl', run: metadata }, ...after];
+}
+
+/** Resolves once `what` has happened, bounded. */
+const awaited = (s: { promise: Promise<void> }, what: string) => withDeadline(s.promise, 5000, what);
+
 describe('judgeInOrder', () => {
   test('a stage with startsWith starts when that stage starts, and is judged after it, in table order', async () => {
     const metadataStarted = signalled();
-    const steps: StageStep<State>[] = [
-      {
-        stage: 'sasl',
-        // Ends only once metadata has started: it must have started alongside, not after.
-        run: async () => {
-          await withDeadline(metadataStarted.promise, 5000, 'the metadata stage to start alongside');
-          return pass('logged in');
-        },
+    const steps = saslWithMetadata(
+      // Ends only once metadata has started: it must have started alongside, not after.
+      async () => {
+        await awaited(metadataStarted, 'the metadata stage to start alongside');
+        return pass('logged in');
       },
-      {
-        stage: 'metadata',
-        startsWith: 'sasl',
-        run: async () => {
-          metadataStarted.fire();
-          return pass('listed');
-        },
+      async () => {
+        metadataStarted.fire();
+        return pass('listed');
       },
-    ];
-    const judged = new AbortController();
+    );
     const seen: string[] = [];
-    const r = await judgeInOrder(steps, { signal: judged.signal }, judged, (s) => seen.push(`${s.stage}:${s.status}`));
+    const r = await judgeInOrder(steps, undefined, (s) => seen.push(`${s.stage}:${s.status}`));
     expect(seen).toEqual(['sasl:pass', 'metadata:pass']);
     expect(r.failed).toBeUndefined();
     expect(r.stages.map((s) => s.message)).toEqual(['logged in', 'listed']);
@@ -50,26 +48,18 @@ describe('judgeInOrder', () => {
 
   test('a stage started alongside keeps its whole duration and starts with that stage: the waterfall draws them overlapping', async () => {
     const metadataDone = signalled();
-    const steps: StageStep<State>[] = [
-      {
-        stage: 'sasl',
-        run: async () => {
-          await withDeadline(metadataDone.promise, 5000, 'the metadata stage to end');
-          return pass('logged in');
-        },
+    const steps = saslWithMetadata(
+      async () => {
+        await awaited(metadataDone, 'the metadata stage to end');
+        return pass('logged in');
       },
-      {
-        stage: 'metadata',
-        startsWith: 'sasl',
-        run: async () => {
-          await sleep(30);
-          metadataDone.fire();
-          return pass('listed');
-        },
+      async () => {
+        await sleep(30);
+        metadataDone.fire();
+        return pass('listed');
       },
-    ];
-    const judged = new AbortController();
-    const r = await judgeInOrder(steps, { signal: judged.signal }, judged);
+    );
+    const r = await judgeInOrder(steps, undefined);
     const [sasl, metadata] = r.stages;
     if (!sasl || !metadata) throw new Error('two stages expected');
     // Its own time, not what was left of it when its turn came.
@@ -86,7 +76,7 @@ describe('judgeInOrder', () => {
   test('a stage without startsWith starts only in its turn, once the stage before it is judged', async () => {
     let tcpEnded = false;
     let tlsSawTcpEnded: boolean | undefined;
-    const steps: StageStep<State>[] = [
+    const steps: StageStep<undefined>[] = [
       {
         stage: 'tcp',
         run: async () => {
@@ -103,34 +93,28 @@ describe('judgeInOrder', () => {
         },
       },
     ];
-    const judged = new AbortController();
-    await judgeInOrder(steps, { signal: judged.signal }, judged);
+    await judgeInOrder(steps, undefined);
     expect(tlsSawTcpEnded).toBe(true);
   });
 
   test('when the earlier stage fails, the one started alongside is "not run", its work cancelled and waited for', async () => {
     const metadataStarted = signalled();
+    let cancelledBy: AbortSignal | undefined;
     let metadataEnded = false;
     let topicsRan = false;
-    const steps: StageStep<State>[] = [
-      {
-        stage: 'sasl',
-        run: async () => {
-          await withDeadline(metadataStarted.promise, 5000, 'the metadata stage to start alongside');
-          throw new Error('SASL authentication failed');
-        },
+    const steps = saslWithMetadata(
+      async () => {
+        await awaited(metadataStarted, 'the metadata stage to start alongside');
+        throw new Error('SASL authentication failed');
       },
-      {
-        stage: 'metadata',
-        startsWith: 'sasl',
-        // Holds until cancelled, as a request on a connection the judge closes would.
-        run: async ({ signal }) => {
-          metadataStarted.fire();
-          await withDeadline(new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })), 5000, 'the cancellation');
-          await Promise.resolve();
-          metadataEnded = true;
-          throw new Error('cancelled');
-        },
+      // Holds until cancelled, as a request on a connection the judge closes would.
+      async (_state, signal): Promise<StageOutcome> => {
+        metadataStarted.fire();
+        await withDeadline(new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })), 5000, 'the cancellation');
+        cancelledBy = signal;
+        await Promise.resolve();
+        metadataEnded = true;
+        throw new Error('cancelled');
       },
       {
         stage: 'topics',
@@ -139,13 +123,12 @@ describe('judgeInOrder', () => {
           return pass('found');
         },
       },
-    ];
-    const judged = new AbortController();
-    const r = await judgeInOrder(steps, { signal: judged.signal }, judged);
+    );
+    const r = await judgeInOrder(steps, undefined);
     expect(r.failed).toBe('sasl');
     expect(r.stages.map((s) => `${s.stage}:${s.status}`)).toEqual(['sasl:fail', 'metadata:not-run', 'topics:not-run']);
     expect(r.stages[1]?.message).toMatch(/not run: .* failed first/);
-    expect(judged.signal.aborted).toBe(true);
+    expect(cancelledBy?.aborted).toBe(true);
     // Returned only after the cancelled work had ended: nothing outlives the preflight.
     expect(metadataEnded).toBe(true);
     expect(topicsRan).toBe(false);
